@@ -1,0 +1,1 @@
+"""The merchant assistant: LLM provider, generators, chat agent, HTTP API and web widget."""

@@ -1,0 +1,1 @@
+"""Feeds in: order-line files and S's catalog feed, validated, quarantined, stored, and indexed."""

@@ -1,0 +1,114 @@
+"""Column presets for known order feeds and mapping files for any other feed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+CANONICAL_COLUMNS = (
+    "invoice_id",
+    "sku",
+    "description",
+    "quantity",
+    "ordered_at",
+    "unit_price",
+    "merchant_id",
+    "country",
+)
+REQUIRED_COLUMNS = ("invoice_id", "sku", "quantity", "ordered_at", "unit_price")
+
+
+@dataclass(frozen=True)
+class FeedFormat:
+    """How a feed's columns map onto ours: canonical name -> source column name."""
+
+    name: str
+    columns: dict[str, str]
+    date_format: str | None = None
+    delimiter: str = ","
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def missing_in(self, header: list[str]) -> list[str]:
+        return [self.columns[c] for c in REQUIRED_COLUMNS if self.columns.get(c) not in header]
+
+
+PRESETS: dict[str, FeedFormat] = {
+    "online-retail": FeedFormat(
+        "online-retail",
+        {
+            "invoice_id": "InvoiceNo",
+            "sku": "StockCode",
+            "description": "Description",
+            "quantity": "Quantity",
+            "ordered_at": "InvoiceDate",
+            "unit_price": "UnitPrice",
+            "merchant_id": "CustomerID",
+            "country": "Country",
+        },
+    ),
+    "online-retail-ii": FeedFormat(
+        "online-retail-ii",
+        {
+            "invoice_id": "Invoice",
+            "sku": "StockCode",
+            "description": "Description",
+            "quantity": "Quantity",
+            "ordered_at": "InvoiceDate",
+            "unit_price": "Price",
+            "merchant_id": "Customer ID",
+            "country": "Country",
+        },
+    ),
+}
+
+
+class FormatError(ValueError):
+    """The file does not match the requested format; the message lists what is missing."""
+
+
+def load_mapping(path: Path) -> FeedFormat:
+    """Read a mapping file (YAML or JSON): {columns: {invoice_id: ..., sku: ...}, date_format: ..., delimiter: ...}."""
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+        raise FormatError(f"{path}: a mapping file needs a 'columns' table, e.g. columns: {{sku: ItemCode, ...}}")
+    columns = {str(k): str(v) for k, v in data["columns"].items()}
+    unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
+    if unknown:
+        raise FormatError(f"{path}: unknown column keys {unknown}; allowed: {list(CANONICAL_COLUMNS)}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise FormatError(f"{path}: mapping lacks required keys {missing}")
+    return FeedFormat(
+        name=f"mapping:{path.name}",
+        columns=columns,
+        date_format=data.get("date_format"),
+        delimiter=str(data.get("delimiter", ",")),
+    )
+
+
+def detect_format(header: list[str]) -> FeedFormat:
+    for preset in PRESETS.values():
+        if not preset.missing_in(header):
+            return preset
+    raise FormatError(
+        f"cannot recognise columns {header}; use --format online-retail|online-retail-ii or --mapping FILE"
+    )
+
+
+def resolve_format(name: str, header: list[str], mapping: Path | None) -> FeedFormat:
+    if mapping is not None:
+        fmt = load_mapping(mapping)
+    elif name == "auto":
+        return detect_format(header)
+    elif name in PRESETS:
+        fmt = PRESETS[name]
+    else:
+        raise FormatError(f"unknown format {name!r}; choose one of auto, {', '.join(PRESETS)}")
+    missing = fmt.missing_in(header)
+    if missing:
+        raise FormatError(f"format {fmt.name}: file lacks columns {missing} (it has {header})")
+    return fmt
