@@ -22,7 +22,8 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".s2b"), description="Data directory: SQLite file, vector index, models, caches.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL. Default: SQLite file under S2B_HOME. e.g. postgresql+psycopg://u:p@host/db"
+        None,
+        description="SQLAlchemy URL. Default: SQLite file under S2B_HOME. e.g. postgresql+psycopg://u:p@host/db",
     )
     qdrant_url: str | None = Field(None, description="Qdrant server URL. Default: Qdrant local mode under S2B_HOME.")
     qdrant_api_key: SecretStr | None = None
@@ -58,9 +59,7 @@ class Settings(BaseSettings):
         if value.startswith("postgres://") or value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg://")):
-            raise ValueError(
-                "use sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/dbname"
-            )
+            raise ValueError("use sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/dbname")
         return value
 
     @field_validator("qdrant_url", "llm_base_url")

@@ -101,14 +101,28 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
                 fields = _clean(row)
             except ValueError as exc:
                 raw = {k: v for k, v in row.items() if k != "__row__"}
-                rejected.append(RejectedRow(source=path.name, source_sha256=sha, row_number=row["__row__"],
-                                            reason=str(exc), raw=json.dumps(raw, ensure_ascii=False, default=str)))
+                rejected.append(
+                    RejectedRow(
+                        source=path.name,
+                        source_sha256=sha,
+                        row_number=row["__row__"],
+                        reason=str(exc),
+                        raw=json.dumps(raw, ensure_ascii=False, default=str),
+                    )
+                )
                 continue
             product = existing.get(fields["sku"])
             is_new = product is None
             if product is None:
-                product = Product(sku=fields["sku"], title=fields.get("title", ""), currency="GBP", active=True,
-                                  description="", first_seen=now, last_seen=now)
+                product = Product(
+                    sku=fields["sku"],
+                    title=fields.get("title", ""),
+                    currency="GBP",
+                    active=True,
+                    description="",
+                    first_seen=now,
+                    last_seen=now,
+                )
                 session.add(product)
                 existing[product.sku] = product
                 created += 1
@@ -117,8 +131,16 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
                 unchanged += 1
                 continue
             for name, value in diff.items():
-                changes.append(ProductChange(sku=product.sku, field=name, old_value=_as_text(getattr(product, name)),
-                                             new_value=_as_text(value), source=path.name, changed_at=now))
+                changes.append(
+                    ProductChange(
+                        sku=product.sku,
+                        field=name,
+                        old_value=_as_text(getattr(product, name)),
+                        new_value=_as_text(value),
+                        source=path.name,
+                        changed_at=now,
+                    )
+                )
                 setattr(product, name, value)
             product.content_hash = content_hash(product.title, product.description, product.category)
             product.updated_at = now

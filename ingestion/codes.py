@@ -7,7 +7,22 @@ import re
 import pandas as pd
 
 NON_PRODUCT_CODES = frozenset(
-    {"POST", "DOT", "M", "D", "C2", "C3", "S", "B", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE", "ADJUST", "ADJUST2"}
+    {
+        "POST",
+        "DOT",
+        "M",
+        "D",
+        "C2",
+        "C3",
+        "S",
+        "B",
+        "CRUK",
+        "PADS",
+        "BANK CHARGES",
+        "AMAZONFEE",
+        "ADJUST",
+        "ADJUST2",
+    }
 )
 NON_PRODUCT_PATTERN = re.compile(r"^(GIFT_\d+_\d+|TEST\d*|ADJUST\w*)$")
 

@@ -21,7 +21,13 @@ from sqlalchemy import Connection, select
 from core.db import Store
 from core.tables import IngestRun, Merchant, Order, Product
 from ingestion.bulk import bulk_insert, bulk_update, datetimes_as_text
-from ingestion.parse import MERCHANT_LANGUAGE_BY_COUNTRY, ParsedOrders, invoice_kind, link_cancellations, parse_orders
+from ingestion.parse import (
+    MERCHANT_LANGUAGE_BY_COUNTRY,
+    ParsedOrders,
+    invoice_kind,
+    link_cancellations,
+    parse_orders,
+)
 
 CHUNK_LINES = 100_000
 Progress = Callable[[int], None]
@@ -84,29 +90,63 @@ def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple
     is_new = ~catalog["sku"].isin(existing.index)
     fresh = catalog[is_new]
     rows = [
-        (r.sku, r.title, r.title, None if pd.isna(r.unit_price) else float(r.unit_price), "GBP", True,
-         first, last, content_hash(r.title, r.title, None), now)
+        (
+            r.sku,
+            r.title,
+            r.title,
+            None if pd.isna(r.unit_price) else float(r.unit_price),
+            "GBP",
+            True,
+            first,
+            last,
+            content_hash(r.title, r.title, None),
+            now,
+        )
         for r, first, last in zip(
-            fresh.itertuples(), datetimes_as_text(fresh["first_seen"]), datetimes_as_text(fresh["last_seen"]),
+            fresh.itertuples(),
+            datetimes_as_text(fresh["first_seen"]),
+            datetimes_as_text(fresh["last_seen"]),
             strict=True,
         )
     ]
     bulk_insert(
-        conn, "products",
-        ["sku", "title", "description", "unit_price", "currency", "active", "first_seen", "last_seen",
-         "content_hash", "updated_at"],
+        conn,
+        "products",
+        [
+            "sku",
+            "title",
+            "description",
+            "unit_price",
+            "currency",
+            "active",
+            "first_seen",
+            "last_seen",
+            "content_hash",
+            "updated_at",
+        ],
         rows,
     )
     known = catalog[~is_new].join(existing, on="sku", rsuffix="_old")
     newer = known[pd.to_datetime(known["last_seen"]) > pd.to_datetime(known["last_seen_old"])]
     updates = [
-        (r.title or r.title_old, r.title or r.title_old,
-         float(r.unit_price) if not pd.isna(r.unit_price) else r.unit_price_old, last,
-         content_hash(r.title or r.title_old, r.title or r.title_old, None), now, r.sku)
+        (
+            r.title or r.title_old,
+            r.title or r.title_old,
+            float(r.unit_price) if not pd.isna(r.unit_price) else r.unit_price_old,
+            last,
+            content_hash(r.title or r.title_old, r.title or r.title_old, None),
+            now,
+            r.sku,
+        )
         for r, last in zip(newer.itertuples(), datetimes_as_text(newer["last_seen"]), strict=True)
     ]
-    bulk_update(conn, "products", "sku",
-                ["title", "description", "unit_price", "last_seen", "content_hash", "updated_at"], updates)
+    bulk_update(
+        conn,
+        "products",
+        "sku",
+        ["title", "description", "unit_price", "last_seen", "content_hash", "updated_at"],
+        updates,
+    )
     return len(rows), len(updates)
 
 
@@ -115,7 +155,14 @@ def _insert_merchants(conn: Connection, lines: pd.DataFrame, now: str) -> tuple[
     latest = named.sort_values("ordered_at").groupby("merchant_id")["country"].last()
     fresh = latest[~latest.index.isin(_existing(conn, Merchant.id))]
     rows = [
-        (mid, f"Merchant {mid}", country or None, MERCHANT_LANGUAGE_BY_COUNTRY.get(country, "en"), "standard", now)
+        (
+            mid,
+            f"Merchant {mid}",
+            country or None,
+            MERCHANT_LANGUAGE_BY_COUNTRY.get(country, "en"),
+            "standard",
+            now,
+        )
         for mid, country in fresh.items()
     ]
     bulk_insert(conn, "merchants", ["id", "name", "country", "language", "tier", "created_at"], rows)
@@ -130,7 +177,11 @@ def _order_rows(lines: pd.DataFrame, source: str) -> list[tuple[Any, ...]]:
     return [
         (inv, mid or None, when, country or None, kind, source)
         for inv, mid, when, country, kind in zip(
-            heads.index, heads["merchant_id"], datetimes_as_text(heads["ordered_at"]), heads["country"], kinds,
+            heads.index,
+            heads["merchant_id"],
+            datetimes_as_text(heads["ordered_at"]),
+            heads["country"],
+            kinds,
             strict=True,
         )
     ]
@@ -140,9 +191,15 @@ def _line_rows(lines: pd.DataFrame, cancels: pd.Series) -> list[tuple[Any, ...]]
     merchant = lines["merchant_id"].where(lines["merchant_id"] != "", None)
     return list(
         zip(
-            lines["invoice_id"], lines["line_no"].astype(int), merchant, datetimes_as_text(lines["ordered_at"]),
-            lines["sku"], lines["is_product"].astype(bool), lines["quantity"].astype(int),
-            lines["unit_price"].astype(float), cancels.where(cancels.notna(), None),
+            lines["invoice_id"],
+            lines["line_no"].astype(int),
+            merchant,
+            datetimes_as_text(lines["ordered_at"]),
+            lines["sku"],
+            lines["is_product"].astype(bool),
+            lines["quantity"].astype(int),
+            lines["unit_price"].astype(float),
+            cancels.where(cancels.notna(), None),
             strict=True,
         )
     )
@@ -157,12 +214,26 @@ def _write_orders(store: Store, lines: pd.DataFrame, source: str, progress: Prog
         stop = int(later[0]) if len(later) else len(lines)
         chunk = lines.iloc[start:stop]
         with store.engine.begin() as conn:
-            bulk_insert(conn, "orders", ["invoice_id", "merchant_id", "ordered_at", "country", "kind", "source"],
-                        _order_rows(chunk, source))
+            bulk_insert(
+                conn,
+                "orders",
+                ["invoice_id", "merchant_id", "ordered_at", "country", "kind", "source"],
+                _order_rows(chunk, source),
+            )
             written += bulk_insert(
-                conn, "order_lines",
-                ["invoice_id", "line_no", "merchant_id", "ordered_at", "sku", "is_product", "quantity",
-                 "unit_price", "cancels_invoice_id"],
+                conn,
+                "order_lines",
+                [
+                    "invoice_id",
+                    "line_no",
+                    "merchant_id",
+                    "ordered_at",
+                    "sku",
+                    "is_product",
+                    "quantity",
+                    "unit_price",
+                    "cancels_invoice_id",
+                ],
                 _line_rows(chunk, cancels.iloc[start:stop]),
             )
         if progress:
@@ -176,7 +247,9 @@ def _write_rejects(store: Store, parsed: ParsedOrders) -> None:
         mark = "%s" if conn.dialect.name == "postgresql" else "?"
         conn.exec_driver_sql(f"DELETE FROM rejected_rows WHERE source_sha256 = {mark}", (parsed.sha256,))
         bulk_insert(
-            conn, "rejected_rows", ["source", "source_sha256", "row_number", "reason", "raw"],
+            conn,
+            "rejected_rows",
+            ["source", "source_sha256", "row_number", "reason", "raw"],
             [(parsed.source, parsed.sha256, int(r.row_number), r.reason, r.raw) for r in parsed.rejected.itertuples()],
         )
 
@@ -220,9 +293,16 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
     )
     assert summary.rows_read == summary.stored + summary.rejected, "every row is stored or rejected"
     with store.session() as session:
-        session.add(IngestRun(kind="orders", source=parsed.source, source_sha256=parsed.sha256,
-                              started_at=datetime.now(UTC).replace(tzinfo=None),
-                              finished_at=datetime.now(UTC).replace(tzinfo=None), summary=summary.as_dict()))
+        session.add(
+            IngestRun(
+                kind="orders",
+                source=parsed.source,
+                source_sha256=parsed.sha256,
+                started_at=datetime.now(UTC).replace(tzinfo=None),
+                finished_at=datetime.now(UTC).replace(tzinfo=None),
+                summary=summary.as_dict(),
+            )
+        )
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -131,7 +131,9 @@ def _first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.S
 def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None) -> ParsedOrders:
     """Parse and validate an order-line file (CSV, CSV.gz or Parquet)."""
     table, fmt, malformed = _read_table(path, fmt_name, mapping)
-    cols = {canon: table[src] if src in table else pd.Series("", index=table.index) for canon, src in fmt.columns.items()}
+    cols = {
+        canon: table[src] if src in table else pd.Series("", index=table.index) for canon, src in fmt.columns.items()
+    }
     frame = pd.DataFrame({c: cols.get(c, pd.Series("", index=table.index)) for c in CANONICAL_COLUMNS})
     frame = frame.astype(str)
     frame["row_number"] = table["row_number"].to_numpy()
@@ -200,7 +202,8 @@ def invoice_kind(invoice_ids: pd.Series) -> pd.Series:
     """purchase | cancellation (C-prefixed) | adjustment (A-prefixed bad-debt adjustments)."""
     first = invoice_ids.str[0]
     return pd.Series(
-        np.select([first == "C", first == "A"], ["cancellation", "adjustment"], "purchase"), index=invoice_ids.index
+        np.select([first == "C", first == "A"], ["cancellation", "adjustment"], "purchase"),
+        index=invoice_ids.index,
     )
 
 
@@ -218,4 +221,3 @@ def link_cancellations(lines: pd.DataFrame) -> pd.Series:
     matched = matched.dropna(subset=["invoice_id"])
     result.loc[matched["index"].to_numpy()] = matched["invoice_id"].to_numpy()
     return result
-

@@ -15,8 +15,10 @@ from core.db import Store
 from core.settings import Settings, SettingsError, load_settings
 
 console = Console(stderr=True)
-eval_app = typer.Typer(help="Offline evaluations: `s2b eval recsys`, `s2b eval search`, `s2b eval generate`.",
-                       no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Offline evaluations: `s2b eval recsys`, `s2b eval search`, `s2b eval generate`.",
+    no_args_is_help=True,
+)
 
 
 def settings_or_exit() -> Settings:
@@ -31,7 +33,7 @@ def store_or_exit(settings: Settings | None = None) -> Store:
     settings = settings or settings_or_exit()
     try:
         return Store.from_settings(settings)
-    except Exception as exc:  # noqa: BLE001 - any driver error becomes one actionable line
+    except Exception as exc:
         console.print(
             f"[red]Cannot open the store at {settings.resolved_database_url}: {exc}[/red]\n"
             "Fix: check S2B_DATABASE_URL (and that the database server is running), or unset it to use SQLite."
@@ -49,7 +51,13 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
     if not enabled:
         yield lambda n=1: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)

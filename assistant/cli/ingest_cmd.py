@@ -42,8 +42,21 @@ def ingest_orders_cmd(
     table = Table(title=f"ingested {summary.source}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("rows_read", "stored", "new_lines", "rejected", "merchants", "products", "orders", "new_orders",
-                "cancellation_lines", "anonymous_lines", "non_product_lines", "seconds", "rows_per_second"):
+    for key in (
+        "rows_read",
+        "stored",
+        "new_lines",
+        "rejected",
+        "merchants",
+        "products",
+        "orders",
+        "new_orders",
+        "cancellation_lines",
+        "anonymous_lines",
+        "non_product_lines",
+        "seconds",
+        "rows_per_second",
+    ):
         table.add_row(key, f"{getattr(summary, key):,}")
     table.add_row("date_range", " … ".join(summary.date_range))
     for reason, count in summary.rejected_by_reason.items():
