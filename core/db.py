@@ -27,6 +27,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache: bulk index inserts stay in memory
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine

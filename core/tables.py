@@ -100,11 +100,11 @@ class OrderLine(Base):
 
     __tablename__ = "order_lines"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(ForeignKey("orders.invoice_id"), index=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("orders.invoice_id"))
     line_no: Mapped[int] = mapped_column(Integer)
     merchant_id: Mapped[str | None] = mapped_column(String(64), index=True)
     ordered_at: Mapped[datetime] = mapped_column(DateTime)
-    sku: Mapped[str] = mapped_column(String(64), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
     is_product: Mapped[bool] = mapped_column(Boolean)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)

@@ -5,14 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 SQL_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # the text form SQLAlchemy itself writes for DateTime on SQLite
 
 
-def datetimes_as_text(values: pd.Series) -> list[str]:
-    return list(pd.to_datetime(values).dt.strftime(SQL_DATETIME))
+def datetimes_as_text(values: pd.Series) -> list[str | None]:
+    """datetime64 values as 'YYYY-MM-DD HH:MM:SS.ffffff' (vectorised; NaT -> None)."""
+    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    if stamps.size == 0:
+        return []
+    text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ")
+    return [None if t == "NaT" else t for t in text.tolist()]
+
+
+def as_python(values: pd.Series | np.ndarray) -> list[Any]:
+    """Column values as plain Python objects, fast for Arrow-backed strings; NaN/NA -> None."""
+    array = values.to_numpy(dtype=object, na_value=None) if isinstance(values, pd.Series) else values.astype(object)  # type: ignore[call-overload]
+    return array.tolist()
 
 
 def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.db import Store
 from core.tables import Product, ProductChange, RejectedRow
@@ -36,7 +36,9 @@ def read_feed(path: Path) -> list[dict[str, Any]]:
             rows.append({"__row__": number, **(value if isinstance(value, dict) else {"__error__": "not an object"})})
         return rows
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return [{"__row__": i, **r} for i, r in enumerate(frame.to_dict("records"), start=1)]
+    return [
+        {"__row__": i, **{str(k): v for k, v in r.items()}} for i, r in enumerate(frame.to_dict("records"), start=1)
+    ]
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -145,8 +147,8 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
             product.content_hash = content_hash(product.title, product.description, product.category)
             product.updated_at = now
             updated += 0 if is_new else 1
-        session.execute(RejectedRow.__table__.delete().where(RejectedRow.source_sha256 == sha))
-        session.add_all(changes + rejected)
+        session.execute(delete(RejectedRow).where(RejectedRow.source_sha256 == sha))
+        session.add_all([*changes, *rejected])
     return {
         "source": path.name,
         "rows_read": len(rows),

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 
 from core.db import Store
 from core.tables import IngestRun, Merchant, Order, Product
-from ingestion.bulk import bulk_insert, bulk_update, datetimes_as_text
+from ingestion.bulk import as_python, bulk_insert, bulk_update, datetimes_as_text
 from ingestion.parse import (
     MERCHANT_LANGUAGE_BY_COUNTRY,
     ParsedOrders,
@@ -83,7 +83,12 @@ def _existing(conn: Connection, column: Any) -> set[str]:
     return {row[0] for row in conn.execute(select(column))}
 
 
+def _price(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple[int, int]:
+    """Insert unseen SKUs; refresh title/price of known ones only when this file has newer lines for them."""
     existing = pd.read_sql(
         select(Product.sku, Product.title, Product.unit_price, Product.first_seen, Product.last_seen), conn
     ).set_index("sku")
@@ -91,55 +96,44 @@ def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple
     fresh = catalog[is_new]
     rows = [
         (
-            r.sku,
-            r.title,
-            r.title,
-            None if pd.isna(r.unit_price) else float(r.unit_price),
+            r["sku"],
+            r["title"],
+            r["title"],
+            _price(r["unit_price"]),
             "GBP",
             True,
             first,
             last,
-            content_hash(r.title, r.title, None),
+            content_hash(r["title"], r["title"], None),
             now,
         )
         for r, first, last in zip(
-            fresh.itertuples(),
+            fresh.to_dict("records"),
             datetimes_as_text(fresh["first_seen"]),
             datetimes_as_text(fresh["last_seen"]),
             strict=True,
         )
     ]
-    bulk_insert(
-        conn,
-        "products",
-        [
-            "sku",
-            "title",
-            "description",
-            "unit_price",
-            "currency",
-            "active",
-            "first_seen",
-            "last_seen",
-            "content_hash",
-            "updated_at",
-        ],
-        rows,
-    )
-    known = catalog[~is_new].join(existing, on="sku", rsuffix="_old")
-    newer = known[pd.to_datetime(known["last_seen"]) > pd.to_datetime(known["last_seen_old"])]
-    updates = [
-        (
-            r.title or r.title_old,
-            r.title or r.title_old,
-            float(r.unit_price) if not pd.isna(r.unit_price) else r.unit_price_old,
-            last,
-            content_hash(r.title or r.title_old, r.title or r.title_old, None),
-            now,
-            r.sku,
-        )
-        for r, last in zip(newer.itertuples(), datetimes_as_text(newer["last_seen"]), strict=True)
+    columns = [
+        "sku",
+        "title",
+        "description",
+        "unit_price",
+        "currency",
+        "active",
+        "first_seen",
+        "last_seen",
+        "content_hash",
+        "updated_at",
     ]
+    bulk_insert(conn, "products", columns, rows)
+    known = catalog[~is_new].join(existing.add_suffix("_old"), on="sku")
+    newer = known[pd.to_datetime(known["last_seen"]) > pd.to_datetime(known["last_seen_old"])]
+    updates = []
+    for r, last in zip(newer.to_dict("records"), datetimes_as_text(newer["last_seen"]), strict=True):
+        title = r["title"] or r["title_old"]
+        price = _price(r["unit_price"]) if _price(r["unit_price"]) is not None else _price(r["unit_price_old"])
+        updates.append((title, title, price, last, content_hash(title, title, None), now, r["sku"]))
     bulk_update(
         conn,
         "products",
@@ -188,18 +182,19 @@ def _order_rows(lines: pd.DataFrame, source: str) -> list[tuple[Any, ...]]:
 
 
 def _line_rows(lines: pd.DataFrame, cancels: pd.Series) -> list[tuple[Any, ...]]:
-    merchant = lines["merchant_id"].where(lines["merchant_id"] != "", None)
+    merchant = lines["merchant_id"].to_numpy(dtype=object)
+    merchant[merchant == ""] = None
     return list(
         zip(
-            lines["invoice_id"],
-            lines["line_no"].astype(int),
-            merchant,
+            as_python(lines["invoice_id"]),
+            lines["line_no"].tolist(),
+            merchant.tolist(),
             datetimes_as_text(lines["ordered_at"]),
-            lines["sku"],
-            lines["is_product"].astype(bool),
-            lines["quantity"].astype(int),
-            lines["unit_price"].astype(float),
-            cancels.where(cancels.notna(), None),
+            as_python(lines["sku"]),
+            lines["is_product"].tolist(),
+            lines["quantity"].tolist(),
+            lines["unit_price"].tolist(),
+            as_python(cancels),
             strict=True,
         )
     )
@@ -250,7 +245,16 @@ def _write_rejects(store: Store, parsed: ParsedOrders) -> None:
             conn,
             "rejected_rows",
             ["source", "source_sha256", "row_number", "reason", "raw"],
-            [(parsed.source, parsed.sha256, int(r.row_number), r.reason, r.raw) for r in parsed.rejected.itertuples()],
+            list(
+                zip(
+                    [parsed.source] * len(parsed.rejected),
+                    [parsed.sha256] * len(parsed.rejected),
+                    parsed.rejected["row_number"].tolist(),
+                    as_python(parsed.rejected["reason"]),
+                    as_python(parsed.rejected["raw"]),
+                    strict=True,
+                )
+            ),
         )
 
 

@@ -10,18 +10,18 @@ import csv
 import gzip
 import hashlib
 import json
-import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ingestion.codes import non_product_mask
-from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, resolve_format
+from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
 
-_BAD_LINE = re.compile(r"Skipping line (\d+): (.+?)(?:\n|$)")
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
 
@@ -52,67 +52,92 @@ def file_sha256(path: Path) -> str:
 
 def _read_header(path: Path, delimiter: str) -> list[str]:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
-def _read_raw_lines(path: Path, wanted: set[int]) -> dict[int, str]:
-    """Fetch physical lines (1-based, header = 1) by number, for quarantining malformed lines verbatim."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    found: dict[int, str] = {}
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
-        for number, line in enumerate(handle, start=1):
-            if number in wanted:
-                found[number] = line.rstrip("\r\n")
-                if len(found) == len(wanted):
-                    break
-    return found
+Malformed = list[tuple[int, str, str]]
+
+
+def _arrow_csv(path: Path, header: list[str], delimiter: str, threads: bool) -> tuple[pa.Table, Malformed]:
+    bad: Malformed = []
+
+    def _skip(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number or 0, f"expected {row.expected_columns} fields, saw {row.actual_columns}", row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=False
+        ),
+    )
+    return table, bad
 
 
 def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat, pd.DataFrame]:
-    """Return (all data rows as text with `row_number`, the format, malformed lines)."""
+    """Return (all well-formed data rows as text with `row_number`, the format, malformed lines)."""
+    no_malformed = pd.DataFrame({"row_number": pd.Series([], dtype=np.int64), "reason": [], "raw": []})
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
         fmt = resolve_format(fmt_name, [str(c) for c in table.columns], mapping)
         table = table.astype(object).where(table.notna(), "").astype(str)
         table["row_number"] = np.arange(1, len(table) + 1)
-        return table, fmt, pd.DataFrame(columns=["row_number", "reason", "raw"])
-    header = _read_header(path, ",")
-    delimiter = ","
-    if mapping is not None:
-        from ingestion.formats import load_mapping
-
-        delimiter = load_mapping(mapping).delimiter
-        header = _read_header(path, delimiter)
+        return table, fmt, no_malformed
+    delimiter = load_mapping(mapping).delimiter if mapping is not None else ","
+    header = _read_header(path, delimiter)
     fmt = resolve_format(fmt_name, header, mapping)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            table = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                sep=delimiter,
-                on_bad_lines="warn",
-                encoding="utf-8",
-                encoding_errors="replace",
-            )
-        except (EOFError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise ValueError(f"{path}: cannot read the file ({exc}); is it truncated or not CSV?") from exc
-    bad = {int(m.group(1)): m.group(2).strip() for w in caught for m in _BAD_LINE.finditer(str(w.message))}
-    table = table.fillna("")
+    try:
+        arrow, bad = _arrow_csv(path, header, delimiter, threads=True)
+        if bad:  # row numbers are only known single-threaded; malformed files are rare, so re-read
+            arrow, bad = _arrow_csv(path, header, delimiter, threads=False)
+    except (EOFError, OSError, pa.ArrowInvalid) as exc:
+        raise ValueError(f"{path}: cannot read the file ({exc}); is it truncated or not CSV?") from exc
+    table = arrow.to_pandas()
+    bad_rows = {number - 1 for number, _, _ in bad}
     n_rows = len(table) + len(bad)
-    bad_rows = {line - 1 for line in bad}
-    table["row_number"] = np.array([r for r in range(1, n_rows + 1) if r not in bad_rows], dtype=np.int64)
-    raw = _read_raw_lines(path, set(bad)) if bad else {}
+    numbers = np.arange(1, n_rows + 1, dtype=np.int64)
+    table["row_number"] = numbers[~np.isin(numbers, list(bad_rows))] if bad_rows else numbers
     malformed = pd.DataFrame(
         {
-            "row_number": [line - 1 for line in bad],
-            "reason": [f"malformed line: {why}" for why in bad.values()],
-            "raw": [raw.get(line, "") for line in bad],
+            "row_number": np.array([number - 1 for number, _, _ in bad], dtype=np.int64),
+            "reason": [f"malformed line: {why}" for _, why, _ in bad],
+            "raw": [text for _, _, text in bad],
         }
     )
-    return table, fmt, malformed
+    return table, fmt, malformed if bad else no_malformed
+
+
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _as_arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.to_numpy(dtype=object), type=pa.string()) if values.dtype == object else pa.array(values)
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Text to float; anything that is not a plain decimal number becomes NaN (vectorised in Arrow)."""
+    text = _as_arrow(values)
+    valid = pc.match_substring_regex(text, _NUMBER)
+    numbers = pc.cast(pc.utf8_trim_whitespace(pc.if_else(valid, text, "0")), pa.float64())
+    return pd.Series(pc.if_else(valid, numbers, None).to_numpy(zero_copy_only=False), index=values.index)
+
+
+def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
+    """Text to datetime64; unparseable -> NaT. Fast path for ISO 'YYYY-MM-DD HH:MM:SS', pandas for the rest."""
+    text = pc.utf8_trim_whitespace(_as_arrow(values))
+    fast = pc.strptime(text, format=date_format or "%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[ns]")
+    missing = parsed.isna() & (values.str.strip() != "")
+    if missing.any() and date_format is None:
+        rest = values[missing].str.strip()
+        retry = pd.to_datetime(rest, format="ISO8601", errors="coerce")
+        if retry.isna().mean() > 0.5:
+            retry = pd.to_datetime(rest, format="mixed", dayfirst=True, errors="coerce")
+        parsed.loc[missing] = retry.dt.tz_localize(None) if retry.dt.tz is not None else retry
+    return parsed
 
 
 def normalise_merchant_ids(values: pd.Series) -> pd.Series:
@@ -140,15 +165,9 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
 
     invoice = frame["invoice_id"].str.strip().str.upper()
     sku = frame["sku"].str.strip().str.upper()
-    quantity = pd.to_numeric(frame["quantity"].str.strip(), errors="coerce")
-    price = pd.to_numeric(frame["unit_price"].str.strip(), errors="coerce")
-    date_text = frame["ordered_at"].str.strip()
-    if fmt.date_format:
-        ordered_at = pd.to_datetime(date_text, format=fmt.date_format, errors="coerce")
-    else:
-        ordered_at = pd.to_datetime(date_text, format="ISO8601", errors="coerce")
-        if ordered_at.isna().mean() > 0.5:
-            ordered_at = pd.to_datetime(date_text, format="mixed", dayfirst=True, errors="coerce")
+    quantity = parse_numbers(frame["quantity"])
+    price = parse_numbers(frame["unit_price"])
+    ordered_at = parse_dates(frame["ordered_at"], fmt.date_format)
     reason = _first_failure(
         [
             ("missing invoice id", invoice == ""),

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from sqlalchemy import inspect
+
+from core.db import Store
+
+EXPECTED_TABLES = {
+    "products",
+    "product_changes",
+    "merchants",
+    "merchant_prices",
+    "orders",
+    "order_lines",
+    "rejected_rows",
+    "ingest_runs",
+    "restock_lists",
+    "batch_shards",
+    "generated_content",
+    "conversations",
+    "messages",
+    "api_keys",
+}
+
+
+def test_migrations_create_every_table_and_are_idempotent(store: Store) -> None:
+    store.migrate()  # a second run is a no-op
+    tables = set(inspect(store.engine).get_table_names())
+    assert tables >= EXPECTED_TABLES
+    assert "alembic_version" in tables
+
+
+def test_session_rolls_back_on_error(store: Store) -> None:
+    from datetime import datetime
+
+    from core.tables import Merchant
+
+    try:
+        with store.session() as session:
+            session.add(Merchant(id="m1", name="x", created_at=datetime(2024, 1, 1)))
+            session.flush()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with store.session() as session:
+        assert session.get(Merchant, "m1") is None

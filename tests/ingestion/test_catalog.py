@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core.db import Store
+from core.tables import Product, ProductChange, RejectedRow
+from ingestion.catalog import ingest_catalog
+from ingestion.orders import ingest_orders
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+
+
+def seed(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "536365,22632,HAND WARMER RED,12,2010-12-01 08:26:00,1.85,17850,United Kingdom\n")
+    ingest_orders(store, path)
+
+
+def feed(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
+    path = tmp_path / "catalog.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_feed_updates_in_place_and_records_changes(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    summary = ingest_catalog(
+        store,
+        feed(
+            tmp_path,
+            [
+                {"sku": "22632", "price": "2.10", "stock": 40, "category": "Warmers", "active": True},
+                {"sku": "new-1", "title": "Paper lantern", "price": 3.5, "stock": 0, "currency": "GBP"},
+            ],
+        ),
+    )
+    assert (summary["created"], summary["updated"], summary["rejected"]) == (1, 1, 0)
+    with store.session() as session:
+        warmer = session.get(Product, "22632")
+        lantern = session.get(Product, "NEW-1")
+        changes = {(c.sku, c.field): (c.old_value, c.new_value) for c in session.scalars(select(ProductChange))}
+    assert warmer is not None and lantern is not None
+    assert warmer.unit_price == Decimal("2.10") and warmer.stock == 40 and warmer.category == "Warmers"
+    assert warmer.title == "HAND WARMER RED"  # fields absent from the feed are kept
+    assert changes[("22632", "unit_price")] == ("1.85", "2.1")
+    assert lantern.stock == 0
+
+
+def test_feed_rejects_bad_rows_and_reapplying_changes_nothing(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    rows: list[dict[str, object]] = [
+        {"sku": "22632", "active": False},
+        {"sku": "", "title": "nameless"},
+        {"sku": "X1", "price": "cheap"},
+        {"sku": "POST", "title": "postage"},
+        {"sku": "X2", "stock": "many"},
+    ]
+    path = feed(tmp_path, rows)
+    first = ingest_catalog(store, path)
+    assert first["rejected"] == 4
+    assert set(first["rejected_reasons"]) == {
+        "missing SKU",
+        "non-numeric price",
+        "non-product code",
+        "non-numeric stock",
+    }
+    second = ingest_catalog(store, path)
+    assert (second["updated"], second["created"], second["unchanged"]) == (0, 0, 1)
+    with store.session() as session:
+        assert session.get(Product, "22632").active is False  # type: ignore[union-attr]
+        assert len(session.scalars(select(RejectedRow)).all()) == 4
+
+
+def test_csv_feed(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    path = tmp_path / "catalog.csv"
+    path.write_text("sku,title,price,stock\n22632,Hand warmer (red),1.95,7\n")
+    assert ingest_catalog(store, path)["updated"] == 1
+    with store.session() as session:
+        assert session.get(Product, "22632").title == "Hand warmer (red)"  # type: ignore[union-attr]

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select, text
+
+import ingestion.orders as orders_module
+from core.db import Store
+from core.tables import Merchant, Order, OrderLine, Product, RejectedRow
+from ingestion.orders import ingest_orders
+from ingestion.parse import parse_orders
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+
+
+def counts(store: Store) -> dict[str, int]:
+    with store.session() as session:
+        return {
+            table.__tablename__: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in (Merchant, Product, Order, OrderLine, RejectedRow)
+        }
+
+
+def test_ingest_sample_counts_match_the_file(store: Store, sample_orders_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    summary = ingest_orders(store, sample_orders_path)
+    assert summary.rows_read == len(raw) == summary.stored + summary.rejected
+    assert summary.merchants == raw.loc[raw.CustomerID != "", "CustomerID"].nunique()
+    assert summary.orders == raw["InvoiceNo"].nunique()
+    assert summary.anonymous_lines == (raw.CustomerID == "").sum()
+    stored = counts(store)
+    assert stored["order_lines"] == len(raw)
+    assert stored["orders"] == summary.orders
+    assert stored["merchants"] == summary.merchants
+    assert stored["products"] == summary.products
+    with store.session() as session:
+        skus = set(session.scalars(select(Product.sku)))
+        assert not skus & {"POST", "D", "M", "DOT", "C2", "BANK CHARGES"}
+        assert all(sku == sku.upper() for sku in skus)
+        anonymous = session.scalar(select(func.count()).where(OrderLine.merchant_id.is_(None)))
+        assert anonymous == summary.anonymous_lines
+
+
+def test_reingest_changes_nothing(store: Store, sample_orders_path: Path) -> None:
+    ingest_orders(store, sample_orders_path)
+    before = counts(store)
+    again = ingest_orders(store, sample_orders_path)
+    assert counts(store) == before
+    assert again.new_lines == 0 and again.new_orders == 0 and again.new_products == 0
+    assert again.rows_read == again.stored + again.rejected
+
+
+def test_later_file_appends_only_new_orders(store: Store, sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    early = raw[raw.InvoiceDate < "2011-06-01"]
+    first = tmp_path / "early.csv"
+    early.to_csv(first, index=False)
+    ingest_orders(store, first)
+    summary = ingest_orders(store, sample_orders_path)
+    assert summary.new_lines == len(raw) - len(early)
+    assert summary.new_orders == raw.InvoiceNo.nunique() - early.InvoiceNo.nunique()
+    assert counts(store)["order_lines"] == len(raw)
+
+
+def test_crash_half_way_leaves_whole_invoices_and_rerun_completes(
+    store: Store, sample_orders_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(orders_module, "CHUNK_LINES", 5_000)
+    real_insert = orders_module.bulk_insert
+    calls = {"lines": 0}
+
+    def failing_insert(conn, table, columns, rows):  # type: ignore[no-untyped-def]
+        if table == "order_lines":
+            calls["lines"] += 1
+            if calls["lines"] == 3:
+                raise RuntimeError("disk full")
+        return real_insert(conn, table, columns, rows)
+
+    monkeypatch.setattr(orders_module, "bulk_insert", failing_insert)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_orders(store, sample_orders_path)
+    with store.engine.connect() as conn:
+        partial = conn.execute(text("SELECT COUNT(*) FROM order_lines")).scalar_one()
+        orphans = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM orders o "
+                "WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.invoice_id = o.invoice_id)"
+            )
+        ).scalar_one()
+    assert 0 < partial < 52_302
+    assert orphans == 0  # the failed chunk rolled back as a whole: no order without its lines
+    monkeypatch.setattr(orders_module, "bulk_insert", real_insert)
+    summary = ingest_orders(store, sample_orders_path)
+    assert summary.new_lines == summary.stored - partial
+    assert counts(store)["order_lines"] == summary.stored
+
+
+def test_cancellations_stored_as_returns_and_linked(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        HEADER
+        + "536365,22632,HAND WARMER RED,12,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "C536391,22632,HAND WARMER RED,-4,2010-12-03 10:24:00,1.85,17850,United Kingdom\n"
+        + "C536392,99999,UNKNOWN RETURN,-1,2010-12-03 10:24:00,1.00,17850,United Kingdom\n"
+    )
+    ingest_orders(store, path)
+    with store.session() as session:
+        returned = session.scalars(select(OrderLine).where(OrderLine.invoice_id == "C536391")).one()
+        assert returned.quantity == -4
+        assert returned.cancels_invoice_id == "536365"
+        unlinked = session.scalars(select(OrderLine).where(OrderLine.invoice_id == "C536392")).one()
+        assert unlinked.cancels_invoice_id is None
+        assert session.get(Order, "C536391").kind == "cancellation"  # type: ignore[union-attr]
+
+
+def test_bad_rows_quarantined_with_reasons(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        HEADER
+        + "536365,22632,HAND WARMER RED,12,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "536366,22633,HAND WARMER BLUE,12,31/31/2010,1.85,17850,United Kingdom\n"
+        + "536367,22634,HAND WARMER PINK,a dozen,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "536368,,NO SKU,1,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "536369,22635,HAND WARMER GRE"
+    )
+    summary = ingest_orders(store, path)
+    assert (summary.rows_read, summary.stored, summary.rejected) == (5, 1, 4)
+    with store.session() as session:
+        rows = {r.row_number: r.reason for r in session.scalars(select(RejectedRow))}
+    assert rows[2] == "unparseable date"
+    assert rows[3] == "non-numeric quantity"
+    assert rows[4] == "missing SKU"
+    assert rows[5].startswith("malformed line")
+    ingest_orders(store, path)  # re-ingesting keeps one quarantine entry per bad row
+    assert counts(store)["rejected_rows"] == 4
+
+
+def test_catalog_keeps_latest_description_and_price(store: Store, sample_orders_path: Path) -> None:
+    ingest_orders(store, sample_orders_path)
+    lines = parse_orders(sample_orders_path).lines
+    product = lines[lines.is_product & (lines.quantity > 0) & (lines.unit_price > 0)]
+    sku = product["sku"].value_counts().index[0]
+    latest = product[product.sku == sku].sort_values(["ordered_at", "row_number"]).iloc[-1]
+    with store.session() as session:
+        stored = session.get(Product, sku)
+    assert stored is not None
+    assert float(stored.unit_price or 0) == pytest.approx(latest["unit_price"])

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingestion.formats import FormatError
+from ingestion.parse import parse_orders
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+GOOD = [
+    "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n",
+    "536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom\n",
+    "536366,22633,HAND WARMER UNION JACK,6,2010-12-01 08:28:00,1.85,,United Kingdom\n",
+    "C536379,d,Discount,-1,2010-12-01 09:41:00,27.5,14527,United Kingdom\n",
+    "536367,post,POSTAGE,3,2010-12-01 08:34:00,18,13047,United Kingdom\n",
+]
+
+
+def write(tmp_path: Path, lines: list[str], name: str = "orders.csv", header: str = HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text(header + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_good_rows_are_normalised(tmp_path: Path) -> None:
+    parsed = parse_orders(write(tmp_path, GOOD))
+    lines = parsed.lines.set_index("row_number")
+    assert parsed.rows_read == 5 and len(parsed.rejected) == 0
+    assert lines.loc[1, "merchant_id"] == "17850"  # no trailing .0
+    assert lines.loc[3, "merchant_id"] == ""  # anonymous sale
+    assert lines.loc[4, "sku"] == "D" and not lines.loc[4, "is_product"]
+    assert lines.loc[5, "sku"] == "POST" and not lines.loc[5, "is_product"]
+    assert lines.loc[4, "quantity"] == -1
+    assert lines.loc[1, "ordered_at"] == pd.Timestamp("2010-12-01 08:26:00")
+    assert list(parsed.lines[parsed.lines.invoice_id == "536365"]["line_no"]) == [0, 1]
+
+
+def test_bad_rows_are_rejected_with_row_number_and_reason(tmp_path: Path) -> None:
+    bad = [
+        GOOD[0],
+        "536370,22728,ALARM CLOCK,24,yesterday,3.75,12583,France\n",  # row 2: bad date
+        "536370,22727,ALARM CLOCK RED,two dozen,2010-12-01 08:45:00,3.75,12583,France\n",  # row 3: text qty
+        "536370,,NO CODE,12,2010-12-01 08:45:00,3.75,12583,France\n",  # row 4: empty SKU
+        "536370,22726,ALARM CLOCK GREEN,4,2010-12-01 08:45:00,abc,12583,France\n",  # row 5: text price
+        GOOD[1],
+        "536371,22086,PAPER CHAIN KIT,80,2010-12-01 09",  # row 7: truncated last line
+    ]
+    parsed = parse_orders(write(tmp_path, bad))
+    reasons = dict(zip(parsed.rejected["row_number"], parsed.rejected["reason"], strict=True))
+    assert parsed.rows_read == 7
+    assert sorted(parsed.lines["row_number"]) == [1, 6]
+    assert reasons[2] == "unparseable date"
+    assert reasons[3] == "non-numeric quantity"
+    assert reasons[4] == "missing SKU"
+    assert reasons[5] == "non-numeric price"
+    assert reasons[7] == "malformed line: expected 8 fields, saw 5"
+    assert parsed.rows_read == len(parsed.lines) + len(parsed.rejected)
+    assert "two dozen" in parsed.rejected.set_index("row_number").loc[3, "raw"]
+
+
+def test_truncated_last_line_mid_field_is_kept_as_malformed(tmp_path: Path) -> None:
+    parsed = parse_orders(write(tmp_path, [GOOD[0], GOOD[1], "536371,22086,PAPER CH"]))
+    assert parsed.rows_read == 3
+    rejected = parsed.rejected.set_index("row_number")
+    assert rejected.loc[3, "reason"].startswith("malformed line")
+    assert rejected.loc[3, "raw"] == "536371,22086,PAPER CH"
+
+
+def test_extra_field_line_is_malformed_not_lost(tmp_path: Path) -> None:
+    parsed = parse_orders(write(tmp_path, [GOOD[0], "1,2,3,4,5,6,7,8,9\n", GOOD[1]]))
+    assert sorted(parsed.lines["row_number"]) == [1, 3]
+    assert parsed.rejected.iloc[0]["row_number"] == 2
+    assert "expected 8 fields, saw 9" in parsed.rejected.iloc[0]["reason"]
+
+
+def test_gzip_and_online_retail_ii_auto_detected(tmp_path: Path) -> None:
+    header = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+    path = tmp_path / "ii.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(header + "489434,85048,15CM CHRISTMAS GLASS BALL,12,2009-12-01 07:45:00,6.95,13085.0,UK\n")
+    parsed = parse_orders(path)
+    assert parsed.format_name == "online-retail-ii"
+    assert parsed.lines.iloc[0]["merchant_id"] == "13085"
+    assert parsed.lines.iloc[0]["unit_price"] == pytest.approx(6.95)
+
+
+def test_wrong_format_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, ["a,b\n"], header="foo,bar\n")
+    with pytest.raises(FormatError, match="--mapping"):
+        parse_orders(path)
+    with pytest.raises(FormatError, match="lacks columns"):
+        parse_orders(write(tmp_path, GOOD, "x.csv"), "online-retail-ii")
+
+
+def test_mapping_file_with_own_date_format_and_delimiter(tmp_path: Path) -> None:
+    data = tmp_path / "feed.csv"
+    data.write_text("order;item;qty;when;price;shop\nA1;sku-9;3;01/02/2024 10:00;1.50;shop7\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "columns: {invoice_id: order, sku: item, quantity: qty, ordered_at: when, unit_price: price, "
+        "merchant_id: shop}\ndate_format: '%d/%m/%Y %H:%M'\ndelimiter: ';'\n"
+    )
+    parsed = parse_orders(data, mapping=mapping)
+    row = parsed.lines.iloc[0]
+    assert (row["sku"], row["merchant_id"], row["quantity"]) == ("SKU-9", "shop7", 3)
+    assert row["ordered_at"] == pd.Timestamp("2024-02-01 10:00")
+
+
+def test_parquet_input(tmp_path: Path) -> None:
+    frame = pd.read_csv(write(tmp_path, GOOD), dtype=str, keep_default_na=False)
+    frame.to_parquet(tmp_path / "orders.parquet")
+    parsed = parse_orders(tmp_path / "orders.parquet")
+    assert parsed.rows_read == 5 and len(parsed.lines) == 5
+
+
+def test_sample_every_row_accounted_for(sample_orders_path: Path) -> None:
+    parsed = parse_orders(sample_orders_path)
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    assert parsed.rows_read == len(raw) == len(parsed.lines) + len(parsed.rejected)
+    assert set(parsed.lines["merchant_id"]) - {""} == {c.removesuffix(".0") for c in raw["CustomerID"] if c}
