@@ -1,0 +1,84 @@
+"""Implicit-feedback ALS (the `implicit` library) for discovery, with factors saved as .npz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from recsys.history import History
+
+
+@dataclass
+class ALSParams:
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 2.0
+    iterations: int = 12
+    seed: int = 7
+
+
+@dataclass
+class ALSFactors:
+    user: np.ndarray
+    item: np.ndarray
+
+    def scores_for(self, m: np.ndarray, i: np.ndarray, chunk: int = 1_000_000) -> np.ndarray:
+        """Dot products for (merchant, item) pairs, computed in chunks to bound memory."""
+        out = np.empty(len(m), dtype=np.float32)
+        for start in range(0, len(m), chunk):
+            stop = start + chunk
+            out[start:stop] = np.einsum("ij,ij->i", self.user[m[start:stop]], self.item[i[start:stop]])
+        return out
+
+    def top_n(
+        self, merchants: np.ndarray, n: int, exclude: sparse.csr_matrix | None = None, chunk: int = 2048
+    ) -> np.ndarray:
+        """Top-n item indices per merchant by score (excluding the nonzeros of `exclude` when given)."""
+        n = min(n, self.item.shape[0])
+        result = np.empty((len(merchants), n), dtype=np.int64)
+        for start in range(0, len(merchants), chunk):
+            rows = merchants[start : start + chunk]
+            scores = self.user[rows] @ self.item.T
+            if exclude is not None:
+                sub = exclude[rows].tocoo()
+                scores[sub.row, sub.col] = -np.inf
+            part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+            order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+            result[start : start + len(rows)] = np.take_along_axis(part, order, axis=1)
+        return result
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, user=self.user, item=self.item)
+
+    @classmethod
+    def load(cls, path: Path) -> ALSFactors:
+        with np.load(path) as data:
+            return cls(user=data["user"], item=data["item"])
+
+
+def confidence_matrix(history: History, alpha: float) -> sparse.csr_matrix:
+    """Confidence = alpha * log1p(orders containing the item): repeated buys count, with diminishing returns."""
+    counts = history.matrix()
+    counts.data = (alpha * np.log1p(counts.data)).astype(np.float32)
+    return counts
+
+
+def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from threadpoolctl import threadpool_limits
+
+    params = params or ALSParams()
+    with threadpool_limits(1, "blas"):  # implicit parallelises itself; nested BLAS threads only slow it down
+        model = AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=1.0,
+            iterations=params.iterations,
+            random_state=params.seed,
+        )
+        model.fit(confidence_matrix(history, params.alpha), show_progress=False)
+    return ALSFactors(user=np.asarray(model.user_factors), item=np.asarray(model.item_factors))

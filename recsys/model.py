@@ -1,0 +1,163 @@
+"""The restock model: fit on purchase events before a date, rank items for merchants, save/load as .npz + JSON.
+
+A saved model is a folder: `meta.json` (version, as-of date, data fingerprint, parameters, validation
+metrics, feature names), `als.npz` (merchant/item factors with their id arrays) and `ranker.txt`
+(LightGBM's text model format). No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recsys.als import ALSFactors, ALSParams, fit_als
+from recsys.data import fingerprint
+from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
+from recsys.history import History, build_history
+from recsys.ranker import RankerParams, labelled_window, train_ranker
+
+MODEL_KIND = "restock-ltr"
+FORMAT_VERSION = 1
+
+
+def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows kept: the k best-scoring items of each merchant, sorted by (merchant, score desc)."""
+    order = np.lexsort((i, -score, m))
+    sorted_m = m[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1] if len(m) else np.zeros(0, dtype=np.int64)
+    within = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))
+    keep = order[within < k]
+    return keep, within[within < k]
+
+
+@dataclass
+class Ranked:
+    """Top-k per merchant: item indices (-1 = none) and scores, rows aligned with `merchants`."""
+
+    merchants: np.ndarray
+    items: np.ndarray
+    scores: np.ndarray
+
+
+class RestockModel:
+    """Candidates (own history, ALS discoveries, recent popular) ranked by a LightGBM lambdarank."""
+
+    def __init__(
+        self, params: RankerParams, stats: Stats, als: ALSFactors, ranker_text: str, meta: dict[str, Any]
+    ) -> None:
+        import lightgbm as lgb
+
+        self.params = params
+        self.stats = stats
+        self.als = als
+        self.ranker_text = ranker_text
+        self.booster = lgb.Booster(model_str=ranker_text)
+        self.meta = meta
+
+    @property
+    def history(self) -> History:
+        return self.stats.history
+
+    @property
+    def version(self) -> str:
+        return str(self.meta["version"])
+
+    @classmethod
+    def fit(cls, events: pd.DataFrame, as_of: date, params: RankerParams | None = None) -> RestockModel:
+        params = params or RankerParams()
+        started = time.perf_counter()
+        cutoff = pd.Timestamp(as_of)
+        windows = [
+            labelled_window(events, cutoff - pd.Timedelta(days=days), cutoff, params)
+            for days in params.validation_days
+        ]
+        windows = [w for w in windows if len(w.y)]
+        if not windows:
+            raise ValueError(f"not enough history before {as_of} to train the ranker (need orders in the last months)")
+        ranker_text, metrics = train_ranker(windows, params)
+        history = build_history(events, cutoff)
+        stats = compute_stats(history)
+        als = fit_als(history, params.als)
+        fp = fingerprint(events[events["ordered_at"] < cutoff])
+        meta = {
+            "kind": MODEL_KIND,
+            "format": FORMAT_VERSION,
+            "version": f"{MODEL_KIND}-{as_of.isoformat()}-{fp[:10]}",
+            "as_of": as_of.isoformat(),
+            "fingerprint": fp,
+            "params": params.as_dict(),
+            "metrics": metrics,
+            "features": FEATURES,
+            "merchants": history.n_merchants,
+            "items": history.n_items,
+            "events": len(history.m),
+            "train_seconds": round(time.perf_counter() - started, 3),
+        }
+        return cls(params, stats, als, ranker_text, meta)
+
+    def rank(self, merchants: np.ndarray | None = None, k: int = 20) -> Ranked:
+        """Top-k item indices for merchant indices (default: all merchants in the history)."""
+        history = self.history
+        if merchants is None:
+            merchants = np.arange(history.n_merchants, dtype=np.int64)
+        p = self.params
+        m, i = candidates(self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular)
+        scores = np.empty(len(m), dtype=np.float64)
+        chunk = 500_000
+        for start in range(0, len(m), chunk):
+            x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
+            scores[start : start + chunk] = self.booster.predict(x, num_threads=1)
+        keep, slot = top_k_per_group(m, i, scores, k)
+        row_of = np.full(history.n_merchants, -1, dtype=np.int64)
+        row_of[merchants] = np.arange(len(merchants))
+        items = np.full((len(merchants), k), -1, dtype=np.int64)
+        out_scores = np.full((len(merchants), k), np.nan)
+        items[row_of[m[keep]], slot] = i[keep]
+        out_scores[row_of[m[keep]], slot] = scores[keep]
+        return Ranked(merchants=merchants, items=items, scores=out_scores)
+
+    def popular(self, k: int) -> np.ndarray:
+        return recent_popular(self.stats, k)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            folder / "als.npz",
+            user=self.als.user,
+            item=self.als.item,
+            merchant_ids=self.history.merchant_ids.astype(str),
+            skus=self.history.skus.astype(str),
+        )
+        (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
+        (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, events: pd.DataFrame) -> RestockModel:
+        """Load a saved model and rebuild its feature statistics from `events` (which must match its fingerprint)."""
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("kind") != MODEL_KIND or meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
+        as_of = date.fromisoformat(meta["as_of"])
+        cutoff = pd.Timestamp(as_of)
+        before = events[events["ordered_at"] < cutoff]
+        if fingerprint(before) != meta["fingerprint"]:
+            raise ValueError(f"{folder}: the order data changed since this model was trained (fingerprint differs)")
+        history = build_history(events, cutoff)
+        with np.load(folder / "als.npz") as data:
+            if not (np.array_equal(data["merchant_ids"], history.merchant_ids.astype(str))
+                    and np.array_equal(data["skus"], history.skus.astype(str))):
+                raise ValueError(f"{folder}: merchant/item ids do not match the data")
+            als = ALSFactors(user=data["user"], item=data["item"])
+        params_dict = dict(meta["params"])
+        als_params = ALSParams(**params_dict.pop("als"))
+        params_dict["validation_days"] = tuple(params_dict["validation_days"])
+        params = RankerParams(**params_dict, als=als_params)
+        ranker_text = (folder / "ranker.txt").read_text(encoding="utf-8")
+        return cls(params, compute_stats(history), als, ranker_text, meta)

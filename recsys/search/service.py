@@ -1,0 +1,231 @@
+"""Catalog search by meaning: dense vectors + BM25 keywords, fused by RRF, with filters and a personal boost.
+
+`SearchService` implements `core.domain.CatalogSearch`. It is thread-safe: a search reads an immutable
+snapshot (catalog columns + BM25 matrix) that a refresh swaps in whole under a lock. The index is built lazily
+on the first search and kept in step with the products table: at most every `refresh_interval_s` a search
+checks the table's fingerprint (row count, latest `updated_at`) and, when it moved, runs an incremental sync
+(only changed content is re-embedded) and rebuilds the in-memory keyword structures.
+
+Query path: embed the query once; dense top-N from the vector index with the filter pushed down; BM25 top-N
+over the same filter mask; reciprocal rank fusion; personal boost; top k.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import func, select
+
+from core.db import Store
+from core.domain import SearchHit
+from core.settings import Settings
+from core.tables import OrderLine, Product
+from ingestion.vectors.cache import EmbeddingCache
+from ingestion.vectors.embedders import Embedder, get_embedder
+from ingestion.vectors.index import IndexFilter, Payload, VectorIndex, filter_mask, open_index, top_rows
+from ingestion.vectors.indexing import SyncPlan, SyncReport, apply_sync, plan_sync
+from recsys.search.bm25 import BM25
+from recsys.search.fusion import PERSONAL_BOOST, boost, ordered, rrf
+
+Mode = Literal["hybrid", "dense", "keyword"]
+Progress = Callable[[int], None]
+CANDIDATES = 50  # depth of each list fed to the fusion
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    payloads: tuple[Payload, ...]
+    skus: np.ndarray
+    price: np.ndarray
+    in_stock: np.ndarray
+    category_key: np.ndarray
+    bm25: BM25
+    by_sku: dict[str, int]
+    fingerprint: tuple[int, str]
+
+    @classmethod
+    def build(cls, payloads: list[Payload], texts: list[str], fingerprint: tuple[int, str]) -> _Snapshot:
+        return cls(
+            payloads=tuple(payloads),
+            skus=np.array([p["sku"] for p in payloads], dtype=object),
+            price=np.array([np.nan if p["price"] is None else p["price"] for p in payloads], dtype=np.float64),
+            in_stock=np.array([p["in_stock"] for p in payloads], dtype=bool),
+            category_key=np.array([p["category_key"] or "" for p in payloads], dtype=object),
+            bm25=BM25(texts),
+            by_sku={p["sku"]: i for i, p in enumerate(payloads)},
+            fingerprint=fingerprint,
+        )
+
+
+def catalog_fingerprint(store: Store) -> tuple[int, str]:
+    with store.session() as session:
+        count, latest = session.execute(select(func.count(), func.max(Product.updated_at))).one()
+    return int(count or 0), str(latest or "")
+
+
+def _hit(payload: Payload, score: float) -> SearchHit:
+    price = payload["price"]
+    return SearchHit(
+        sku=payload["sku"],
+        title=payload["title"],
+        price=None if price is None else Decimal(str(round(price, 4))),
+        score=round(float(score), 6),
+        stock=payload["stock"],
+        active=payload["active"],
+        category=payload["category"],
+    )
+
+
+class SearchService:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        index: VectorIndex,
+        cache: EmbeddingCache,
+        *,
+        refresh_interval_s: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.index = index
+        self.cache = cache
+        self.refresh_interval_s = refresh_interval_s
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.RLock()
+        self._bought: dict[str, tuple[float, frozenset[str]]] = {}
+        self._planned_fingerprint: tuple[int, str] = (0, "")
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, store: Store, *, index_backend: str | None = None, refresh_interval_s: float = 5.0
+    ) -> SearchService:
+        """Embedder from S2B_EMBEDDER; Qdrant server if S2B_QDRANT_URL, else the embedded index under S2B_HOME."""
+        embedder = get_embedder(settings.embedder)
+        index = open_index(settings, embedder.name, index_backend)
+        cache = EmbeddingCache.for_embedder(settings.ensure_home(), embedder.name, embedder.dim)
+        return cls(store, embedder, index, cache, refresh_interval_s=refresh_interval_s)
+
+    # ---- index lifecycle -------------------------------------------------------------------------------------
+
+    def ensure_index(self, progress: Progress | None = None, *, full: bool = False) -> SyncReport:
+        """Bring the vector index and the keyword structures in step with the products table."""
+        with self._lock:
+            return self.apply(self.plan(full=full), progress)
+
+    def plan(self, *, full: bool = False) -> SyncPlan:
+        """What a sync would do (`len(plan.to_embed)` is the progress total); `full` resets the collection."""
+        with self._lock:
+            fingerprint = catalog_fingerprint(self.store)
+            plan = plan_sync(self.store, self.index, self.cache, self.embedder.dim, full=full)
+            self._planned_fingerprint = fingerprint
+            return plan
+
+    def apply(self, plan: SyncPlan, progress: Progress | None = None) -> SyncReport:
+        with self._lock:
+            report = apply_sync(plan, self.embedder, self.index, self.cache, progress)
+            self._snapshot = _Snapshot.build(
+                [r.payload for r in plan.rows], [r.text for r in plan.rows], self._planned_fingerprint
+            )
+            self._checked_at = time.monotonic()
+            return report
+
+    def _ready(self) -> _Snapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked_at < self.refresh_interval_s:
+            return snapshot
+        with self._lock:
+            if self._snapshot is None:
+                self.ensure_index()
+            elif time.monotonic() - self._checked_at >= self.refresh_interval_s:
+                self._checked_at = time.monotonic()
+                if catalog_fingerprint(self.store) != self._snapshot.fingerprint:
+                    self.ensure_index()
+            assert self._snapshot is not None
+            return self._snapshot
+
+    # ---- search ----------------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        in_stock: bool = False,
+        max_price: float | None = None,
+        category: str | None = None,
+        merchant_id: str | None = None,
+    ) -> list[SearchHit]:
+        return self.rank(
+            query, k=k, flt=IndexFilter(in_stock, max_price, category), merchant_id=merchant_id, mode="hybrid"
+        )
+
+    def rank(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        flt: IndexFilter | None = None,
+        merchant_id: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[SearchHit]:
+        """Search with one method: "dense" (vectors), "keyword" (BM25) or "hybrid" (RRF of both)."""
+        if not query or not query.strip() or k <= 0:
+            return []
+        flt = flt or IndexFilter()
+        snapshot = self._ready()
+        depth = max(CANDIDATES, k)
+        dense: list[tuple[str, float]] = []
+        keyword: list[tuple[str, float]] = []
+        if mode in ("dense", "hybrid"):
+            dense = self.index.search(self.embedder.embed_query(query), depth, flt)
+        if mode in ("keyword", "hybrid"):
+            keyword = self._keyword(snapshot, query, depth, flt)
+        if mode == "hybrid":
+            scores = rrf([[s for s, _ in dense], [s for s, _ in keyword]])
+        else:
+            scores = dict(dense or keyword)
+        if merchant_id:
+            scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
+        hits = []
+        for sku, score in ordered(scores, k):
+            row = snapshot.by_sku.get(sku)
+            if row is not None:  # an index point for a product that left the table is never shown
+                hits.append(_hit(snapshot.payloads[row], score))
+        return hits
+
+    @staticmethod
+    def _keyword(snapshot: _Snapshot, query: str, depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
+        scores = snapshot.bm25.scores(query)
+        mask = filter_mask(snapshot.price, snapshot.in_stock, snapshot.category_key, flt)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
+        return [(snapshot.skus[r], float(scores[r])) for r in rows]
+
+    # ---- personal boost --------------------------------------------------------------------------------------
+
+    def bought(self, merchant_id: str, ttl_s: float = 300.0) -> frozenset[str]:
+        """SKUs this merchant has bought (positive product lines), cached for `ttl_s`; only their own history."""
+        now = time.monotonic()
+        cached = self._bought.get(merchant_id)
+        if cached and now - cached[0] < ttl_s:
+            return cached[1]
+        query = (
+            select(OrderLine.sku)
+            .where(OrderLine.merchant_id == merchant_id, OrderLine.quantity > 0, OrderLine.is_product.is_(True))
+            .distinct()
+        )
+        with self.store.session() as session:
+            skus = frozenset(session.scalars(query))
+        if len(self._bought) > 1024:
+            self._bought.clear()
+        self._bought[merchant_id] = (now, skus)
+        return skus
