@@ -1,0 +1,179 @@
+"""The chat agent: one turn = guard -> route (schema-constrained JSON) -> run the action on the caller's own data
+-> stream the answer from the result. Yields typed events; the HTTP layer turns them into server-sent events.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.agent.actions import ROUTER_SCHEMA, AgentAction, RouterOutputError, parse_action
+from assistant.agent.conversations import add_message, history
+from assistant.agent.guard import REFUSALS, NumberGuard, asks_for_other_merchant, numbers_in
+from assistant.agent.ports import Generators
+from assistant.agent.prompt_files import load_prompt
+from assistant.agent.sales import known_merchants, merchant_profile
+from assistant.agent.tools import ToolContext, ToolResult, run_action
+from assistant.llm.base import ChatMessage, ChatModel, LLMError
+from core.db import Store
+from core.domain import CatalogSearch, RestockSource
+
+log = logging.getLogger(__name__)
+Event = tuple[str, dict[str, Any]]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ID_TOKEN = re.compile(r"(?<![A-Za-z0-9])\d{4,8}(?![A-Za-z0-9])")
+LLM_DOWN = {
+    "en": "The assistant's language model is not answering right now. Please try again in a moment.",
+    "zh": "助手的语言模型暂时没有响应，请稍后重试。",
+}
+
+
+@dataclass
+class ChatAgent:
+    store: Store
+    restock: RestockSource
+    search: CatalogSearch
+    llm: ChatModel
+    generators: Generators
+    on_grounding_failure: Callable[[str], None] | None = None
+    answer_max_words: int = 80
+
+    def turn(
+        self,
+        merchant_id: str,
+        conversation_id: str,
+        message: str,
+        *,
+        lang: str | None = None,
+        action_hint: str | None = None,
+    ) -> Iterator[Event]:
+        lang = self._language(merchant_id, message, lang)
+        yield "meta", {"conversation_id": conversation_id, "lang": lang}
+        past = history(self.store, conversation_id, limit=4)
+        add_message(self.store, conversation_id, "user", message, {"action_hint": action_hint} if action_hint else {})
+        refusal = self._cross_merchant(message, merchant_id)
+        if refusal:
+            yield from self._finish_refusal(conversation_id, lang, refusal)
+            return
+        try:
+            action, route_note = self._route(message, past, action_hint)
+        except LLMError as exc:
+            yield "error", _llm_error(lang, exc)
+            return
+        yield "action", action.model_dump(exclude_defaults=True) | {"action": action.action}
+        ctx = ToolContext(self.store, self.restock, self.search, self.generators, merchant_id, lang)
+        try:
+            result = run_action(ctx, action)
+        except LLMError as exc:
+            yield "error", _llm_error(lang, exc)
+            return
+        except Exception as exc:
+            log.exception("chat action %s failed", action.action)
+            yield "error", {"code": "action_failed", "message": f"{action.action} failed: {exc}", "retryable": True}
+            return
+        if result.grounding_failed and self.on_grounding_failure:
+            self.on_grounding_failure(action.action)
+        yield from result.events
+        yield from self._answer(conversation_id, message, past, action, result, lang, route_note)
+
+    def _language(self, merchant_id: str, message: str, lang: str | None) -> str:
+        if lang in ("en", "zh"):
+            return lang
+        if _CJK.search(message):
+            return "zh"
+        profile = merchant_profile(self.store, merchant_id)
+        return "zh" if profile and profile.get("language") == "zh" else "en"
+
+    def _cross_merchant(self, message: str, merchant_id: str) -> str | None:
+        reason = asks_for_other_merchant(message, merchant_id)
+        if reason:
+            return reason
+        others = known_merchants(self.store, set(_ID_TOKEN.findall(message)) - {merchant_id})
+        return f"mentions merchant {sorted(others)[0]!r}" if others else None
+
+    def _finish_refusal(self, conversation_id: str, lang: str, reason: str) -> Iterator[Event]:
+        text = REFUSALS[lang]
+        yield "action", {"action": "refuse", "reason": "another merchant's data"}
+        yield "token", {"text": text}
+        message_id = add_message(self.store, conversation_id, "assistant", text, {"action": "refuse", "reason": reason})
+        yield "done", {"conversation_id": conversation_id, "message_id": message_id}
+
+    def _route(self, message: str, past: list[tuple[str, str]], hint: str | None) -> tuple[AgentAction, str]:
+        if hint:
+            fields: dict[str, Any] = {"action": hint}
+            if hint == "search_catalog":
+                fields["query"] = message
+            if hint == "draft_reply":
+                fields["customer_message"] = message
+            return AgentAction.model_validate(fields), "quick action"
+        prompt = load_prompt("router")
+        messages = [ChatMessage("system", prompt.text)]
+        messages += [ChatMessage(role, content[:300]) for role, content in past]
+        messages.append(ChatMessage("user", message))
+        completion = self.llm.complete(messages, json_schema=ROUTER_SCHEMA, max_tokens=120, temperature=0.0)
+        try:
+            return parse_action(completion.text), f"router {prompt.version}"
+        except RouterOutputError as exc:
+            log.warning("falling back to a plain answer: %s", exc)
+            return AgentAction(action="answer"), f"router output rejected: {exc}"
+
+    def _answer(
+        self,
+        conversation_id: str,
+        message: str,
+        past: list[tuple[str, str]],
+        action: AgentAction,
+        result: ToolResult,
+        lang: str,
+        route_note: str,
+    ) -> Iterator[Event]:
+        parts: list[str] = []
+        if result.text:
+            lead = result.text + " "
+            parts.append(lead)
+            yield "token", {"text": lead, "source": "data"}
+        facts = dict(result.facts)
+        if result.text:
+            facts["already_told_the_owner"] = result.text
+        prompt = load_prompt("answer")
+        system = prompt.render(
+            language="Chinese (简体中文)" if lang == "zh" else "English",
+            max_words=self.answer_max_words,
+            facts=json.dumps(facts, ensure_ascii=False, default=str)[:3000] if facts else "(none)",
+        )
+        messages = [ChatMessage("system", system)]
+        messages += [ChatMessage(role, content[:300]) for role, content in past]
+        messages.append(ChatMessage("user", message))
+        guard = NumberGuard(allowed=numbers_in([result.facts, result.text, message]))
+        try:
+            for piece in guard.run(self.llm.stream(messages, max_tokens=220, temperature=0.3)):
+                parts.append(piece)
+                yield "token", {"text": piece}
+        except LLMError as exc:
+            yield "error", _llm_error(lang, exc)
+            return
+        grounding = {"passed": not guard.problems, "problems": guard.problems}
+        if guard.problems:
+            if self.on_grounding_failure:
+                self.on_grounding_failure("chat_answer")
+            yield "grounding", grounding
+        text = "".join(parts).strip()
+        payload = {
+            "action": action.model_dump(exclude_defaults=True) | {"action": action.action},
+            "route": route_note,
+            "events": [{"event": name, "data": data} for name, data in result.events],
+            "grounding": grounding,
+            "prompt": f"{prompt.id}@{prompt.version}",
+            "model": self.llm.model_name,
+        }
+        message_id = add_message(self.store, conversation_id, "assistant", text, payload)
+        yield "done", {"conversation_id": conversation_id, "message_id": message_id}
+
+
+def _llm_error(lang: str, exc: Exception) -> dict[str, Any]:
+    log.warning("LLM failed during a chat turn: %s", exc)
+    return {"code": "llm_unavailable", "message": LLM_DOWN.get(lang, LLM_DOWN["en"]), "retryable": True}

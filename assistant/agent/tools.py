@@ -1,0 +1,204 @@
+"""Run one routed action with the caller's own data. The merchant id comes from the ToolContext (the API key),
+never from the action. Each result carries typed events for the client, the facts the answer may use, and a
+code-rendered text used when the model cannot answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assistant.agent.actions import AgentAction
+from assistant.agent.ports import Generators, draft_dict, grounding_of
+from assistant.agent.sales import product_details, sales_summary
+from core.db import Store
+from core.domain import CatalogSearch, RestockSource
+
+
+@dataclass
+class ToolContext:
+    store: Store
+    restock: RestockSource
+    search: CatalogSearch
+    generators: Generators
+    merchant_id: str
+    lang: str = "en"
+
+
+@dataclass
+class ToolResult:
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    grounding_failed: bool = False
+
+
+def _t(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _money(value: Decimal | float | None) -> str | None:
+    return None if value is None else f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
+
+
+def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    restock = ctx.restock.restock_for(ctx.merchant_id, k=10)
+    rows = []
+    total = Decimal(0)
+    for item in restock.items:
+        line = item.unit_price * item.quantity if item.unit_price is not None else None
+        total += line or 0
+        rows.append(
+            {
+                "sku": item.sku,
+                "title": item.title,
+                "quantity": item.quantity,
+                "unit_price": _money(item.unit_price),
+                "line_total": _money(line),
+                "currency": item.currency,
+                "stock": item.stock,
+                "available": item.available,
+                "reason": item.reason.get("kind"),
+            }
+        )
+    table: dict[str, Any] = {"as_of": restock.as_of.isoformat(), "model_version": restock.model_version}
+    table |= {"items": rows, "total": _money(total)}
+    currency = rows[0]["currency"] if rows else "GBP"
+    text = _t(
+        ctx.lang,
+        f"Your restock list has {len(rows)} items, {_money(total)} {currency} in total.",
+        f"您的补货单共 {len(rows)} 个商品，合计 {_money(total)} {currency}。",
+    )
+    if not rows:
+        text = _t(ctx.lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
+    facts = {"items": len(rows), "total": table["total"], "currency": currency, "lines": rows[:5]}
+    return ToolResult(events=[("restock_table", table)], facts=facts, text=text)
+
+
+def _card(hit: Any) -> dict[str, Any]:
+    return {
+        "sku": hit.sku,
+        "title": hit.title,
+        "price": _money(hit.price),
+        "currency": "GBP",
+        "stock": hit.stock,
+        "active": hit.active,
+        "category": hit.category,
+    }
+
+
+def search_catalog(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    query = action.query.strip()
+    if not query:
+        return ToolResult(text=_t(ctx.lang, "What product are you looking for?", "您想找什么商品？"))
+    hits = ctx.search.search(query, k=6, max_price=action.max_price, merchant_id=ctx.merchant_id)
+    cards = [_card(hit) for hit in hits]
+    text = _t(ctx.lang, f"I found {len(cards)} products for “{query}”.", f"为“{query}”找到 {len(cards)} 个商品。")
+    if not cards:
+        text = _t(ctx.lang, f"I found no products for “{query}”.", f"没有找到与“{query}”相关的商品。")
+    facts = {"query": query, "found": len(cards), "products": cards}
+    return ToolResult(events=[("product_cards", {"query": query, "items": cards})], facts=facts, text=text)
+
+
+def product_info(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    sku = action.sku or (action.skus[0] if action.skus else "")
+    details = product_details(ctx.store, ctx.merchant_id, sku) if sku else None
+    if details is None and (action.query or sku):
+        hits = ctx.search.search(action.query or sku, k=1, merchant_id=ctx.merchant_id)
+        details = product_details(ctx.store, ctx.merchant_id, hits[0].sku) if hits else None
+    if details is None:
+        return ToolResult(text=_t(ctx.lang, "I could not find that product.", "没有找到这个商品。"))
+    card = {k: details[k] for k in ("sku", "title", "price", "currency", "stock", "active", "category")}
+    text = _t(
+        ctx.lang,
+        f"{details['title']} ({details['sku']}): {details['price']} {details['currency']} wholesale; "
+        f"you ordered it {details['your_orders']} times.",
+        f"{details['title']}（{details['sku']}）：批发价 {details['price']} {details['currency']}；"
+        f"您订过 {details['your_orders']} 次。",
+    )
+    return ToolResult(events=[("product_cards", {"items": [card], "details": details})], facts=details, text=text)
+
+
+def sales(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    summary = sales_summary(ctx.store, ctx.merchant_id, action.days)
+    text = _t(
+        ctx.lang,
+        f"From {summary.get('from')} to {summary.get('to')}: {summary['invoices']} orders, {summary['units']} units, "
+        f"{summary['spend']} {summary.get('currency', 'GBP')} spent.",
+        f"{summary.get('from')} 至 {summary.get('to')}：{summary['invoices']} 笔订单，{summary['units']} 件，"
+        f"共 {summary['spend']} {summary.get('currency', 'GBP')}。",
+    )
+    return ToolResult(events=[("sales_summary", summary)], facts=summary, text=text)
+
+
+def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    skus = action.skus or ([action.sku] if action.sku else None)
+    draft = ctx.generators.copy(ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang)
+    content_id = ctx.generators.save(ctx.merchant_id, "copy", draft, channel=action.channel)
+    data = draft_dict(draft)
+    grounding = grounding_of(draft)
+    event: dict[str, Any] = {
+        "content_id": content_id,
+        "channel": action.channel,
+        "variants": data.get("variants") or [data.get("text", "")],
+        "grounding": grounding,
+        "flagged": bool(data.get("flagged", False)),
+        "prompt_version": data.get("prompt_version"),
+        "model": data.get("model"),
+    }
+    count = len(event["variants"])
+    text = _t(
+        ctx.lang,
+        f"I drafted {count} copy variants for {action.channel} (saved as draft {content_id}).",
+        f"已为 {action.channel} 写好 {count} 条文案（已保存为草稿 {content_id}）。",
+    )
+    facts = {"variants": count, "channel": action.channel, "content_id": content_id, "grounding": grounding}
+    return ToolResult(
+        events=[("copy_variants", event)], facts=facts, text=text, grounding_failed=not grounding["passed"]
+    )
+
+
+def draft_reply(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    message = action.customer_message.strip() or action.query.strip()
+    if not message:
+        return ToolResult(
+            text=_t(
+                ctx.lang, "Paste the customer's message and I will draft a reply.", "请粘贴顾客的消息，我来起草回复。"
+            )
+        )
+    draft = ctx.generators.reply(ctx.merchant_id, message, lang=ctx.lang)
+    content_id = ctx.generators.save(ctx.merchant_id, "reply", draft)
+    data = draft_dict(draft)
+    grounding = grounding_of(draft)
+    event = {
+        "content_id": content_id,
+        "text": data.get("text", ""),
+        "needs_human": bool(data.get("needs_human", False)),
+        "grounding": grounding,
+        "prompt_version": data.get("prompt_version"),
+        "model": data.get("model"),
+    }
+    text = _t(ctx.lang, "Here is a draft reply to your customer.", "这是给顾客的回复草稿。")
+    if event["needs_human"]:
+        text += _t(ctx.lang, " Please check it yourself before sending.", "发送前请您亲自确认。")
+    facts = {"content_id": content_id, "needs_human": event["needs_human"], "grounding": grounding}
+    failed = not grounding["passed"]
+    return ToolResult(events=[("reply_draft", event)], facts=facts, text=text, grounding_failed=failed)
+
+
+TOOLS = {
+    "restock_list": restock_list,
+    "search_catalog": search_catalog,
+    "product_details": product_info,
+    "sales_summary": sales,
+    "draft_copy": draft_copy,
+    "draft_reply": draft_reply,
+}
+
+
+def run_action(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    tool = TOOLS.get(action.action)
+    if tool is None:
+        return ToolResult()
+    return tool(ctx, action)

@@ -1,0 +1,114 @@
+"""Restock lists: the stored batch list (or one computed on demand), and an LLM-summarised draft."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from assistant.agent.ports import draft_dict, grounding_of
+from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope
+from assistant.api.errors import ERROR_RESPONSES, ApiError, forbidden
+from assistant.api.services import Services
+from assistant.keys import Principal
+from core.domain import RestockItem
+from core.tables import Merchant
+from core.tables import RestockList as RestockRow
+
+router = APIRouter(prefix="/v1/merchants", tags=["restock"], responses=ERROR_RESPONSES)
+
+
+class RestockResponse(BaseModel):
+    merchant_id: str
+    as_of: date
+    model_version: str
+    source: Literal["batch", "on_demand"]
+    items: list[RestockItem]
+
+
+class GenerateRequest(BaseModel):
+    lang: Literal["en", "zh"] | None = None
+    k: int = Field(default=10, ge=1, le=50)
+
+
+class DraftResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    content_id: int
+    merchant_id: str
+    kind: str
+    grounding: dict[str, Any]
+
+
+def merchant_for(services: Services, principal: Principal, merchant_id: str) -> str:
+    """Merchant keys: only their own id (403 otherwise, whether or not the other id exists). Others: must exist."""
+    if principal.role == "marketing":
+        raise forbidden("restock lists need a merchant or admin key")
+    scoped = merchant_scope(principal, merchant_id)
+    assert scoped is not None
+    if principal.role == "admin":
+        with services.store.session() as session:
+            if session.get(Merchant, scoped) is None:
+                raise ApiError(404, f"merchant {scoped!r} not found")
+    return scoped
+
+
+def stored_list(services: Services, merchant_id: str) -> RestockRow | None:
+    with services.store.session() as session:
+        return session.scalar(
+            select(RestockRow)
+            .where(RestockRow.merchant_id == merchant_id)
+            .order_by(RestockRow.as_of.desc(), RestockRow.created_at.desc())
+            .limit(1)
+        )
+
+
+@router.get("/{merchant_id}/restock", response_model=RestockResponse, summary="The merchant's restock list")
+def get_restock(
+    merchant_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    k: Annotated[int, Query(ge=1, le=100)] = 20,
+    source: Annotated[Literal["auto", "batch", "on_demand"], Query()] = "auto",
+) -> RestockResponse:
+    """The newest stored batch list for the merchant, or one computed on demand when there is none
+    (`source=batch` or `on_demand` forces one)."""
+    merchant = merchant_for(services, principal, merchant_id)
+    row = stored_list(services, merchant) if source != "on_demand" else None
+    if row is not None:
+        items = [RestockItem.model_validate(item) for item in row.items][:k]
+        return RestockResponse(
+            merchant_id=merchant, as_of=row.as_of, model_version=row.model_version, source="batch", items=items
+        )
+    if source == "batch":
+        raise ApiError(404, f"no stored batch restock list for merchant {merchant!r}")
+    computed = services.restock.restock_for(merchant, k=k)
+    return RestockResponse(
+        merchant_id=merchant,
+        as_of=computed.as_of,
+        model_version=computed.model_version,
+        source="on_demand",
+        items=computed.items,
+    )
+
+
+@router.post(
+    "/{merchant_id}/restock/generate",
+    response_model=DraftResponse,
+    status_code=201,
+    summary="Restock list with an LLM summary (saved as a draft)",
+)
+def generate_restock(
+    merchant_id: str, services: ServicesDep, principal: PrincipalDep, body: GenerateRequest | None = None
+) -> DraftResponse:
+    merchant = merchant_for(services, principal, merchant_id)
+    body = body or GenerateRequest()
+    draft = services.generators.restock(merchant, lang=body.lang, k=body.k)
+    grounding = grounding_of(draft)
+    if not grounding.get("passed", True):
+        services.metrics.grounding_failures.inc("restock")
+    content_id = services.generators.save(merchant, "restock", draft)
+    data = draft_dict(draft) | {"grounding": grounding}
+    return DraftResponse(content_id=content_id, merchant_id=merchant, kind="restock", **data)

@@ -1,0 +1,160 @@
+"""The clients the app runs on (store, restock source, catalog search, LLM, generators, metrics, rate limiter),
+built once in the lifespan from settings, or handed in ready-made by tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+
+from assistant.agent.agent import ChatAgent
+from assistant.agent.ports import Generators, GeneratorSuite
+from assistant.api.metrics import MeteredChatModel, Metrics
+from assistant.api.ratelimit import RateLimiter
+from assistant.keys import DemoKey
+from assistant.llm.base import ChatModel
+from core.db import Store
+from core.domain import CatalogSearch, RestockSource
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+Check = Callable[[], str]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    restock: RestockSource
+    search: CatalogSearch
+    llm: ChatModel
+    generators: Generators
+    metrics: Metrics
+    limiter: RateLimiter
+    readiness: dict[str, Check]
+    demo: DemoKey | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def agent(self) -> ChatAgent:
+        return ChatAgent(
+            self.store,
+            self.restock,
+            self.search,
+            self.llm,
+            self.generators,
+            on_grounding_failure=lambda kind: self.metrics.grounding_failures.inc(kind),
+        )
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                closer()
+            except Exception:
+                log.exception("closing a client failed")
+
+
+def make_services(
+    settings: Settings,
+    *,
+    store: Store,
+    restock: RestockSource,
+    search: CatalogSearch,
+    llm: ChatModel,
+    generators: Generators | None = None,
+    readiness: dict[str, Check] | None = None,
+    demo: DemoKey | None = None,
+) -> Services:
+    """Wire clients together: the LLM is wrapped for metrics before anything else sees it."""
+    metrics = Metrics()
+    metered = MeteredChatModel(llm, metrics)
+    gens = generators if generators is not None else GeneratorSuite(settings, store, metered, restock, search)
+    checks = {"store": _store_check(store), "index": _index_check(search), "llm": _llm_check(llm)}
+    checks.update(readiness or {})
+    return Services(
+        settings=settings,
+        store=store,
+        restock=restock,
+        search=search,
+        llm=metered,
+        generators=gens,
+        metrics=metrics,
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        readiness=checks,
+        demo=demo,
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    """The real clients from settings: SQLite/PostgreSQL store, recommender, Qdrant search, local or remote LLM."""
+    try:
+        from recsys.service import RestockService
+
+        from assistant.llm.factory import make_chat_model
+        from recsys.search.service import SearchService
+    except ImportError as exc:
+        raise RuntimeError(
+            f"a service component is missing ({exc}); reinstall with `pip install -e .[service]`"
+        ) from exc
+    store = Store.from_settings(settings)
+    restock = RestockService.from_settings(settings, store)
+    search = SearchService.from_settings(settings, store)
+    llm = make_chat_model(settings)
+    services = make_services(settings, store=store, restock=restock, search=search, llm=llm)
+    for client in (llm, search, restock):
+        close = getattr(client, "close", None)
+        if callable(close):
+            services.closers.append(close)
+    services.closers.append(store.dispose)
+    return services
+
+
+def _store_check(store: Store) -> Check:
+    def check() -> str:
+        with store.session() as session:
+            session.execute(text("SELECT 1"))
+        return store.dialect
+
+    return check
+
+
+def _index_check(search: CatalogSearch) -> Check:
+    def check() -> str:
+        ready = getattr(search, "ready", None)
+        if callable(ready):
+            return str(ready())
+        hits = search.search("gift", k=1)
+        return f"{len(hits)} hit for a probe query"
+
+    return check
+
+
+def _llm_check(llm: ChatModel, ttl_s: float = 15.0) -> Check:
+    """Asks the backend's own health probe when it has one (cached briefly); otherwise a 1-token completion."""
+    cache: dict[str, Any] = {}
+
+    def check() -> str:
+        if cache and time.monotonic() - cache["at"] < ttl_s:
+            if cache["error"]:
+                raise RuntimeError(cache["error"])
+            return str(cache["detail"])
+        try:
+            probe = getattr(llm, "health", None) or getattr(llm, "ping", None)
+            if callable(probe):
+                detail = str(probe() or llm.model_name)
+            else:
+                from assistant.llm.base import ChatMessage
+
+                llm.complete([ChatMessage("user", "ping")], max_tokens=1)
+                detail = llm.model_name
+            cache.update(at=time.monotonic(), detail=detail, error=None)
+            return detail
+        except Exception as exc:
+            cache.update(at=time.monotonic(), detail=None, error=str(exc) or type(exc).__name__)
+            raise
+
+    return check
