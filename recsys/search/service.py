@@ -32,6 +32,7 @@ from ingestion.vectors.index import IndexFilter, Payload, VectorIndex, filter_ma
 from ingestion.vectors.indexing import SyncPlan, SyncReport, apply_sync, plan_sync
 from recsys.search.bm25 import BM25
 from recsys.search.fusion import PERSONAL_BOOST, boost, ordered, rrf
+from recsys.search.tokenize import tokenize
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Progress = Callable[[int], None]
@@ -51,6 +52,7 @@ class _Snapshot:
 
     @classmethod
     def build(cls, payloads: list[Payload], texts: list[str], fingerprint: tuple[int, str]) -> _Snapshot:
+        tokenize("预热")  # load jieba's dictionary now, not inside the first Chinese query
         return cls(
             payloads=tuple(payloads),
             skus=np.array([p["sku"] for p in payloads], dtype=object),
@@ -136,6 +138,14 @@ class SearchService:
             )
             self._checked_at = time.monotonic()
             return report
+
+    def index_is_empty(self) -> bool:
+        """True until the first sync of this process has run and found no points (cheap; no store access)."""
+        return self._snapshot is None and self.index.count() == 0
+
+    def index_payloads(self) -> tuple[Payload, ...]:
+        """The catalog as the search sees it (one payload per product), building the index if needed."""
+        return self._ready().payloads
 
     def _ready(self) -> _Snapshot:
         snapshot = self._snapshot

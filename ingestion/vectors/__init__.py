@@ -1,0 +1,1 @@
+"""Product vectors: embedders, the embedding cache, the vector index and the sync that keeps it current."""

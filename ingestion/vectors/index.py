@@ -1,0 +1,363 @@
+"""Vector index: one interface, two backends.
+
+- `QdrantIndex` through qdrant-client: a Qdrant server when `S2B_QDRANT_URL` is set, or Qdrant local mode in a
+  folder under S2B_HOME. The same code drives both; local mode is not thread-safe, so every client call is made
+  under one lock.
+- `NumpyIndex`: exact in-memory search (one matrix-vector product, payload filters as boolean masks), rebuilt at
+  start-up from the embedding cache in well under a second. It is the embedded default because it is exact and
+  faster than Qdrant local mode, which is brute force in Python and slow with filters past ~20k points
+  (see benchmarks/search_latency.py for the measurements).
+
+Payload per product: sku, title, category, price, stock, active, plus derived `in_stock` (active and stock NULL
+or > 0), `category_key` (case-folded category) and `content_hash` (to re-embed only changed content).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypedDict
+
+import numpy as np
+
+from core.settings import Settings
+
+
+class Payload(TypedDict):
+    sku: str
+    title: str
+    category: str | None
+    category_key: str | None
+    price: float | None
+    stock: int | None
+    active: bool
+    in_stock: bool
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class IndexFilter:
+    """Availability, price ceiling and category; all optional."""
+
+    in_stock: bool = False
+    max_price: float | None = None
+    category: str | None = None
+
+    @property
+    def category_key(self) -> str | None:
+        return category_key(self.category)
+
+    @property
+    def active(self) -> bool:
+        return self.in_stock or self.max_price is not None or bool(self.category)
+
+
+def category_key(category: str | None) -> str | None:
+    return category.strip().casefold() if category and category.strip() else None
+
+
+def is_in_stock(active: bool, stock: int | None) -> bool:
+    """Active and not out of stock; NULL stock means "unknown" and counts as in stock."""
+    return bool(active) and (stock is None or stock > 0)
+
+
+class VectorIndex(Protocol):
+    name: str
+
+    def prepare(self, dim: int) -> None:
+        """Create the collection if missing; recreate it if its vector size differs."""
+        ...
+
+    def reset(self, dim: int) -> None:
+        """Drop everything and start an empty collection."""
+        ...
+
+    def upsert(self, vectors: np.ndarray, payloads: Sequence[Payload]) -> None: ...
+
+    def delete(self, skus: Sequence[str]) -> None: ...
+
+    def payloads(self) -> dict[str, Payload]:
+        """sku -> stored payload, to diff against the catalog."""
+        ...
+
+    def count(self) -> int: ...
+
+    def search(self, vector: np.ndarray, limit: int, flt: IndexFilter) -> list[tuple[str, float]]:
+        """Exact (or near-exact) top `limit` (sku, cosine) among points passing the filter, best first."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    skus: np.ndarray
+    vectors: np.ndarray
+    price: np.ndarray
+    in_stock: np.ndarray
+    category_key: np.ndarray
+    payloads: tuple[Payload, ...]
+
+
+def _arrays(vectors: np.ndarray, payloads: Sequence[Payload]) -> _Arrays:
+    return _Arrays(
+        skus=np.array([p["sku"] for p in payloads], dtype=object),
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32),
+        price=np.array([np.nan if p["price"] is None else p["price"] for p in payloads], dtype=np.float64),
+        in_stock=np.array([p["in_stock"] for p in payloads], dtype=bool),
+        category_key=np.array([p["category_key"] or "" for p in payloads], dtype=object),
+        payloads=tuple(payloads),
+    )
+
+
+def filter_mask(price: np.ndarray, in_stock: np.ndarray, cat: np.ndarray, flt: IndexFilter) -> np.ndarray | None:
+    """Boolean row mask for a filter over payload columns, or None when nothing is filtered."""
+    if not flt.active:
+        return None
+    mask = np.ones(len(price), dtype=bool)
+    if flt.in_stock:
+        mask &= in_stock
+    if flt.max_price is not None:
+        with np.errstate(invalid="ignore"):
+            mask &= price <= flt.max_price  # NaN (unknown price) never passes a price ceiling
+    if flt.category_key:
+        mask &= cat == flt.category_key
+    return mask
+
+
+def top_rows(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the `limit` highest scores, best first (ties broken by row order)."""
+    if limit <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    if limit < len(scores):
+        part = np.argpartition(-scores, limit - 1)[:limit]
+    else:
+        part = np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+class NumpyIndex:
+    """Exact cosine search over an in-memory float32 matrix; copy-on-write so searches never take a lock."""
+
+    name = "numpy"
+
+    def __init__(self) -> None:
+        self._dim = 0
+        self._data = _arrays(np.zeros((0, 0), dtype=np.float32), [])
+        self._write = threading.Lock()
+
+    def prepare(self, dim: int) -> None:
+        if dim != self._dim:
+            self.reset(dim)
+
+    def reset(self, dim: int) -> None:
+        with self._write:
+            self._dim = dim
+            self._data = _arrays(np.zeros((0, dim), dtype=np.float32), [])
+
+    def upsert(self, vectors: np.ndarray, payloads: Sequence[Payload]) -> None:
+        if not payloads:
+            return
+        with self._write:
+            old = self._data
+            replaced = {p["sku"] for p in payloads}
+            keep = [i for i, sku in enumerate(old.skus) if sku not in replaced]
+            self._data = _arrays(
+                np.concatenate([old.vectors[keep], np.asarray(vectors, dtype=np.float32)]),
+                [old.payloads[i] for i in keep] + list(payloads),
+            )
+
+    def delete(self, skus: Sequence[str]) -> None:
+        gone = set(skus)
+        if not gone:
+            return
+        with self._write:
+            old = self._data
+            keep = [i for i, sku in enumerate(old.skus) if sku not in gone]
+            self._data = _arrays(old.vectors[keep], [old.payloads[i] for i in keep])
+
+    def payloads(self) -> dict[str, Payload]:
+        return {p["sku"]: p for p in self._data.payloads}
+
+    def count(self) -> int:
+        return len(self._data.payloads)
+
+    def search(self, vector: np.ndarray, limit: int, flt: IndexFilter) -> list[tuple[str, float]]:
+        data = self._data
+        if not len(data.skus):
+            return []
+        mask = filter_mask(data.price, data.in_stock, data.category_key, flt)
+        query = np.asarray(vector, dtype=np.float32)
+        if mask is None:
+            scores = data.vectors @ query
+            rows = top_rows(scores, limit)
+            return [(data.skus[r], float(scores[r])) for r in rows]
+        allowed = np.flatnonzero(mask)
+        if len(allowed) * 3 < len(mask):  # selective filter: score only the rows that pass
+            sub = data.vectors[allowed] @ query
+            rows = top_rows(sub, limit)
+            return [(data.skus[allowed[r]], float(sub[r])) for r in rows]
+        scores = data.vectors @ query
+        scores[~mask] = -np.inf
+        rows = top_rows(scores, min(limit, len(allowed)))
+        return [(data.skus[r], float(scores[r])) for r in rows]
+
+
+_POINT_NAMESPACE = uuid.UUID("6f1c1f52-4d0e-4a39-9a57-3f1f0d3c2b11")
+
+
+def point_id(sku: str) -> str:
+    return str(uuid.uuid5(_POINT_NAMESPACE, sku))
+
+
+class QdrantIndex:
+    """A Qdrant collection (server or local mode); one lock around every client call."""
+
+    def __init__(self, client: Any, collection: str, *, server: bool) -> None:
+        self.client = client
+        self.collection = collection
+        self.server = server
+        self.name = "qdrant-server" if server else "qdrant-local"
+        self._lock = threading.Lock()
+
+    @classmethod
+    def local(cls, path: Path, collection: str) -> QdrantIndex:
+        from qdrant_client import QdrantClient
+
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(QdrantClient(path=str(path)), collection, server=False)
+
+    @classmethod
+    def server_from_settings(cls, settings: Settings, collection: str) -> QdrantIndex:
+        from qdrant_client import QdrantClient
+
+        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return cls(QdrantClient(url=settings.qdrant_url, api_key=api_key, timeout=30), collection, server=True)
+
+    def _vector_size(self) -> int | None:
+        if not self.client.collection_exists(self.collection):
+            return None
+        info = self.client.get_collection(self.collection)
+        vectors = info.config.params.vectors
+        return int(vectors.size) if hasattr(vectors, "size") else None
+
+    def prepare(self, dim: int) -> None:
+        with self._lock:
+            size = self._vector_size()
+        if size != dim:
+            self.reset(dim)
+
+    def reset(self, dim: int) -> None:
+        from qdrant_client import models
+
+        with self._lock:
+            if self.client.collection_exists(self.collection):
+                self.client.delete_collection(self.collection)
+            self.client.create_collection(
+                self.collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
+            )
+            if self.server:  # payload indexes only mean something to a server
+                for field, schema in (
+                    ("in_stock", models.PayloadSchemaType.BOOL),
+                    ("price", models.PayloadSchemaType.FLOAT),
+                    ("category_key", models.PayloadSchemaType.KEYWORD),
+                ):
+                    self.client.create_payload_index(self.collection, field, field_schema=schema)
+
+    def upsert(self, vectors: np.ndarray, payloads: Sequence[Payload], batch: int = 512) -> None:
+        from qdrant_client import models
+
+        for start in range(0, len(payloads), batch):
+            chunk = payloads[start : start + batch]
+            points = [
+                models.PointStruct(id=point_id(p["sku"]), vector=v.tolist(), payload=dict(p))
+                for p, v in zip(chunk, vectors[start : start + batch], strict=True)
+            ]
+            with self._lock:
+                self.client.upsert(self.collection, points=points, wait=True)
+
+    def delete(self, skus: Sequence[str]) -> None:
+        from qdrant_client import models
+
+        if not skus:
+            return
+        with self._lock:
+            self.client.delete(
+                self.collection, points_selector=models.PointIdsList(points=[point_id(s) for s in skus]), wait=True
+            )
+
+    def payloads(self) -> dict[str, Payload]:
+        out: dict[str, Payload] = {}
+        offset = None
+        while True:
+            with self._lock:
+                if not self.client.collection_exists(self.collection):
+                    return out
+                points, offset = self.client.scroll(
+                    self.collection, limit=2048, offset=offset, with_payload=True, with_vectors=False
+                )
+            for point in points:
+                payload: Any = point.payload or {}
+                if "sku" in payload:
+                    out[payload["sku"]] = payload
+            if offset is None:
+                return out
+
+    def count(self) -> int:
+        with self._lock:
+            if not self.client.collection_exists(self.collection):
+                return 0
+            return int(self.client.count(self.collection, exact=True).count)
+
+    def search(self, vector: np.ndarray, limit: int, flt: IndexFilter) -> list[tuple[str, float]]:
+        with self._lock:
+            response = self.client.query_points(
+                self.collection,
+                query=np.asarray(vector, dtype=np.float32).tolist(),
+                query_filter=qdrant_filter(flt),
+                limit=limit,
+                with_payload=["sku"],
+            )
+        return [(str((p.payload or {})["sku"]), float(p.score)) for p in response.points]
+
+    def close(self) -> None:
+        with self._lock:
+            self.client.close()
+
+
+def qdrant_filter(flt: IndexFilter) -> Any:
+    from qdrant_client import models
+
+    if not flt.active:
+        return None
+    must: list[Any] = []
+    if flt.in_stock:
+        must.append(models.FieldCondition(key="in_stock", match=models.MatchValue(value=True)))
+    if flt.max_price is not None:
+        must.append(models.FieldCondition(key="price", range=models.Range(lte=flt.max_price)))
+    if flt.category_key:
+        must.append(models.FieldCondition(key="category_key", match=models.MatchValue(value=flt.category_key)))
+    return models.Filter(must=must)
+
+
+def collection_name(settings: Settings, embedder_name: str) -> str:
+    """One collection per embedder, so switching S2B_EMBEDDER never mixes vector spaces."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", embedder_name)
+    return f"{settings.qdrant_collection}__{slug}"
+
+
+def open_index(settings: Settings, embedder_name: str, backend: str | None = None) -> VectorIndex:
+    """The index for these settings: Qdrant server when S2B_QDRANT_URL is set, else the embedded backend.
+
+    `backend` overrides the embedded choice: "numpy" (default, exact in-memory) or "qdrant-local".
+    """
+    name = collection_name(settings, embedder_name)
+    if settings.qdrant_url and backend in (None, "qdrant-server"):
+        return QdrantIndex.server_from_settings(settings, name)
+    if backend == "qdrant-local":
+        return QdrantIndex.local(settings.home / "qdrant", name)
+    if backend in (None, "numpy"):
+        return NumpyIndex()
+    raise ValueError(f"unknown index backend {backend!r}: use numpy | qdrant-local | qdrant-server")
