@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingestion.vectors.text import TEXT_VERSION
+
 
 class EmbeddingCache:
     def __init__(self, path: Path, dim: int) -> None:
@@ -27,7 +29,7 @@ class EmbeddingCache:
 
     @classmethod
     def for_embedder(cls, home: Path, embedder_name: str, dim: int) -> EmbeddingCache:
-        return cls(home / "vectors" / f"embeddings-{embedder_name}.npz", dim)
+        return cls(home / "vectors" / f"embeddings-{embedder_name}-{TEXT_VERSION}.npz", dim)
 
     def _load(self) -> None:
         if not self.path.exists():

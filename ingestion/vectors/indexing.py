@@ -23,19 +23,10 @@ from ingestion.orders import content_hash
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import Embedder
 from ingestion.vectors.index import Payload, VectorIndex, category_key, is_in_stock
+from ingestion.vectors.text import document_text
 
 Progress = Callable[[int], None]
 EMBED_BATCH = 256
-
-
-def document_text(title: str, description: str, category: str | None) -> str:
-    """What gets embedded: title, the description when it adds something, and the category."""
-    parts = [title.strip()]
-    if description and description.strip() and description.strip() != title.strip():
-        parts.append(description.strip())
-    if category and category.strip():
-        parts.append(category.strip())
-    return " | ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Okapi BM25 over product texts, held in memory as a sparse term-document matrix.
 
-score(d, q) = sum over distinct query terms t of idf(t) * tf(t,d) * (k1 + 1) / (tf(t,d) + k1 * (1 - b + b * |d| / avgdl))
-with idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)), k1 = 1.2, b = 0.75. Document weights are precomputed, so a
-query is a sum of a few sparse columns.
+score(d, q) = sum over distinct query terms t of w(t) * idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))
+with idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)), k1 = 1.2, b = 0.75 and w(t) = 1 for query terms (feedback
+terms get smaller weights, see `feedback_terms`). Document weights are precomputed, so a query is a weighted
+sum of a few sparse columns.
 """
 
 from __future__ import annotations
@@ -40,11 +41,29 @@ class BM25:
         norm = k1 * (1.0 - b + b * lengths[row_idx] / avgdl)
         weights = self.idf[col_idx] * tf * (k1 + 1.0) / (tf + norm)
         self.matrix = sparse.csc_matrix((weights, (row_idx, col_idx)), shape=(n_docs, len(self.vocab)))
+        self.by_doc = self.matrix.tocsr()
         self.n_docs = n_docs
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document (0 where no query term occurs)."""
-        terms = {self.vocab[t] for t in tokenize(query) if t in self.vocab}
+    def query_terms(self, query: str) -> dict[int, float]:
+        """Term id -> weight 1.0 for the query's tokens that occur in the catalog."""
+        return {self.vocab[t]: 1.0 for t in tokenize(query) if t in self.vocab}
+
+    def scores(self, query: str | dict[int, float]) -> np.ndarray:
+        """BM25 score of every document (0 where no query term occurs); a dict gives weighted term ids."""
+        terms = self.query_terms(query) if isinstance(query, str) else query
         if not terms:
             return np.zeros(self.n_docs, dtype=np.float64)
-        return np.asarray(self.matrix[:, sorted(terms)].sum(axis=1)).ravel()
+        ids = sorted(terms)
+        return np.asarray(self.matrix[:, ids] @ np.array([terms[i] for i in ids])).ravel()
+
+    def feedback_terms(self, rows: Sequence[int], weight: float = 0.5, min_docs: int = 2) -> dict[int, float]:
+        """Pseudo-relevance feedback: terms shared by at least `min_docs` of the given documents.
+
+        Each gets weight * (share of the feedback documents containing it). Fed with the top dense hits, this
+        lets the keyword channel work for a Chinese query over an English catalog, or a misspelt query: the
+        words come from the products the embedding found, not from the query.
+        """
+        if not len(rows):
+            return {}
+        counts = Counter(int(t) for r in rows for t in self.by_doc.indices[self.by_doc.indptr[r] : self.by_doc.indptr[r + 1]])
+        return {t: weight * c / len(rows) for t, c in counts.items() if c >= min_docs}

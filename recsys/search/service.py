@@ -37,6 +37,7 @@ from recsys.search.tokenize import tokenize
 Mode = Literal["hybrid", "dense", "keyword"]
 Progress = Callable[[int], None]
 CANDIDATES = 50  # depth of each list fed to the fusion
+FEEDBACK_DOCS = 5  # top dense hits whose shared words expand the keyword query in hybrid mode
 
 
 @dataclass(frozen=True)
@@ -196,12 +197,11 @@ class SearchService:
         keyword: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             dense = self.index.search(self.embedder.embed_query(query), depth, flt)
-        if mode in ("keyword", "hybrid"):
-            keyword = self._keyword(snapshot, query, depth, flt)
+        if mode == "keyword":
+            keyword = self._keyword(snapshot, snapshot.bm25.query_terms(query), depth, flt)
         if mode == "hybrid":
-            scores = rrf([[s for s, _ in dense], [s for s, _ in keyword]])
-        else:
-            scores = dict(dense or keyword)
+            keyword = self._keyword(snapshot, self._expanded_terms(snapshot, query, dense), depth, flt)
+        scores = rrf([[s for s, _ in dense], [s for s, _ in keyword]]) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
             scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
         hits = []
@@ -212,8 +212,16 @@ class SearchService:
         return hits
 
     @staticmethod
-    def _keyword(snapshot: _Snapshot, query: str, depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
-        scores = snapshot.bm25.scores(query)
+    def _expanded_terms(snapshot: _Snapshot, query: str, dense: list[tuple[str, float]]) -> dict[int, float]:
+        """Query terms (weight 1) plus feedback terms from the top dense hits (see BM25.feedback_terms)."""
+        rows = [snapshot.by_sku[s] for s, _ in dense[:FEEDBACK_DOCS] if s in snapshot.by_sku]
+        terms = snapshot.bm25.feedback_terms(rows)
+        terms.update(snapshot.bm25.query_terms(query))
+        return terms
+
+    @staticmethod
+    def _keyword(snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
+        scores = snapshot.bm25.scores(terms)
         mask = filter_mask(snapshot.price, snapshot.in_stock, snapshot.category_key, flt)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
