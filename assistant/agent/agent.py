@@ -18,7 +18,7 @@ from assistant.agent.ports import Generators
 from assistant.agent.prompt_files import load_prompt
 from assistant.agent.sales import known_merchants, merchant_profile
 from assistant.agent.tools import ToolContext, ToolResult, run_action
-from assistant.llm.base import ChatMessage, ChatModel, LLMError
+from assistant.llm.base import ChatModel, LLMError
 from core.db import Store
 from core.domain import CatalogSearch, RestockSource
 
@@ -102,6 +102,10 @@ class ChatAgent:
         message_id = add_message(self.store, conversation_id, "assistant", text, {"action": "refuse", "reason": reason})
         yield "done", {"conversation_id": conversation_id, "message_id": message_id}
 
+    @staticmethod
+    def _prompt_lang(message: str) -> str:
+        return "zh" if _CJK.search(message) else "en"
+
     def _route(self, message: str, past: list[tuple[str, str]], hint: str | None) -> tuple[AgentAction, str]:
         if hint:
             fields: dict[str, Any] = {"action": hint}
@@ -111,9 +115,7 @@ class ChatAgent:
                 fields["customer_message"] = message
             return AgentAction.model_validate(fields), "quick action"
         prompt = load_prompt("router")
-        messages = [ChatMessage("system", prompt.text)]
-        messages += [ChatMessage(role, content[:300]) for role, content in past]
-        messages.append(ChatMessage("user", message))
+        messages = prompt.render(self._prompt_lang(message), history=_history_text(past), message=message)
         completion = self.llm.complete(messages, json_schema=ROUTER_SCHEMA, max_tokens=120, temperature=0.0)
         try:
             return parse_action(completion.text), f"router {prompt.version}"
@@ -140,14 +142,13 @@ class ChatAgent:
         if result.text:
             facts["already_told_the_owner"] = result.text
         prompt = load_prompt("answer")
-        system = prompt.render(
-            language="Chinese (简体中文)" if lang == "zh" else "English",
-            max_words=self.answer_max_words,
+        messages = prompt.render(
+            lang,
             facts=json.dumps(facts, ensure_ascii=False, default=str)[:3000] if facts else "(none)",
+            history=_history_text(past),
+            message=message,
+            max_words=self.answer_max_words,
         )
-        messages = [ChatMessage("system", system)]
-        messages += [ChatMessage(role, content[:300]) for role, content in past]
-        messages.append(ChatMessage("user", message))
         guard = NumberGuard(allowed=numbers_in([result.facts, result.text, message]))
         try:
             for piece in guard.run(self.llm.stream(messages, max_tokens=220, temperature=0.3)):
@@ -167,11 +168,18 @@ class ChatAgent:
             "route": route_note,
             "events": [{"event": name, "data": data} for name, data in result.events],
             "grounding": grounding,
-            "prompt": f"{prompt.id}@{prompt.version}",
+            "prompt_id": prompt.id,
+            "prompt_version": prompt.version,
             "model": self.llm.model_name,
         }
         message_id = add_message(self.store, conversation_id, "assistant", text, payload)
         yield "done", {"conversation_id": conversation_id, "message_id": message_id}
+
+
+def _history_text(past: list[tuple[str, str]]) -> str:
+    if not past:
+        return "(none)"
+    return "\n".join(f"{role}: {content[:300]}" for role, content in past)
 
 
 def _llm_error(lang: str, exc: Exception) -> dict[str, Any]:

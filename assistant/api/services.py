@@ -94,7 +94,7 @@ def build_services(settings: Settings) -> Services:
     try:
         from recsys.service import RestockService
 
-        from assistant.llm.factory import make_chat_model
+        from assistant.llm.factory import make_chat_model, start_local_model
         from recsys.search.service import SearchService
     except ImportError as exc:
         raise RuntimeError(
@@ -103,7 +103,11 @@ def build_services(settings: Settings) -> Services:
     store = Store.from_settings(settings)
     restock = RestockService.from_settings(settings, store)
     search = SearchService.from_settings(settings, store)
+    log.info("syncing the catalog search index (first run embeds every product)")
+    search.ensure_index()
     llm = make_chat_model(settings)
+    log.info("starting the language model %s", llm.model_name)
+    start_local_model(llm)
     services = make_services(settings, store=store, restock=restock, search=search, llm=llm)
     for client in (llm, search, restock):
         close = getattr(client, "close", None)

@@ -6,6 +6,8 @@ import typer
 
 from assistant.cli.common import eval_app
 from assistant.cli.ingest_cmd import ingest_app
+from assistant.cli.search_cmd import index_cmd, search_cmd
+from assistant.cli.service_cmd import keys_app, serve
 
 app = typer.Typer(
     help="s2b: the merchant assistant for S2B2C platforms (restock lists, catalog search, grounded copy).",
@@ -14,6 +16,10 @@ app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(eval_app, name="eval")
+app.command("search")(search_cmd)
+app.command("index")(index_cmd)
+app.command("serve")(serve)
+app.add_typer(keys_app, name="keys")
 
 if __name__ == "__main__":
     app()

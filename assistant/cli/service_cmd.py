@@ -1,0 +1,118 @@
+"""`s2b serve` (the HTTP service with the demo page) and `s2b keys create|revoke` (API keys)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+
+from assistant.cli.common import console, print_json, progress_bar, settings_or_exit, store_or_exit
+from core.db import Store
+from core.settings import Settings
+from core.tables import Order
+
+keys_app = typer.Typer(
+    help="API keys: `s2b keys create --merchant ID` or `--role marketing|admin`.", no_args_is_help=True
+)
+
+
+def _load_demo_data_if_empty(settings: Settings, store: Store) -> None:
+    with store.session() as session:
+        orders = session.scalar(select(func.count()).select_from(Order)) or 0
+    if orders:
+        return
+    if not settings.demo_data.exists():
+        console.print(
+            f"[yellow]The store is empty and the demo data {settings.demo_data} is missing; starting without data. "
+            "Load orders with `s2b ingest orders FILE`.[/yellow]"
+        )
+        return
+    from ingestion.orders import ingest_orders
+
+    console.print(f"First run: loading the demo data {settings.demo_data.name} into {settings.resolved_database_url}")
+    with progress_bar("ingest demo orders", None) as advance:
+        summary = ingest_orders(store, settings.demo_data, progress=advance)
+    console.print(
+        f"loaded {summary.stored:,} order lines of {summary.merchants:,} merchants in {summary.seconds:.1f} s"
+    )
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default S2B_HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default S2B_PORT, 8000)")] = None,
+    demo: Annotated[bool, typer.Option(help="load the demo data if the store is empty; create the demo key")] = True,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Start the service: API under /v1, docs at /docs, the widget demo page at /.
+
+    Embedded defaults: SQLite and the vector index under S2B_HOME, the packaged local LLM on 127.0.0.1.
+    """
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = settings_or_exit()
+    store = store_or_exit(settings)
+    if demo:
+        _load_demo_data_if_empty(settings, store)
+    store.dispose()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"s2b: starting on http://{bind_host}:{bind_port}/  (API docs: /docs)")
+    uvicorn.run(create_app(settings, demo=demo), host=bind_host, port=bind_port, log_level=log_level)
+
+
+@keys_app.command("create")
+def create(
+    merchant: Annotated[
+        str | None, typer.Option("--merchant", help="merchant id: a key that sees only this merchant")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(help="merchant | marketing | admin (default: merchant with --merchant)")
+    ] = None,
+    label: Annotated[str, typer.Option(help="a note to recognise the key by")] = "",
+    rate_limit: Annotated[
+        int | None, typer.Option(help="requests per minute (default S2B_RATE_LIMIT_PER_MINUTE)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Create an API key and print it once (only its sha256 hash is stored).
+
+    Examples:\n
+      s2b keys create --merchant 12583\n
+      s2b keys create --role marketing --label "campaign team"
+    """
+    from assistant.keys import KeyCreationError, create_key
+
+    store = store_or_exit()
+    try:
+        created = create_key(
+            store,
+            role=role or ("merchant" if merchant else ""),
+            merchant_id=merchant,
+            label=label,
+            rate_limit_per_minute=rate_limit,
+        )
+    except KeyCreationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    p = created.principal
+    if as_json:
+        print_json({"key": created.key, "id": p.key_id, "role": p.role, "merchant_id": p.merchant_id})
+        return
+    scope = f"merchant {p.merchant_id}" if p.merchant_id else "all merchants"
+    console.print(f"created key #{p.key_id}: role {p.role}, {scope}. It is shown only now; store it safely:")
+    typer.echo(created.key)
+
+
+@keys_app.command("revoke")
+def revoke(key_id: Annotated[int, typer.Argument(help="the key's id (#N printed at creation)")]) -> None:
+    """Revoke a key: it stops working at once."""
+    from assistant.keys import revoke_key
+
+    if not revoke_key(store_or_exit(), key_id):
+        console.print(f"[red]no active key #{key_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"key #{key_id} revoked")
