@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -27,15 +28,23 @@ def ingest_orders_cmd(
       s2b ingest orders data/online_retail/online_retail.csv.gz\n
       s2b ingest orders feed.parquet --mapping my_feed.yaml --json
     """
-    from ingestion.orders import ingest_orders
+    import time
+
+    from ingestion.orders import store_orders
+    from ingestion.parse import parse_orders
 
     store = store_or_exit()
+    started = time.perf_counter()
     try:
-        with progress_bar(f"ingest {path.name}", None, enabled=not as_json) as advance:
-            summary = ingest_orders(store, path, fmt, mapping, progress=advance)
+        with console.status(f"reading {path.name}", spinner="dots") if not as_json else nullcontext():
+            parsed = parse_orders(path, fmt, mapping)
+        with progress_bar(f"storing {path.name}", len(parsed.lines), enabled=not as_json) as advance:
+            summary = store_orders(store, parsed, progress=advance)
     except (FormatError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    summary.seconds = round(time.perf_counter() - started, 3)
+    summary.rows_per_second = round(summary.rows_read / max(summary.seconds, 1e-9), 1)
     if as_json:
         print_json(summary.as_dict())
         return
