@@ -6,6 +6,7 @@ import typer
 
 from assistant.cli.common import eval_app
 from assistant.cli.ingest_cmd import ingest_app
+from assistant.cli.recsys_cmd import batch_app, recommend_app
 from assistant.cli.search_cmd import index_cmd, search_cmd
 from assistant.cli.service_cmd import keys_app, serve
 
@@ -16,6 +17,8 @@ app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(eval_app, name="eval")
+app.add_typer(recommend_app, name="recommend")
+app.add_typer(batch_app, name="batch")
 app.command("search")(search_cmd)
 app.command("index")(index_cmd)
 app.command("serve")(serve)

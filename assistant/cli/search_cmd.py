@@ -57,9 +57,7 @@ def search_cmd(
     service = _service(settings_or_exit())
     if service.index_is_empty():
         _sync(service, full=False, quiet=as_json)
-    hits = service.search(
-        query, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant
-    )
+    hits = service.search(query, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant)
     if as_json:
         print_json([{"sku": h.sku, "title": h.title, "price": h.price, "score": h.score} for h in hits])
         return
@@ -126,9 +124,11 @@ def eval_search_cmd(
         if not service.index_payloads():
             console.print("[red]The store has no products. Fix: s2b ingest orders data/online_retail/...[/red]")
             raise typer.Exit(2)
-        with bilingual_service(settings, spec) as bilingual:
-            with progress_bar(f"eval {spec}", len(queries), enabled=not as_json) as advance:
-                results = run_queries({"demo": service, "bilingual": bilingual}, queries, on_query=advance)
+        with (
+            bilingual_service(settings, spec) as bilingual,
+            progress_bar(f"eval {spec}", len(queries), enabled=not as_json) as advance,
+        ):
+            results = run_queries({"demo": service, "bilingual": bilingual}, queries, on_query=advance)
         rows = summarise(results)
         ratio = zh_en_ratio(rows)
         output.append({"embedder": spec, "zh_over_en_recall_ratio": ratio, "rows": rows})

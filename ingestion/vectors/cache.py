@@ -60,7 +60,10 @@ class EmbeddingCache:
                 self._pending.append((h, np.asarray(v, dtype=np.float32)))
 
     def _flush(self) -> None:
-        fresh = {h: v for h, v in self._pending if h not in self._rows}
+        fresh: dict[str, np.ndarray] = {}
+        for h, v in self._pending:
+            if h not in self._rows:
+                fresh.setdefault(h, v)
         self._pending = []
         if not fresh:
             return

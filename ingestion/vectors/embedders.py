@@ -125,7 +125,8 @@ class SentenceTransformerEmbedder:
                 "st:/path/to/model (a folder with modules.json) or a model already in the Hugging Face cache."
             ) from exc
         self.name = name
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
         self._lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> np.ndarray:

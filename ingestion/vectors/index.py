@@ -131,10 +131,7 @@ def top_rows(scores: np.ndarray, limit: int) -> np.ndarray:
     """Indices of the `limit` highest scores, best first (ties broken by row order)."""
     if limit <= 0 or not len(scores):
         return np.zeros(0, dtype=np.int64)
-    if limit < len(scores):
-        part = np.argpartition(-scores, limit - 1)[:limit]
-    else:
-        part = np.arange(len(scores))
+    part = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
     return part[np.lexsort((part, -scores[part]))]
 
 

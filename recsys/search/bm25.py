@@ -27,10 +27,10 @@ class BM25:
         for row, text in enumerate(texts):
             counts = Counter(tokenize(text))
             lengths[row] = sum(counts.values())
-            for term, tf in counts.items():
+            for term, count in counts.items():
                 rows.append(row)
                 cols.append(self.vocab.setdefault(term, len(self.vocab)))
-                tfs.append(tf)
+                tfs.append(count)
         n_docs = len(texts)
         tf = np.asarray(tfs, dtype=np.float64)
         row_idx = np.asarray(rows, dtype=np.int64)
@@ -65,5 +65,7 @@ class BM25:
         """
         if not len(rows):
             return {}
-        counts = Counter(int(t) for r in rows for t in self.by_doc.indices[self.by_doc.indptr[r] : self.by_doc.indptr[r + 1]])
+        counts = Counter(
+            int(t) for r in rows for t in self.by_doc.indices[self.by_doc.indptr[r] : self.by_doc.indptr[r + 1]]
+        )
         return {t: weight * c / len(rows) for t, c in counts.items() if c >= min_docs}

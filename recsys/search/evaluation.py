@@ -183,7 +183,7 @@ def _order(key: tuple[str, str, str]) -> tuple[int, int, int]:
     return (
         ["en", "zh"].index(lang) if lang in ("en", "zh") else 9,
         ["all", "demo", "bilingual"].index(catalog) if catalog in ("all", "demo", "bilingual") else 9,
-        list(METHODS).index(method) if method in METHODS else 9,  # type: ignore[arg-type]
+        list(METHODS).index(method) if method in METHODS else 9,
     )
 
 

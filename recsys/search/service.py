@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from core.db import Store
-from core.domain import SearchHit
+from core.domain import CatalogSearch, SearchHit
 from core.settings import Settings
 from core.tables import OrderLine, Product
 from ingestion.vectors.cache import EmbeddingCache
@@ -247,3 +247,7 @@ class SearchService:
             self._bought.clear()
         self._bought[merchant_id] = (now, skus)
         return skus
+
+
+def _implements_port(service: SearchService) -> CatalogSearch:
+    return service  # mypy checks that SearchService satisfies core.domain.CatalogSearch

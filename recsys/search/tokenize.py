@@ -14,11 +14,13 @@ import unicodedata
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+")
-_EN_STOP = frozenset(
+_EN_STOP_WORDS = (
     "a an and are as at be by for from in into is it of on or that the to with w i me my our we you your "
-    "some any want need looking please buy cheap".split()
+    "some any want need looking please buy cheap"
 )
-_ZH_STOP = frozenset("的 了 和 与 及 或 给 用 在 是 有 要 想 买 找 一些 一个 适合 适用 用于 我 我们 你 请 便宜".split())
+_ZH_STOP_WORDS = "的 了 和 与 及 或 给 用 在 是 有 要 想 买 找 一些 一个 适合 适用 用于 我 我们 你 请 便宜"
+_EN_STOP = frozenset(_EN_STOP_WORDS.split())
+_ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from recsys.search.bm25 import BM25
+from recsys.search.tokenize import tokenize
+
+DOCS = ["red retrospot mug", "red retrospot lunch bag", "white ceramic mug", "儿童派对礼品袋", "fairy lights"]
+
+
+def test_scores_match_the_formula() -> None:
+    bm = BM25(DOCS)
+    scores = bm.scores("mug")
+    n, df = len(DOCS), 2
+    idf = math.log1p((n - df + 0.5) / (df + 0.5))
+    lengths = np.array([len(tokenize(d)) for d in DOCS], dtype=float)
+    assert lengths.tolist() == [3, 4, 3, 4, 2]  # 儿童派对礼品袋 -> 儿童 派对 礼品 礼品袋
+    avgdl = lengths.mean()
+    expected = idf * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 3 / avgdl))
+    assert scores[0] == pytest.approx(expected) and scores[2] == pytest.approx(expected)
+    assert scores[1] == 0 and scores[4] == 0
+
+
+def test_unknown_terms_score_zero_and_chinese_matches() -> None:
+    bm = BM25(DOCS)
+    assert not bm.scores("doormat").any()
+    assert int(np.argmax(bm.scores("派对礼品袋"))) == 3
+
+
+def test_feedback_terms_are_those_shared_by_feedback_docs() -> None:
+    bm = BM25(DOCS)
+    terms = bm.feedback_terms([0, 1], weight=0.5, min_docs=2)
+    assert {t: w for t, w in terms.items()} == {bm.vocab["red"]: 0.5, bm.vocab["retrospot"]: 0.5}
+    weighted = bm.scores(terms)
+    assert weighted[0] > 0 and weighted[1] > 0 and weighted[2] == 0
+    assert bm.feedback_terms([]) == {}
