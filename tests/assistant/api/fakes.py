@@ -57,8 +57,14 @@ def seed_store(store: Store) -> None:
                 price = next(p for s, _, p, _ in PRODUCTS if s == sku)
                 session.add(
                     OrderLine(
-                        invoice_id=invoice, line_no=line_no, merchant_id=mid, ordered_at=at, sku=sku,
-                        is_product=True, quantity=qty, unit_price=price,
+                        invoice_id=invoice,
+                        line_no=line_no,
+                        merchant_id=mid,
+                        ordered_at=at,
+                        sku=sku,
+                        is_product=True,
+                        quantity=qty,
+                        unit_price=price,
                     )
                 )
 
@@ -81,7 +87,9 @@ class FakeRestock:
             RestockItem(sku=s, title=t, quantity=q, unit_price=p, stock=st, reason={"kind": "repeat"})
             for s, t, p, st, q in rows[:k]
         ]
-        return RestockList(merchant_id=merchant_id, as_of=as_of or date(2011, 12, 9), model_version="fake-1", items=items)
+        return RestockList(
+            merchant_id=merchant_id, as_of=as_of or date(2011, 12, 9), model_version="fake-1", items=items
+        )
 
 
 @dataclass
@@ -151,33 +159,56 @@ class FakeGenerators:
         self.calls.append(("restock", merchant_id))
         items = FakeRestock(self.store).restock_for(merchant_id, k=k).items
         return FakeDraft(
-            text=f"{len(items)} items to restock", items=[i.model_dump(mode="json") for i in items],
-            prompt_id="restock", grounding=self._grounding(),
+            text=f"{len(items)} items to restock",
+            items=[i.model_dump(mode="json") for i in items],
+            prompt_id="restock",
+            grounding=self._grounding(),
         )
 
     def copy(
-        self, merchant_id: str, *, skus: Sequence[str] | None = None, channel: str = "wechat_moments",
-        lang: str = "zh", tone: str = "friendly", max_chars: int | None = None, variants: int = 3,
+        self,
+        merchant_id: str,
+        *,
+        skus: Sequence[str] | None = None,
+        channel: str = "wechat_moments",
+        lang: str = "zh",
+        tone: str = "friendly",
+        max_chars: int | None = None,
+        variants: int = 3,
     ) -> FakeDraft:
         self.calls.append(("copy", merchant_id))
         titles = self._titles(merchant_id, skus)
         texts = [f"v{i + 1}: {', '.join(titles).title()} now in store" for i in range(variants)]
         grounding = self._grounding()
-        return FakeDraft(text=texts[0], variants=texts, grounding=grounding, flagged=not grounding.passed, language=lang)
+        return FakeDraft(
+            text=texts[0], variants=texts, grounding=grounding, flagged=not grounding.passed, language=lang
+        )
 
-    def reply(self, merchant_id: str, message: str, *, order_id: str | None = None, lang: str | None = None) -> FakeDraft:
+    def reply(
+        self, merchant_id: str, message: str, *, order_id: str | None = None, lang: str | None = None
+    ) -> FakeDraft:
         self.calls.append(("reply", merchant_id))
-        return FakeDraft(text="Thanks for your message, we will check and get back to you.", prompt_id="reply",
-                         needs_human="refund" in message.lower())
+        return FakeDraft(
+            text="Thanks for your message, we will check and get back to you.",
+            prompt_id="reply",
+            needs_human="refund" in message.lower(),
+        )
 
     def save(self, merchant_id: str, kind: str, draft: Any, channel: str | None = None) -> int:
         with self.store.session() as session:
             row = GeneratedContent(
-                merchant_id=merchant_id, kind=kind, channel=channel, language=draft.language,
-                status="flagged" if draft.flagged else "draft", text=draft.text,
+                merchant_id=merchant_id,
+                kind=kind,
+                channel=channel,
+                language=draft.language,
+                status="flagged" if draft.flagged else "draft",
+                text=draft.text,
                 payload={"variants": draft.variants, "items": draft.items},
-                grounding=draft.grounding.model_dump(), prompt_id=draft.prompt_id,
-                prompt_version=draft.prompt_version, model=draft.model, created_at=_now(),
+                grounding=draft.grounding.model_dump(),
+                prompt_id=draft.prompt_id,
+                prompt_version=draft.prompt_version,
+                model=draft.model,
+                created_at=_now(),
             )
             session.add(row)
             session.flush()
@@ -203,7 +234,12 @@ def build_harness(settings: Settings, store: Store, llm: ChatModel, demo_merchan
     seed_store(store)
     restock, search, generators = FakeRestock(store), FakeSearch(store), FakeGenerators(store)
     services = make_services(
-        settings, store=store, restock=restock, search=search, llm=llm, generators=generators,
+        settings,
+        store=store,
+        restock=restock,
+        search=search,
+        llm=llm,
+        generators=generators,
         readiness={"index": lambda: "fake index", "llm": lambda: "fake llm"},
     )
     if demo_merchant:

@@ -86,8 +86,13 @@ def test_stored_batch_list_is_served_before_computing(client: TestClient, harnes
     with harness.store.session() as session:
         item = {"sku": "22423", "title": "REGENCY CAKESTAND 3 TIER", "quantity": 4, "unit_price": "10.95"}
         session.add(
-            RestockList(merchant_id="12583", as_of=date(2011, 12, 1), model_version="batch-7", items=[item],
-                        created_at=datetime(2011, 12, 1))
+            RestockList(
+                merchant_id="12583",
+                as_of=date(2011, 12, 1),
+                model_version="batch-7",
+                items=[item],
+                created_at=datetime(2011, 12, 1),
+            )
         )
     key = harness.key("merchant", "12583")
     body = client.get("/v1/merchants/12583/restock", headers=auth(key)).json()

@@ -125,7 +125,9 @@ class GatedModel(FakeChatModel):
         self.seen_first = threading.Event()
         self.waited_ok: bool | None = None
 
-    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2
+    ) -> Iterator[str]:
         yield "Hello "
         self.waited_ok = self.seen_first.wait(timeout=10)
         yield "there."
