@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.agent.actions import ACTIONS, ROUTER_SCHEMA, RouterOutputError, parse_action
+
+
+def test_schema_has_no_merchant_field_and_lists_every_action() -> None:
+    assert not any("merchant" in name for name in ROUTER_SCHEMA["properties"])
+    assert ROUTER_SCHEMA["properties"]["action"]["enum"] == list(ACTIONS)
+    assert ROUTER_SCHEMA["additionalProperties"] is False
+
+
+def test_smuggled_fields_are_dropped() -> None:
+    action = parse_action('{"action": "sales_summary", "merchant_id": "17850", "days": 30, "channel": "fax"}')
+    assert action.action == "sales_summary" and action.days == 30 and action.channel == "wechat_moments"
+    assert "merchant_id" not in action.model_dump()
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"action": "delete_everything"}', '{"days": 3}'])
+def test_invalid_router_output_is_rejected(text: str) -> None:
+    with pytest.raises(RouterOutputError):
+        parse_action(text)
