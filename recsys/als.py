@@ -14,7 +14,7 @@ from recsys.history import History
 @dataclass
 class ALSParams:
     factors: int = 64
-    regularization: float = 0.05
+    regularization: float = 1.0
     alpha: float = 2.0
     iterations: int = 12
     seed: int = 7
@@ -68,7 +68,6 @@ def confidence_matrix(history: History, alpha: float) -> sparse.csr_matrix:
 
 def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
     from implicit.cpu.als import AlternatingLeastSquares
-
     from threadpoolctl import threadpool_limits
 
     params = params or ALSParams()

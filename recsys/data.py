@@ -30,22 +30,37 @@ LINE_COLUMNS = [
     "line_no",
 ]
 
-_QUERY = (
-    "SELECT ol.id, ol.invoice_id, ol.sku, ol.quantity, ol.unit_price, ol.ordered_at, ol.merchant_id, "
-    "o.country, ol.is_product, ol.line_no FROM order_lines ol JOIN orders o ON o.invoice_id = ol.invoice_id"
-)
+_FLOAT_SQL = {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}
+_PURCHASES = " AND ol.merchant_id IS NOT NULL AND ol.is_product AND ol.quantity > 0"
 
 
-def load_order_lines(store: Store, *, until: date | None = None) -> pd.DataFrame:
-    """All stored order lines (or those before `until`) in `parse_orders(...).lines` shape.
+def _query(dialect: str, purchases_only: bool, until: bool) -> str:
+    real = _FLOAT_SQL.get(dialect, "DOUBLE PRECISION")
+    marker = "?" if dialect == "sqlite" else "%s"
+    return (
+        f"SELECT ol.id, ol.invoice_id, ol.sku, ol.quantity, CAST(ol.unit_price AS {real}), ol.ordered_at, "
+        "ol.merchant_id, ol.is_product, ol.line_no FROM order_lines ol WHERE 1 = 1"
+        + (_PURCHASES if purchases_only else "")
+        + (f" AND ol.ordered_at < {marker}" if until else "")
+    )
 
-    `description` is left empty (titles live in `products`); `row_number` is the line's primary key.
+
+def _timestamps(values: tuple[object, ...]) -> pd.DatetimeIndex:
+    if values and isinstance(values[0], datetime):
+        return pd.DatetimeIndex(list(values))
+    return pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
+
+
+def load_order_lines(store: Store, *, until: date | None = None, purchases_only: bool = False) -> pd.DataFrame:
+    """Stored order lines (those before `until` when given) in `parse_orders(...).lines` shape, via one raw cursor.
+
+    `purchases_only` keeps named merchants' positive product lines (all `purchase_events` needs).
+    `description` and `country` are left empty (they live in `products` and `orders`); `row_number` is the
+    line's primary key.
     """
-    query = _QUERY
+    query = _query(store.dialect, purchases_only, until is not None)
     params: tuple[object, ...] = ()
     if until is not None:
-        marker = "?" if store.dialect == "sqlite" else "%s"
-        query += f" WHERE ol.ordered_at < {marker}"
         params = (datetime.combine(until, datetime.min.time()).isoformat(sep=" "),)
     raw = store.engine.raw_connection()
     try:
@@ -55,26 +70,25 @@ def load_order_lines(store: Store, *, until: date | None = None) -> pd.DataFrame
         cursor.close()
     finally:
         raw.close()
-    if rows:
-        cols = list(zip(*rows, strict=True))
-    else:
-        cols = [() for _ in range(10)]
+    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
     frame = pd.DataFrame(
         {
-            "row_number": np.asarray(cols[0], dtype=np.int64),
-            "invoice_id": pd.array(cols[1], dtype=object),
-            "sku": pd.array(cols[2], dtype=object),
+            "row_number": np.array(cols[0], dtype=np.int64),
+            "invoice_id": np.array(cols[1], dtype=object),
+            "sku": np.array(cols[2], dtype=object),
             "description": "",
-            "quantity": np.asarray(cols[3], dtype=np.int64),
-            "unit_price": np.asarray([float(v) for v in cols[4]], dtype=np.float64),
-            "ordered_at": pd.to_datetime(pd.Series(cols[5], dtype=object), format="mixed"),
-            "merchant_id": pd.Series(cols[6], dtype=object).fillna("").to_numpy(),
-            "country": pd.Series(cols[7], dtype=object).fillna("").to_numpy(),
-            "is_product": np.asarray(cols[8], dtype=bool),
-            "line_no": np.asarray(cols[9], dtype=np.int64),
+            "quantity": np.array(cols[3], dtype=np.int64),
+            "unit_price": np.array(cols[4], dtype=np.float64),
+            "ordered_at": _timestamps(cols[5]),
+            "merchant_id": pd.Series(np.array(cols[6], dtype=object)).fillna("").to_numpy(),
+            "country": "",
+            "is_product": np.array(cols[7], dtype=bool),
+            "line_no": np.array(cols[8], dtype=np.int64),
         },
         columns=LINE_COLUMNS,
     )
+    for column in ("invoice_id", "sku", "merchant_id", "description", "country"):
+        frame[column] = frame[column].astype(str)
     return frame
 
 

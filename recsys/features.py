@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from recsys.als import ALSFactors
 from recsys.history import History, basket_recency_rank
+from recsys.neighbours import neighbour_scores
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
 ORDER_DECAY = 0.8
@@ -35,6 +37,7 @@ class Stats:
     merchant: pd.DataFrame  # index m: n_orders, first_t, last_t, n_items
     item: pd.DataFrame  # index i: baskets, merchants, merchants_30, merchants_90, first_t
     topfreq_rank: np.ndarray  # per pair (aligned with pairs), 0 = first
+    share: sparse.csr_matrix  # merchant x item: order-decayed share of the merchant's orders containing the item
 
 
 def pair_stats(history: History) -> PairStats:
@@ -59,9 +62,7 @@ def pair_stats(history: History) -> PairStats:
         in_last=("in_last", "max"),
     )
     keys = table.index.to_numpy()
-    return PairStats(
-        key=keys, m=keys // history.n_items, i=keys % history.n_items, table=table.reset_index(drop=True)
-    )
+    return PairStats(key=keys, m=keys // history.n_items, i=keys % history.n_items, table=table.reset_index(drop=True))
 
 
 def merchant_stats(history: History) -> pd.DataFrame:
@@ -69,15 +70,17 @@ def merchant_stats(history: History) -> pd.DataFrame:
     table = baskets.groupby("m").agg(n_orders=("t", "size"), first_t=("t", "min"), last_t=("t", "max"))
     items = pd.Series(history.i).groupby(history.m).nunique()
     table["n_items"] = items
+    table["n_lines"] = pd.Series(history.i).groupby(history.m).size()
     return table.reindex(np.arange(history.n_merchants)).fillna(0.0)
 
 
 def item_stats(history: History) -> pd.DataFrame:
     age = history.as_of - history.t
-    frame = pd.DataFrame({"i": history.i, "m": history.m, "t": history.t})
+    frame = pd.DataFrame({"i": history.i, "m": history.m, "t": history.t, "q": history.q})
     grouped = frame.groupby("i")
-    table = grouped.agg(baskets=("t", "size"), first_t=("t", "min"))
+    table = grouped.agg(baskets=("t", "size"), first_t=("t", "min"), median_qty=("q", "median"))
     table["merchants"] = grouped["m"].nunique()
+    table["repeat_rate"] = 1.0 - table["merchants"] / table["baskets"]
     for days in (30, 90):
         recent = frame[age <= days]
         table[f"merchants_{days}"] = recent.groupby("i")["m"].nunique()
@@ -97,13 +100,19 @@ def compute_stats(history: History) -> Stats:
     counts = np.diff(np.r_[starts, len(order)])
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
-    return Stats(history=history, pairs=pairs, merchant=merchant_stats(history), item=items, topfreq_rank=rank)
+    merchants = merchant_stats(history)
+    total = (1.0 - ORDER_DECAY ** merchants["n_orders"].to_numpy()) / (1.0 - ORDER_DECAY)
+    values = pairs.table["order_decay"].to_numpy() / np.maximum(total[pairs.m], 1e-9)
+    share = sparse.csr_matrix((values, (pairs.m, pairs.i)), shape=(history.n_merchants, history.n_items))
+    return Stats(history=history, pairs=pairs, merchant=merchants, item=items, topfreq_rank=rank, share=share)
 
 
 def recent_popular(stats: Stats, n: int) -> np.ndarray:
     """Items most merchants bought in the last 30 days (ties: last 90 days, then all time)."""
     table = stats.item
-    order = np.lexsort((-table["baskets"].to_numpy(), -table["merchants_90"].to_numpy(), -table["merchants_30"].to_numpy()))
+    order = np.lexsort(
+        (-table["baskets"].to_numpy(), -table["merchants_90"].to_numpy(), -table["merchants_30"].to_numpy())
+    )
     return order[:n]
 
 
@@ -120,7 +129,7 @@ def candidates(
     if n_als > 0 and len(merchants):
         bought = history.matrix()
         top = als.top_n(merchants, n_als, exclude=bought)
-        keys.append((np.repeat(merchants, top.shape[1]) * n_items + top.ravel()))
+        keys.append(np.repeat(merchants, top.shape[1]) * n_items + top.ravel())
     if n_popular > 0 and len(merchants):
         popular = recent_popular(stats, n_popular)
         keys.append(np.repeat(merchants, len(popular)) * n_items + np.tile(popular, len(merchants)))
@@ -143,6 +152,7 @@ FEATURES = [
     "log_qty",
     "als_score",
     "als_rank",
+    "nb_score",
     "item_baskets",
     "item_merchants",
     "item_merchants_30",
@@ -154,6 +164,9 @@ FEATURES = [
     "m_interval",
     "m_items",
     "m_overdue",
+    "item_repeat_rate",
+    "m_basket_size",
+    "share",
 ]
 
 
@@ -167,7 +180,7 @@ def _als_rank(m: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """Feature rows (float32, columns = FEATURES) for candidate pairs; NaN where a feature does not apply."""
+    """Feature rows (float32, columns = FEATURES) for candidate pairs sorted by merchant; NaN where not applicable."""
     history = stats.history
     key = m * history.n_items + i
     pos = np.searchsorted(stats.pairs.key, key)
@@ -204,6 +217,7 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "log_qty": pair_col("log_qty"),
         "als_score": als_scores,
         "als_rank": _als_rank(m, als_scores),
+        "nb_score": neighbour_scores(als, stats.share, m, i),
         "item_baskets": it["baskets"].to_numpy()[i],
         "item_merchants": it["merchants"].to_numpy()[i],
         "item_merchants_30": it["merchants_30"].to_numpy()[i],
@@ -215,5 +229,8 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "m_interval": m_interval,
         "m_items": mt["n_items"].to_numpy()[m],
         "m_overdue": (history.as_of - m_last) / np.maximum(np.nan_to_num(m_interval, nan=365.0), 1.0),
+        "item_repeat_rate": it["repeat_rate"].to_numpy()[i],
+        "m_basket_size": stats.merchant["n_lines"].to_numpy()[m] / np.maximum(m_orders, 1),
+        "share": np.asarray(stats.share[m, i]).ravel(),
     }
     return np.column_stack([columns[name] for name in FEATURES]).astype(np.float32)

@@ -24,6 +24,7 @@ from recsys.history import History, build_history
 from recsys.ranker import RankerParams, labelled_window, train_ranker
 
 MODEL_KIND = "restock-ltr"
+MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
 FORMAT_VERSION = 1
 
 
@@ -50,7 +51,7 @@ class RestockModel:
     """Candidates (own history, ALS discoveries, recent popular) ranked by a LightGBM lambdarank."""
 
     def __init__(
-        self, params: RankerParams, stats: Stats, als: ALSFactors, ranker_text: str, meta: dict[str, Any]
+        self, params: RankerParams, stats: Stats, als: ALSFactors, ranker_text: str | None, meta: dict[str, Any]
     ) -> None:
         import lightgbm as lgb
 
@@ -58,7 +59,7 @@ class RestockModel:
         self.stats = stats
         self.als = als
         self.ranker_text = ranker_text
-        self.booster = lgb.Booster(model_str=ranker_text)
+        self.booster = lgb.Booster(model_str=ranker_text) if ranker_text else None
         self.meta = meta
 
     @property
@@ -70,31 +71,37 @@ class RestockModel:
         return str(self.meta["version"])
 
     @classmethod
-    def fit(cls, events: pd.DataFrame, as_of: date, params: RankerParams | None = None) -> RestockModel:
+    def fit(cls, events: pd.DataFrame, cutoff: date, params: RankerParams | None = None) -> RestockModel:
         params = params or RankerParams()
         started = time.perf_counter()
-        cutoff = pd.Timestamp(as_of)
+        """Train on the events strictly before `cutoff` (validation windows are cut from that period too)."""
+        stamp = pd.Timestamp(cutoff)
         windows = [
-            labelled_window(events, cutoff - pd.Timedelta(days=days), cutoff, params)
+            labelled_window(events, stamp - pd.Timedelta(days=days), stamp, params)
             for days in params.validation_days
+            if (events["ordered_at"] < stamp - pd.Timedelta(days=days)).any()
         ]
         windows = [w for w in windows if len(w.y)]
-        if not windows:
-            raise ValueError(f"not enough history before {as_of} to train the ranker (need orders in the last months)")
-        ranker_text, metrics = train_ranker(windows, params)
-        history = build_history(events, cutoff)
+        labelled = sum(len(np.unique(w.m)) for w in windows)
+        ranker_text: str | None = None
+        metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
+        if labelled >= MIN_LABELLED_MERCHANTS:
+            ranker_text, ranker_metrics = train_ranker(windows, params)
+            metrics.update(ranker_metrics)
+        history = build_history(events, stamp)
         stats = compute_stats(history)
         als = fit_als(history, params.als)
-        fp = fingerprint(events[events["ordered_at"] < cutoff])
+        fp = fingerprint(events[events["ordered_at"] < stamp])
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
-            "version": f"{MODEL_KIND}-{as_of.isoformat()}-{fp[:10]}",
-            "as_of": as_of.isoformat(),
+            "version": f"{MODEL_KIND}-{cutoff.isoformat()}-{fp[:10]}-{params.digest()}",
+            "cutoff": cutoff.isoformat(),
             "fingerprint": fp,
             "params": params.as_dict(),
             "metrics": metrics,
             "features": FEATURES,
+            "ranker": "lightgbm-lambdarank" if ranker_text else "fallback: own items by top-frequency, then ALS",
             "merchants": history.n_merchants,
             "items": history.n_items,
             "events": len(history.m),
@@ -113,7 +120,7 @@ class RestockModel:
         chunk = 500_000
         for start in range(0, len(m), chunk):
             x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
-            scores[start : start + chunk] = self.booster.predict(x, num_threads=1)
+            scores[start : start + chunk] = self._score(x)
         keep, slot = top_k_per_group(m, i, scores, k)
         row_of = np.full(history.n_merchants, -1, dtype=np.int64)
         row_of[merchants] = np.arange(len(merchants))
@@ -122,6 +129,15 @@ class RestockModel:
         items[row_of[m[keep]], slot] = i[keep]
         out_scores[row_of[m[keep]], slot] = scores[keep]
         return Ranked(merchants=merchants, items=items, scores=out_scores)
+
+    def _score(self, x: np.ndarray) -> np.ndarray:
+        if self.booster is not None:
+            return np.asarray(self.booster.predict(x, num_threads=0), dtype=np.float64)
+        # Fallback when too little history to learn a ranker: own items by top-frequency order, then ALS.
+        repeat = x[:, FEATURES.index("is_repeat")] > 0
+        rank = np.nan_to_num(x[:, FEATURES.index("topfreq_rank")], nan=0.0)
+        als = x[:, FEATURES.index("als_score")].astype(np.float64)
+        return np.where(repeat, 1e6 - rank, np.tanh(als))
 
     def popular(self, k: int) -> np.ndarray:
         return recent_popular(self.stats, k)
@@ -135,7 +151,8 @@ class RestockModel:
             merchant_ids=self.history.merchant_ids.astype(str),
             skus=self.history.skus.astype(str),
         )
-        (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
+        if self.ranker_text:
+            (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
         (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
 
     @classmethod
@@ -144,20 +161,22 @@ class RestockModel:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("kind") != MODEL_KIND or meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
-        as_of = date.fromisoformat(meta["as_of"])
-        cutoff = pd.Timestamp(as_of)
+        cutoff = pd.Timestamp(date.fromisoformat(meta["cutoff"]))
         before = events[events["ordered_at"] < cutoff]
         if fingerprint(before) != meta["fingerprint"]:
             raise ValueError(f"{folder}: the order data changed since this model was trained (fingerprint differs)")
         history = build_history(events, cutoff)
         with np.load(folder / "als.npz") as data:
-            if not (np.array_equal(data["merchant_ids"], history.merchant_ids.astype(str))
-                    and np.array_equal(data["skus"], history.skus.astype(str))):
+            if not (
+                np.array_equal(data["merchant_ids"], history.merchant_ids.astype(str))
+                and np.array_equal(data["skus"], history.skus.astype(str))
+            ):
                 raise ValueError(f"{folder}: merchant/item ids do not match the data")
             als = ALSFactors(user=data["user"], item=data["item"])
         params_dict = dict(meta["params"])
         als_params = ALSParams(**params_dict.pop("als"))
         params_dict["validation_days"] = tuple(params_dict["validation_days"])
         params = RankerParams(**params_dict, als=als_params)
-        ranker_text = (folder / "ranker.txt").read_text(encoding="utf-8")
+        ranker_path = folder / "ranker.txt"
+        ranker_text = ranker_path.read_text(encoding="utf-8") if ranker_path.exists() else None
         return cls(params, compute_stats(history), als, ranker_text, meta)

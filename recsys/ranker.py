@@ -7,6 +7,8 @@ number of boosting rounds is chosen by early stopping on held-out validation mer
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -19,12 +21,13 @@ from recsys.history import build_history
 
 @dataclass
 class RankerParams:
-    n_history: int = 150
-    n_als: int = 40
-    n_popular: int = 20
+    n_history: int = 80
+    n_als: int = 30
+    n_popular: int = 10
     validation_days: tuple[int, ...] = (60, 120)
-    learning_rate: float = 0.05
+    learning_rate: float = 0.1
     num_leaves: int = 31
+    max_bin: int = 63
     min_data_in_leaf: int = 50
     max_rounds: int = 400
     early_stopping: int = 30
@@ -34,6 +37,11 @@ class RankerParams:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def digest(self) -> str:
+        """Short hash of the parameters (part of the model version and cache key)."""
+        text = json.dumps(self.as_dict(), sort_keys=True, default=list)
+        return hashlib.sha256(text.encode()).hexdigest()[:6]
 
 
 @dataclass
@@ -67,9 +75,7 @@ def labelled_window(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
     targets = first_orders_after(events, start, end)
     index, items = history.merchant_index(), history.item_index()
     merchants = np.array(sorted(index[mid] for mid in targets if mid in index), dtype=np.int64)
-    m, i = candidates(
-        stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular
-    )
+    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
     positive_keys = np.array(
         sorted(
             index[mid] * history.n_items + items[sku]
@@ -101,13 +107,16 @@ def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict
     parts_train, parts_valid = [], []
     for w_id, window in enumerate(windows):
         merchants = np.unique(window.m)
-        held = set(rng.choice(merchants, size=int(len(merchants) * params.holdout_share), replace=False).tolist())
-        is_held = np.array([m in held for m in window.m.tolist()], dtype=bool)
+        n_held = max(1, int(len(merchants) * params.holdout_share)) if len(merchants) > 1 else 0
+        held = rng.choice(merchants, size=n_held, replace=False)
+        is_held = np.isin(window.m, held)
         group_id = window.m + (w_id << 40)
         parts_train.append((window.x[~is_held], window.y[~is_held], group_id[~is_held]))
         parts_valid.append((window.x[is_held], window.y[is_held], group_id[is_held]))
 
-    def dataset(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], reference: object = None) -> object:
+    def dataset(
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], reference: lgb.Dataset | None = None
+    ) -> lgb.Dataset:
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
         g = np.concatenate([p[2] for p in parts])
@@ -128,15 +137,16 @@ def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict
         "num_threads": 1,  # LightGBM threads thrash on small data and shared cores; one is fastest here
         "verbose": -1,
         "deterministic": True,
+        "max_bin": params.max_bin,
         "force_row_wise": True,
     }
     train_set = dataset(parts_train)
     valid_set = dataset(parts_valid, reference=train_set)
     booster = lgb.train(
         lgb_params,
-        train_set,  # type: ignore[arg-type]
+        train_set,
         num_boost_round=params.max_rounds,
-        valid_sets=[valid_set],  # type: ignore[list-item]
+        valid_sets=[valid_set],
         callbacks=[lgb.early_stopping(params.early_stopping, verbose=False)],
     )
     scores = booster.best_score.get("valid_0", {})

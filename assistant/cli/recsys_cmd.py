@@ -1,0 +1,170 @@
+"""`s2b recommend restock`, `s2b batch restock` and `s2b eval recsys`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.cli.common import console, eval_app, print_json, progress_bar, settings_or_exit, store_or_exit
+
+recommend_app = typer.Typer(help="Restock recommendations.", no_args_is_help=True)
+batch_app = typer.Typer(help="Batch jobs over every merchant.", no_args_is_help=True)
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as exc:
+        console.print(f"[red]dates look like 2011-09-01, got {text!r}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@recommend_app.command("restock")
+def recommend_restock(
+    orders: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Order-line file: train on it, not the store")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="JSON-lines output (one line per merchant in --orders)")] = None,
+    k: Annotated[int, typer.Option(min=1, max=500, help="Items per merchant")] = 20,
+    merchant: Annotated[str | None, typer.Option(help="One merchant's list from the store (prints JSON)")] = None,
+    as_of: Annotated[str | None, typer.Option(help="With --merchant: list as of this date (YYYY-MM-DD)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="online-retail | online-retail-ii | auto")] = "auto",
+) -> None:
+    """Restock lists: file to file (--orders FILE --out PRED.jsonl) or one merchant from the store (--merchant ID).
+
+    Examples:\n
+      s2b recommend restock --orders orders.csv.gz --k 20 --out pred.jsonl\n
+      s2b recommend restock --merchant 12347 --k 10
+    """
+    if orders is not None:
+        from recsys.contract import recommend_file
+
+        if out is None:
+            console.print("[red]--orders needs --out PRED.jsonl[/red]")
+            raise typer.Exit(2)
+        try:
+            with console.status(f"training on {orders.name}", spinner="dots"):
+                summary = recommend_file(orders, out, k=k, fmt=fmt)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(
+            f"wrote {summary.merchants} merchants to {out} (as of {summary.as_of}, "
+            f"{summary.cold_start} cold start, model {summary.model_version}, {summary.seconds:.1f} s)"
+        )
+        return
+    if merchant is None:
+        console.print("[red]give --orders FILE --out PRED.jsonl, or --merchant ID[/red]")
+        raise typer.Exit(2)
+    from recsys.service import RestockService
+
+    settings = settings_or_exit()
+    service = RestockService.from_settings(settings, store_or_exit(settings))
+    result = service.restock_for(merchant, as_of=_date(as_of), k=k)
+    print_json(result.model_dump(mode="json"))
+
+
+@batch_app.command("restock")
+def batch_restock(
+    as_of: Annotated[str | None, typer.Option(help="Lists as of this date (default: the last order date)")] = None,
+    shard: Annotated[str | None, typer.Option(help="Run only shard I of N, e.g. 0/4 (for several machines)")] = None,
+    k: Annotated[int, typer.Option(min=1, max=500, help="Items per merchant")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Compute and store restock lists for every merchant; re-running skips finished shards.
+
+    Examples:\n
+      s2b batch restock\n
+      s2b batch restock --as-of 2011-11-30 --shard 1/4
+    """
+    from recsys.batch import DEFAULT_SHARDS, parse_shard, pending_merchants, run_batch
+    from recsys.service import RestockService
+
+    try:
+        shard_spec = parse_shard(shard) if shard else None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = settings_or_exit()
+    service = RestockService.from_settings(settings, store_or_exit(settings))
+    started = time.perf_counter()
+    with console.status("loading orders and the model", spinner="dots") if not as_json else _quiet():
+        if service.events().empty:
+            console.print("[red]no orders in the store: run `s2b ingest orders FILE` first[/red]")
+            raise typer.Exit(2)
+        day = _date(as_of) or service.default_as_of()
+        total = pending_merchants(service, day, shard_spec, DEFAULT_SHARDS)
+    prepared = time.perf_counter() - started
+    with progress_bar("restock lists", total, enabled=not as_json) as advance:
+        summary = run_batch(service, as_of=day, shard=shard_spec, k=k, progress=advance)
+    summary.seconds = round(prepared + summary.seconds, 3)
+    summary.model_seconds = round(prepared, 3)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    table = Table(title="batch restock")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key, value in summary.as_dict().items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+@eval_app.command("recsys")
+def eval_recsys(
+    cutoff: Annotated[list[str] | None, typer.Option(help="Cut-off date(s); repeat for several")] = None,
+    orders: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Evaluate on this file instead of the store")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the markdown report and PNG plot")] = Path("out/eval_recsys"),
+    k: Annotated[int, typer.Option(min=20, help="List length evaluated (metrics at 10 and 20)")] = 20,
+) -> None:
+    """Temporal-split evaluation: popularity, personal top-frequency, ALS alone, learned blend.
+
+    Examples:\n
+      s2b eval recsys\n
+      s2b eval recsys --cutoff 2011-06-01 --cutoff 2011-09-01 --cutoff 2011-10-01 --out out/eval_recsys
+    """
+    from recsys.data import load_order_lines, purchase_events
+    from recsys.evaluation import evaluate_cutoff
+    from recsys.report import markdown_table, ratios, write_report
+
+    if orders is not None:
+        from ingestion.parse import parse_orders
+
+        lines = parse_orders(orders).lines
+    else:
+        settings = settings_or_exit()
+        lines = load_order_lines(store_or_exit(settings), purchases_only=True)
+        if lines.empty:
+            console.print(f"store is empty: evaluating on {settings.demo_data}")
+            from ingestion.parse import parse_orders
+
+            lines = parse_orders(settings.demo_data).lines
+    events = purchase_events(lines)
+    cutoffs = [d for d in (_date(c) for c in (cutoff or ["2011-09-01"])) if d is not None]
+    results = []
+    for day in cutoffs:
+        with console.status(f"evaluating cut-off {day}", spinner="dots"):
+            result = evaluate_cutoff(events, day, k=k)
+        results.append(result)
+        typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
+        typer.echo("  " + ", ".join(f"{name} = {value:.3f}x" for name, value in ratios(result).items()))
+    path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]))
+    console.print(f"report: {path} (plot: {out / 'recsys_eval.png'})")

@@ -1,0 +1,147 @@
+"""The batch job: restock lists for every merchant with purchase history, stored with the model version.
+
+Merchants are split into shards by a stable hash of their id (crc32 mod N). Each shard is written in
+one transaction together with its `batch_shards` row, so a crashed or interrupted run resumes by
+skipping finished shards, and several machines can each run `--shard I/N` of the same run.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from core.tables import BatchShard
+from core.tables import RestockList as RestockRow
+from recsys.service import RestockService
+
+DEFAULT_SHARDS = 8
+
+
+@dataclass
+class BatchSummary:
+    run_key: str
+    as_of: str
+    model_version: str
+    model: str
+    shards: list[int]
+    of_shards: int
+    skipped_shards: list[int]
+    merchants: int
+    load_seconds: float
+    model_seconds: float
+    lists_seconds: float
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def shard_of(merchant_id: str, of_shards: int) -> int:
+    return zlib.crc32(merchant_id.encode()) % of_shards
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'I/N' -> (I, N) with 0 <= I < N."""
+    try:
+        left, right = text.split("/")
+        index, total = int(left), int(right)
+    except ValueError as exc:
+        raise ValueError(f"--shard must look like I/N (e.g. 0/4), got {text!r}") from exc
+    if total < 1 or not 0 <= index < total:
+        raise ValueError(f"--shard {text}: need 0 <= I < N")
+    return index, total
+
+
+def finished_shards(service: RestockService, run_key: str) -> set[int]:
+    with service.store.session() as session:
+        rows = session.execute(select(BatchShard.shard).where(BatchShard.run_key == run_key))
+        return {int(r[0]) for r in rows}
+
+
+def _write_shard(
+    service: RestockService, run_key: str, shard: int, of_shards: int, as_of: date, version: str, lists: dict[str, Any]
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with service.store.session() as session:
+        merchant_ids = list(lists)
+        for start in range(0, len(merchant_ids), 500):
+            session.execute(
+                delete(RestockRow).where(
+                    RestockRow.merchant_id.in_(merchant_ids[start : start + 500]),
+                    RestockRow.as_of == as_of,
+                    RestockRow.model_version == version,
+                )
+            )
+        rows = [
+            {"merchant_id": mid, "as_of": as_of, "model_version": version, "items": items, "created_at": now}
+            for mid, items in lists.items()
+        ]
+        if rows:
+            session.execute(insert(RestockRow), rows)
+        session.add(BatchShard(run_key=run_key, shard=shard, of_shards=of_shards, merchants=len(rows), finished_at=now))
+
+
+def pending_merchants(service: RestockService, as_of: date, shard: tuple[int, int] | None, of_shards: int) -> int:
+    """How many merchants a run would compute (for a progress bar); trains or loads the model."""
+    model = service.model_for(as_of)
+    total = shard[1] if shard else of_shards
+    todo = [shard[0]] if shard else list(range(total))
+    run_key = f"restock:{as_of.isoformat()}:{model.version}:{total}"
+    pending = set(todo) - finished_shards(service, run_key)
+    return sum(1 for mid in model.history.merchant_ids if shard_of(str(mid), total) in pending)
+
+
+def run_batch(
+    service: RestockService,
+    *,
+    as_of: date | None = None,
+    shard: tuple[int, int] | None = None,
+    of_shards: int = DEFAULT_SHARDS,
+    k: int = 20,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Compute and store lists; `shard=(i, n)` runs only shard i of n, otherwise all shards of `of_shards`."""
+    started = time.perf_counter()
+    service.events()
+    load_seconds = time.perf_counter() - started
+    as_of = as_of or service.default_as_of()
+    model = service.model_for(as_of)
+    model_seconds = time.perf_counter() - started - load_seconds
+    total = shard[1] if shard else of_shards
+    todo = [shard[0]] if shard else list(range(total))
+    run_key = f"restock:{as_of.isoformat()}:{model.version}:{total}"
+    done = finished_shards(service, run_key)
+    merchant_ids = [str(m) for m in model.history.merchant_ids]
+    shard_ids = np.array([shard_of(mid, total) for mid in merchant_ids], dtype=np.int64)
+    pending = [s for s in todo if s not in done]
+    written = 0
+    for s in pending:
+        members = [merchant_ids[j] for j in np.flatnonzero(shard_ids == s).tolist()]
+        lists = service.suggestions(model, members, k)
+        payload = {mid: [item.as_json() for item in items] for mid, items in lists.items()}
+        _write_shard(service, run_key, s, total, as_of, model.version, payload)
+        written += len(members)
+        if progress is not None:
+            progress(len(members))
+    seconds = time.perf_counter() - started
+    return BatchSummary(
+        run_key=run_key,
+        as_of=as_of.isoformat(),
+        model_version=model.version,
+        model=service.last_model_source or "in memory",
+        shards=pending,
+        of_shards=total,
+        skipped_shards=[s for s in todo if s in done],
+        merchants=written,
+        load_seconds=round(load_seconds, 3),
+        model_seconds=round(model_seconds, 3),
+        lists_seconds=round(seconds - load_seconds - model_seconds, 3),
+        seconds=round(seconds, 3),
+    )

@@ -1,0 +1,140 @@
+"""From ranked items to restock suggestions: quantity, expected reorder date and a machine-readable reason.
+
+Every number comes from the merchant's own orders (repeat items) or from similar merchants' orders
+(discoveries): similar merchants are the nearest neighbours by ALS merchant factors (cosine).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from recsys.history import History
+from recsys.model import RestockModel
+from recsys.neighbours import nearest
+
+NEIGHBOURS = 50
+
+
+@dataclass
+class Suggestion:
+    sku: str
+    quantity: int
+    expected_reorder_date: date
+    score: float
+    reason: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "quantity": self.quantity,
+            "expected_reorder_date": self.expected_reorder_date.isoformat(),
+            "score": round(self.score, 6),
+            "reason": self.reason,
+        }
+
+
+def _pair_lookup(history_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pos = np.minimum(np.searchsorted(history_keys, keys), max(len(history_keys) - 1, 0))
+    found = history_keys[pos] == keys if len(history_keys) else np.zeros(keys.shape, dtype=bool)
+    return pos, found
+
+
+def _dates(days: np.ndarray) -> list[date]:
+    return list(np.floor(days).astype("datetime64[D]").tolist())
+
+
+def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, list[Suggestion]]:
+    """Top-k suggestions for merchant indices of the model's history, keyed by merchant id (vectorised)."""
+    ranked = model.rank(merchants, k)
+    stats = model.stats
+    history: History = stats.history
+    table = stats.pairs.table
+    row, slot = np.nonzero(ranked.items >= 0)
+    m = merchants[row]
+    item = ranked.items[row, slot]
+    pos, own = _pair_lookup(stats.pairs.key, m * history.n_items + item)
+    n_pair = table["n_orders"].to_numpy()[pos]
+    first_t, last_t = table["first_t"].to_numpy()[pos], table["last_t"].to_numpy()[pos]
+    median_qty = table["median_qty"].to_numpy()
+    m_orders = stats.merchant["n_orders"].to_numpy()[m]
+    m_first, m_last = stats.merchant["first_t"].to_numpy()[m], stats.merchant["last_t"].to_numpy()[m]
+    m_interval = np.where(m_orders > 1, (m_last - m_first) / np.maximum(m_orders - 1, 1), 30.0)
+    cycle = np.where(n_pair > 1, (last_t - first_t) / np.maximum(n_pair - 1, 1), np.nan)
+    due = np.where(
+        own,
+        np.maximum(history.as_of, last_t + np.where(np.isnan(cycle), m_interval, cycle)),
+        np.maximum(history.as_of, m_last + m_interval),
+    )
+    # Similar merchants only matter for items the merchant never bought.
+    new_rows = np.flatnonzero(~own)
+    new_merchants = np.unique(row[new_rows])
+    neighbours = np.zeros((len(merchants), NEIGHBOURS), dtype=np.int64)
+    if len(new_merchants):
+        found_nb, _ = nearest(model.als, merchants[new_merchants], NEIGHBOURS)
+        neighbours = np.zeros((len(merchants), found_nb.shape[1]), dtype=np.int64)
+        neighbours[new_merchants] = found_nb
+    nb_pos, nb_found = _pair_lookup(stats.pairs.key, neighbours[row[new_rows]] * history.n_items + item[new_rows, None])
+    similar = np.zeros(len(row), dtype=np.int64)
+    similar[new_rows] = nb_found.sum(axis=1)
+    item_qty = stats.item["median_qty"].to_numpy()[item]
+    qty = np.where(own, median_qty[pos], item_qty)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without a similar buyer: all-NaN, replaced below
+        nb_median = np.nanmedian(np.where(nb_found, median_qty[nb_pos], np.nan), axis=1)
+    use_nb = similar[new_rows] > 0
+    qty[new_rows[use_nb]] = nb_median[use_nb]
+    qty = np.maximum(1, np.round(np.nan_to_num(qty, nan=1.0))).astype(np.int64)
+    recent = stats.item["merchants_30"].to_numpy()[item].astype(np.int64)
+    dates = _dates(due)
+    scores = ranked.scores[row, slot]
+    result: dict[str, list[Suggestion]] = {str(history.merchant_ids[j]): [] for j in merchants.tolist()}
+    columns = zip(
+        m.tolist(),
+        item.tolist(),
+        own.tolist(),
+        n_pair.tolist(),
+        m_orders.tolist(),
+        (history.as_of - last_t).tolist(),
+        qty.tolist(),
+        cycle.tolist(),
+        similar.tolist(),
+        recent.tolist(),
+        dates,
+        scores.tolist(),
+        strict=True,
+    )
+    n_nb = neighbours.shape[1]
+    for mi, it, is_own, n, of, since, q, cyc, sim, rec, due_date, score in columns:
+        if is_own:
+            reason: dict[str, Any] = {
+                "kind": "repeat",
+                "orders_with_item": int(n),
+                "of_orders": int(of),
+                "last_ordered_days": int(since),
+                "usual_qty": q,
+                "cycle_days": None if cyc != cyc else round(cyc, 1),
+            }
+        elif sim:
+            reason = {"kind": "discover", "similar_merchants": sim, "of_similar": n_nb, "usual_qty": q}
+        else:
+            reason = {"kind": "popular", "merchants_last_30_days": rec, "usual_qty": q}
+        result[str(history.merchant_ids[mi])].append(Suggestion(str(history.skus[it]), q, due_date, score, reason))
+    return result
+
+
+def cold_start(model: RestockModel, k: int) -> list[Suggestion]:
+    """For a merchant with no history: what most merchants bought in the last 30 days."""
+    stats = model.stats
+    out = []
+    today = _dates(np.array([stats.history.as_of]))[0]
+    for rank, item in enumerate(model.popular(k).tolist()):
+        qty = max(1, round(float(stats.item["median_qty"].to_numpy()[item])))
+        recent = int(stats.item["merchants_30"].to_numpy()[item])
+        reason = {"kind": "popular", "merchants_last_30_days": recent, "usual_qty": qty}
+        out.append(Suggestion(str(stats.history.skus[item]), qty, today, -float(rank), reason))
+    return out

@@ -1,0 +1,147 @@
+"""RestockService: the `core.domain.RestockSource` the assistant and the HTTP layer call.
+
+`restock_for(merchant_id, as_of=..., k=...)` returns the list the batch job stored for that date when
+there is one (prices and availability refreshed from the products table), and otherwise computes it on
+demand. A list "as of" a date uses every order placed up to the end of that date. The model is trained
+lazily and cached twice: in memory, and on disk under `model_dir/restock/<cutoff>-<data fingerprint>/`
+(.npz + JSON + LightGBM text), so a second process with the same data loads instead of retraining.
+
+A merchant the store has no purchases for (unknown or brand new) gets the cold-start list: what most
+merchants bought in the last 30 days. No KeyError is raised for unknown merchants.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from core.db import Store
+from core.domain import RestockItem, RestockList
+from core.settings import Settings
+from core.tables import RestockList as RestockRow
+from recsys.catalog import Offer, offers, unorderable_skus
+from recsys.data import fingerprint, load_order_lines, purchase_events
+from recsys.model import RestockModel
+from recsys.ranker import RankerParams
+from recsys.restock import Suggestion, cold_start, suggest
+
+EXTRA_CANDIDATES = 20  # ranked beyond k so that items S cannot sell can be dropped without a short list
+
+
+class RestockService:
+    def __init__(self, store: Store, model_dir: Path, params: RankerParams | None = None) -> None:
+        self.store = store
+        self.model_dir = Path(model_dir)
+        self.params = params or RankerParams()
+        self._events: pd.DataFrame | None = None
+        self._models: dict[date, RestockModel] = {}
+        self._lock = threading.RLock()
+        self.last_model_source = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store) -> RestockService:
+        return cls(store, settings.home / "models")
+
+    # -- data and model -------------------------------------------------------------------------------
+    def events(self) -> pd.DataFrame:
+        with self._lock:
+            if self._events is None:
+                self._events = purchase_events(load_order_lines(self.store, purchases_only=True))
+            return self._events
+
+    def refresh(self) -> None:
+        """Forget cached events and models (call after new orders were ingested)."""
+        with self._lock:
+            self._events = None
+            self._models.clear()
+
+    def default_as_of(self) -> date:
+        events = self.events()
+        if events.empty:
+            return date.today()
+        return pd.Timestamp(events["ordered_at"].max()).date()
+
+    def model_for(self, as_of: date) -> RestockModel:
+        """The model for lists as of `as_of` (trained on orders up to the end of that day)."""
+        with self._lock:
+            if as_of in self._models:
+                return self._models[as_of]
+            cutoff = as_of + timedelta(days=1)
+            events = self.events()
+            fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)])
+            folder = self.model_dir / "restock" / f"{cutoff.isoformat()}-{fp}-{self.params.digest()}"
+            if (folder / "meta.json").exists():
+                model = RestockModel.load(folder, events)
+                self.last_model_source = f"loaded {folder}"
+            else:
+                model = RestockModel.fit(events, cutoff, self.params)
+                model.save(folder)
+                self.last_model_source = f"trained and saved {folder}"
+            self._models[as_of] = model
+            return model
+
+    # -- lists ----------------------------------------------------------------------------------------
+    def suggestions(self, model: RestockModel, merchant_ids: list[str], k: int) -> dict[str, list[Suggestion]]:
+        """Orderable suggestions (inactive / out-of-stock SKUs dropped) for merchants; cold start for unknown ones."""
+        index = model.history.merchant_index()
+        known = np.array(sorted(index[mid] for mid in merchant_ids if mid in index), dtype=np.int64)
+        blocked = unorderable_skus(self.store)
+        ranked = suggest(model, known, k + EXTRA_CANDIDATES) if len(known) else {}
+        popular = [s for s in cold_start(model, k + EXTRA_CANDIDATES) if s.sku not in blocked][:k]
+        result = {}
+        for mid in merchant_ids:
+            listed = ranked.get(mid)
+            result[mid] = popular if listed is None else [s for s in listed if s.sku not in blocked][:k]
+        return result
+
+    def stored_items(self, merchant_id: str, as_of: date) -> tuple[str, list[dict[str, Any]]] | None:
+        with self.store.session() as session:
+            row = session.execute(
+                select(RestockRow.model_version, RestockRow.items)
+                .where(RestockRow.merchant_id == merchant_id, RestockRow.as_of == as_of)
+                .order_by(RestockRow.created_at.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (str(row[0]), list(row[1]))
+
+    def restock_for(self, merchant_id: str, *, as_of: date | None = None, k: int = 20) -> RestockList:
+        as_of = as_of or self.default_as_of()
+        stored = self.stored_items(merchant_id, as_of)
+        if stored is not None:
+            version, items = stored
+            return self._to_domain(merchant_id, as_of, version, items[:k])
+        if self.events().empty:
+            return RestockList(merchant_id=merchant_id, as_of=as_of, model_version="empty-store", items=[])
+        model = self.model_for(as_of)
+        listed = self.suggestions(model, [merchant_id], k)[merchant_id]
+        return self._to_domain(merchant_id, as_of, model.version, [s.as_json() for s in listed])
+
+    def _to_domain(self, merchant_id: str, as_of: date, version: str, items: list[dict[str, Any]]) -> RestockList:
+        known = offers(self.store, [str(item["sku"]) for item in items])
+        return RestockList(
+            merchant_id=merchant_id,
+            as_of=as_of,
+            model_version=version,
+            items=[_item(item, known.get(str(item["sku"]))) for item in items],
+        )
+
+
+def _item(item: dict[str, Any], offer: Offer | None) -> RestockItem:
+    return RestockItem(
+        sku=str(item["sku"]),
+        title=offer.title if offer else "",
+        quantity=max(1, int(item["quantity"])),
+        unit_price=offer.unit_price if offer else None,
+        currency=offer.currency if offer else "GBP",
+        available=offer.available if offer else False,
+        stock=offer.stock if offer else None,
+        expected_reorder_date=date.fromisoformat(str(item["expected_reorder_date"])),
+        score=float(item.get("score", 0.0)),
+        reason=dict(item.get("reason", {})),
+    )
