@@ -149,7 +149,8 @@ class ChatAgent:
             message=message,
             max_words=self.answer_max_words,
         )
-        guard = NumberGuard(allowed=numbers_in([result.facts, result.text, message]))
+        shown = [data for _, data in result.events]  # what the owner sees beside the text may be referred to
+        guard = NumberGuard(allowed=numbers_in([result.facts, shown, result.text, message]))
         try:
             for piece in guard.run(self.llm.stream(messages, max_tokens=220, temperature=0.3)):
                 parts.append(piece)

@@ -61,25 +61,12 @@ class GeneratorSuite:
         self, settings: Settings, store: Store, llm: Any, restock: RestockSource, search: CatalogSearch
     ) -> None:
         from assistant.generators.deps import GeneratorDeps
+        from prompts.registry import PromptRegistry
 
         self.store = store
-        self.deps = self._make_deps(GeneratorDeps, settings, store, llm, restock, search)
-
-    @staticmethod
-    def _make_deps(
-        deps_cls: Any, settings: Settings, store: Store, llm: Any, restock: RestockSource, search: CatalogSearch
-    ) -> Any:
-        prompts = None
-        try:
-            from prompts import load_prompts  # type: ignore[attr-defined]
-
-            prompts = load_prompts()
-        except ImportError:
-            pass
-        try:
-            return deps_cls(store=store, llm=llm, restock=restock, search=search, prompts=prompts, settings=settings)
-        except TypeError:
-            return deps_cls(store=store, llm=llm, restock=restock, search=search, settings=settings)
+        self.deps = GeneratorDeps(
+            store=store, llm=llm, restock=restock, search=search, prompts=PromptRegistry.load(), settings=settings
+        )
 
     def restock(self, merchant_id: str, *, lang: str | None = None, k: int = 10) -> Any:
         from assistant.generators.restock import generate_restock

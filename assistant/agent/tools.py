@@ -72,7 +72,8 @@ def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
     )
     if not rows:
         text = _t(ctx.lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
-    facts = {"items": len(rows), "total": table["total"], "currency": currency, "lines": rows[:5]}
+    top = [{"sku": r["sku"], "title": r["title"], "quantity": r["quantity"], "stock": r["stock"]} for r in rows[:3]]
+    facts = {"items": len(rows), "total": table["total"], "currency": currency, "first_items": top}
     return ToolResult(events=[("restock_table", table)], facts=facts, text=text)
 
 
@@ -97,7 +98,8 @@ def search_catalog(ctx: ToolContext, action: AgentAction) -> ToolResult:
     text = _t(ctx.lang, f"I found {len(cards)} products for “{query}”.", f"为“{query}”找到 {len(cards)} 个商品。")
     if not cards:
         text = _t(ctx.lang, f"I found no products for “{query}”.", f"没有找到与“{query}”相关的商品。")
-    facts = {"query": query, "found": len(cards), "products": cards}
+    top = [{k: card[k] for k in ("sku", "title", "price", "stock")} for card in cards[:3]]
+    facts = {"query": query, "found": len(cards), "best_matches": top}
     return ToolResult(events=[("product_cards", {"query": query, "items": cards})], facts=facts, text=text)
 
 

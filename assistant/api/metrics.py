@@ -188,12 +188,20 @@ class MeteredChatModel:
         return result
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]:
         started = time.perf_counter()
         chunks = 0
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+        if json_schema is not None:
+            kwargs["json_schema"] = json_schema
         try:
-            for chunk in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            for chunk in self.inner.stream(messages, **kwargs):
                 if chunks == 0:
                     self.metrics.llm_first_token.observe(time.perf_counter() - started)
                 chunks += 1

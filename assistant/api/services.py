@@ -92,10 +92,9 @@ def make_services(
 def build_services(settings: Settings) -> Services:
     """The real clients from settings: SQLite/PostgreSQL store, recommender, Qdrant search, local or remote LLM."""
     try:
-        from recsys.service import RestockService
-
         from assistant.llm.factory import make_chat_model, start_local_model
         from recsys.search.service import SearchService
+        from recsys.service import RestockService
     except ImportError as exc:
         raise RuntimeError(
             f"a service component is missing ({exc}); reinstall with `pip install -e .[service]`"
@@ -105,6 +104,8 @@ def build_services(settings: Settings) -> Services:
     search = SearchService.from_settings(settings, store)
     log.info("syncing the catalog search index (first run embeds every product)")
     search.ensure_index()
+    log.info("loading (or training, first run) the restock model")
+    restock.model_for(restock.default_as_of())
     llm = make_chat_model(settings)
     log.info("starting the language model %s", llm.model_name)
     start_local_model(llm)
