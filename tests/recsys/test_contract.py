@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from assistant.cli.main import app
+from recsys.contract import recommend_file
+
+
+def _file_merchants(path: Path) -> set[str]:
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    column = "CustomerID" if "CustomerID" in raw else "Customer ID"
+    return {value.removesuffix(".0") for value in raw[column].str.strip() if value}
+
+
+def test_file_contract_writes_one_line_per_merchant(sample_orders_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pred.jsonl"
+    summary = recommend_file(sample_orders_path, out, k=15)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    ids = [r["merchant_id"] for r in records]
+    assert len(ids) == len(set(ids)) == summary.merchants
+    assert set(ids) == _file_merchants(sample_orders_path)
+    assert all(not mid.endswith(".0") and mid.isdigit() for mid in ids)
+    for record in records:
+        assert set(record) >= {"merchant_id", "items", "quantities", "reasons"}
+        assert 0 < len(record["items"]) <= 15
+        assert len(record["items"]) == len(set(record["items"])) == len(record["quantities"]) == len(record["reasons"])
+        assert all(sku == sku.upper().strip() for sku in record["items"])
+        assert all(isinstance(q, int) and q >= 1 for q in record["quantities"])
+        assert all(r["kind"] in {"repeat", "discover", "popular"} for r in record["reasons"])
+
+
+def test_file_contract_reads_lowercase_skus_and_float_ids(tmp_path: Path) -> None:
+    rows = ["InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"]
+    for n, day in enumerate(range(1, 28)):
+        for customer in ("12345.0", "23456.0", "34567.0"):
+            rows.append(f"{100 + n}{customer[:2]},85123a,HEART,6,2011-0{1 + n % 6}-{day:02d} 10:00,2.55,{customer},UK")
+            rows.append(f"{100 + n}{customer[:2]},post,POSTAGE,1,2011-0{1 + n % 6}-{day:02d} 10:00,18,{customer},UK")
+    path = tmp_path / "orders.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("\n".join(rows) + "\n")
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(app, ["recommend", "restock", "--orders", str(path), "--k", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["merchant_id"] for r in records] == ["12345", "23456", "34567"]
+    assert all(r["items"] == ["85123A"] for r in records)
+    assert all(r["reasons"][0]["kind"] == "repeat" and r["quantities"] == [6] for r in records)

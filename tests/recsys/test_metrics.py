@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from recsys.metrics import evaluate, hit_at_k, ndcg_at_k, recall_at_k
+
+
+def test_recall_counts_hits_over_target_size() -> None:
+    assert recall_at_k(["a", "b", "c", "d"], {"a", "d", "z"}, 2) == pytest.approx(1 / 3)
+    assert recall_at_k(["a", "b", "c", "d"], {"a", "d", "z"}, 4) == pytest.approx(2 / 3)
+    assert recall_at_k([], {"a"}, 10) == 0.0
+    assert recall_at_k(["a"], set(), 10) == 0.0
+
+
+def test_ndcg_binary_gains_with_ideal_over_min_k_and_target() -> None:
+    # hits at ranks 1 and 3; two relevant items, k=3: ideal = 1 + 1/log2(3)
+    value = ndcg_at_k(["a", "x", "b"], {"a", "b"}, 3)
+    assert value == pytest.approx((1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k(["a", "b"], {"a", "b"}, 2) == pytest.approx(1.0)
+    # more relevant items than k: the ideal list is full of hits
+    assert ndcg_at_k(["x", "a"], {"a", "b", "c"}, 2) == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
+
+
+def test_hit_rate() -> None:
+    assert hit_at_k(["x", "y", "a"], {"a"}, 2) == 0.0
+    assert hit_at_k(["x", "y", "a"], {"a"}, 3) == 1.0
+
+
+def test_evaluate_splits_repeat_and_new_items_and_averages_over_merchants() -> None:
+    ranked = {"m1": ["a", "n1", "b"], "m2": ["c"]}
+    targets = {"m1": {"a", "b", "n1", "n2"}, "m2": {"c", "d"}, "m3": {"e"}}
+    before = {"m1": {"a", "b", "q"}, "m2": {"c"}}
+    result = evaluate(ranked, targets, before, ks=(2,))
+    # m1: top-2 = a, n1 -> 2/4; m2: c -> 1/2; m3 (no list) -> 0
+    assert result["recall@2"] == pytest.approx((0.5 + 0.5 + 0.0) / 3)
+    # repeat recall: m1 {a,b} -> 1/2, m2 {c} -> 1; m3 has no repeat item
+    assert result["repeat_recall@2"] == pytest.approx(0.75)
+    # new recall: m1 {n1,n2} -> 1/2, m2 {d} -> 0, m3 {e} -> 0
+    assert result["new_recall@2"] == pytest.approx(0.5 / 3)
+    assert result["hit@2"] == pytest.approx(2 / 3)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys.data import fingerprint
+from recsys.model import RestockModel
+
+
+def test_model_ranks_every_merchant_without_duplicates(sample_model: RestockModel) -> None:
+    ranked = sample_model.rank(k=20)
+    assert ranked.items.shape == (sample_model.history.n_merchants, 20)
+    for row in ranked.items:
+        listed = row[row >= 0]
+        assert len(listed) == len(set(listed.tolist())) > 0
+    finite = np.where(np.isnan(ranked.scores), -np.inf, ranked.scores)
+    assert (np.diff(finite, axis=1) <= 1e-12).all(), "scores are sorted best first"
+
+
+def test_save_load_round_trip_gives_identical_lists(
+    sample_model: RestockModel, sample_events: pd.DataFrame, tmp_path: Path
+) -> None:
+    sample_model.save(tmp_path / "model")
+    names = sorted(p.name for p in (tmp_path / "model").iterdir())
+    assert names == ["als.npz", "meta.json", "ranker.txt"]
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text())
+    assert meta["fingerprint"] and meta["cutoff"] and "metrics" in meta
+    loaded = RestockModel.load(tmp_path / "model", sample_events)
+    assert loaded.version == sample_model.version
+    before, after = sample_model.rank(k=10), loaded.rank(k=10)
+    assert np.array_equal(before.items, after.items)
+    assert np.allclose(before.scores, after.scores, equal_nan=True)
+
+
+def test_load_refuses_changed_data(sample_model: RestockModel, sample_events: pd.DataFrame, tmp_path: Path) -> None:
+    sample_model.save(tmp_path / "model")
+    changed = sample_events.drop(index=sample_events.index[:5])
+    with pytest.raises(ValueError, match="fingerprint"):
+        RestockModel.load(tmp_path / "model", changed)
+
+
+def test_training_never_sees_the_cutoff_period(sample_events: pd.DataFrame) -> None:
+    cutoff = date(2011, 9, 1)
+    model = RestockModel.fit(sample_events, cutoff)
+    last_seen = model.history.t.max()
+    assert last_seen < model.history.as_of
+    assert pd.Timestamp(model.meta["cutoff"]) == pd.Timestamp(cutoff)
+    # the data after the cut-off can change without changing the model's fingerprint
+    later = sample_events[sample_events["ordered_at"] < pd.Timestamp("2011-10-01")]
+    assert fingerprint(later[later["ordered_at"] < pd.Timestamp(cutoff)]) == model.meta["fingerprint"]

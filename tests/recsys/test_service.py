@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from core.db import Store
+from core.domain import RestockList, RestockSource
+from core.tables import BatchShard, Product
+from core.tables import RestockList as RestockRow
+from recsys.batch import parse_shard, run_batch, shard_of
+from recsys.service import RestockService
+
+MERCHANT = "12748"  # the sample's most active merchant
+
+
+def _service(store: Store, model_dir: Path) -> RestockService:
+    return RestockService(store, model_dir)
+
+
+def test_service_is_a_restock_source_and_lists_are_grounded(store_copy: Store, shared_model_dir: Path) -> None:
+    service = _service(store_copy, shared_model_dir)
+    source: RestockSource = service
+    result = source.restock_for(MERCHANT, k=10)
+    assert isinstance(result, RestockList)
+    assert result.as_of == date(2011, 12, 9)
+    assert 0 < len(result.items) <= 10
+    assert len({item.sku for item in result.items}) == len(result.items)
+    with store_copy.session() as session:
+        prices = dict(session.execute(select(Product.sku, Product.unit_price)).all())
+    for item in result.items:
+        assert item.sku in prices and item.unit_price == prices[item.sku]
+        assert item.title and item.quantity >= 1 and item.available
+        assert item.reason["kind"] in {"repeat", "discover", "popular"}
+    assert any(item.reason["kind"] == "repeat" for item in result.items)
+
+
+def test_unknown_merchant_gets_the_cold_start_list(store_copy: Store, shared_model_dir: Path) -> None:
+    result = _service(store_copy, shared_model_dir).restock_for("no-such-merchant", k=5)
+    assert len(result.items) == 5
+    assert all(item.reason["kind"] == "popular" for item in result.items)
+
+
+def test_inactive_or_out_of_stock_products_are_never_orderable(store_copy: Store, shared_model_dir: Path) -> None:
+    first = _service(store_copy, shared_model_dir).restock_for(MERCHANT, k=10)
+    inactive, empty = first.items[0].sku, first.items[1].sku
+    with store_copy.session() as session:
+        session.execute(update(Product).where(Product.sku == inactive).values(active=False))
+        session.execute(update(Product).where(Product.sku == empty).values(stock=0))
+    # computed on demand: dropped from the list
+    fresh = _service(store_copy, shared_model_dir).restock_for(MERCHANT, k=10)
+    assert inactive not in {i.sku for i in fresh.items} and empty not in {i.sku for i in fresh.items}
+    assert len(fresh.items) == 10
+    # stored by an earlier batch: still listed, but marked unavailable
+    with store_copy.session() as session:
+        session.execute(update(Product).values(active=True, stock=None))
+    service = _service(store_copy, shared_model_dir)
+    run_batch(service, k=10)
+    with store_copy.session() as session:
+        session.execute(update(Product).where(Product.sku == inactive).values(active=False))
+        session.execute(update(Product).where(Product.sku == empty).values(stock=0))
+    stored = service.restock_for(MERCHANT, k=10)
+    flags = {item.sku: item.available for item in stored.items}
+    assert flags[inactive] is False and flags[empty] is False
+    assert sum(flags.values()) == len(flags) - 2
+
+
+def test_batch_is_sharded_and_resumable(store_copy: Store, shared_model_dir: Path) -> None:
+    service = _service(store_copy, shared_model_dir)
+    part = run_batch(service, shard=(1, 3), k=5)
+    assert part.shards == [1] and part.skipped_shards == []
+    with store_copy.session() as session:
+        stored = [r[0] for r in session.execute(select(RestockRow.merchant_id))]
+    assert stored and all(shard_of(mid, 3) == 1 for mid in stored)
+    again = run_batch(service, shard=(1, 3), k=5)
+    assert again.shards == [] and again.skipped_shards == [1] and again.merchants == 0
+    rest = run_batch(service, of_shards=3, k=5)
+    assert rest.shards == [0, 2] and rest.skipped_shards == [1]
+    with store_copy.session() as session:
+        lists = session.execute(select(func.count()).select_from(RestockRow)).scalar_one()
+        shards = session.execute(select(func.count()).select_from(BatchShard)).scalar_one()
+        versions = {r[0] for r in session.execute(select(RestockRow.model_version))}
+    assert lists == part.merchants + rest.merchants == len(service.model_for(date(2011, 12, 9)).history.merchant_ids)
+    assert shards == 3 and versions == {part.model_version}
+    # the stored list is what the service serves
+    listed = service.restock_for(stored[0], k=5)
+    assert listed.model_version == part.model_version and len(listed.items) == 5
+
+
+def test_model_is_cached_on_disk_by_data_fingerprint(store_copy: Store, tmp_path: Path) -> None:
+    first = _service(store_copy, tmp_path)
+    first.model_for(date(2011, 12, 9))
+    assert first.last_model_source.startswith("trained")
+    second = _service(store_copy, tmp_path)
+    second.model_for(date(2011, 12, 9))
+    assert second.last_model_source.startswith("loaded")
+
+
+def test_parse_shard() -> None:
+    assert parse_shard("2/4") == (2, 4)
+    for bad in ("4/4", "x", "1/0", "-1/3"):
+        try:
+            parse_shard(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
