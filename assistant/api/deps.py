@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from assistant.api.errors import ApiError, forbidden
 from assistant.api.services import Services
-from assistant.keys import Principal, verify_key
+from assistant.keys import Principal
 
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer s2b_...`")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="or `X-API-Key: s2b_...`")
@@ -33,7 +33,7 @@ def get_principal(
     key = credentials.credentials if credentials is not None else header_key
     if not key:
         raise ApiError(401, "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`")
-    principal = verify_key(services.store, key.strip())
+    principal = services.principals.get(services.store, key.strip())
     if principal is None:
         raise ApiError(401, "invalid or revoked API key")
     wait = services.limiter.acquire(principal.key_id, principal.rate_limit_per_minute)

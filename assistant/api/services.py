@@ -5,8 +5,11 @@ built once in the lifespan from settings, or handed in ready-made by tests.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +19,7 @@ from assistant.agent.agent import ChatAgent
 from assistant.agent.ports import Generators, GeneratorSuite
 from assistant.api.metrics import MeteredChatModel, Metrics
 from assistant.api.ratelimit import RateLimiter
-from assistant.keys import DemoKey
+from assistant.keys import DemoKey, Principal, hash_key, verify_key
 from assistant.llm.base import ChatModel
 from core.db import Store
 from core.domain import CatalogSearch, RestockSource
@@ -39,6 +42,17 @@ class Services:
     readiness: dict[str, Check]
     demo: DemoKey | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # CPU-bound work (ranking, query embedding) runs at most this many at a time: with 50 clients, 40 pool
+    # threads all computing at once on 2 cores thrash (and each BLAS call spawns threads); a queue does not.
+    cpu_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
+    )
+    principals: PrincipalCache = field(default_factory=lambda: PrincipalCache())
+
+    @contextmanager
+    def cpu(self) -> Iterator[None]:
+        with self.cpu_slots:
+            yield
 
     def agent(self) -> ChatAgent:
         return ChatAgent(
@@ -56,6 +70,29 @@ class Services:
                 closer()
             except Exception:
                 log.exception("closing a client failed")
+
+
+class PrincipalCache:
+    """Verified keys for a few seconds (by hash), so a request costs no key lookup; revocation applies within ttl_s."""
+
+    def __init__(self, ttl_s: float = 10.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, key: str) -> Principal | None:
+        digest = hash_key(key)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        principal = verify_key(store, key)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (now, principal)
+        return principal
 
 
 def make_services(

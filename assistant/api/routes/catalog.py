@@ -31,7 +31,8 @@ def search_catalog(
     merchant_id: Annotated[str | None, Query(description="admin/marketing: personalise for this merchant")] = None,
 ) -> SearchResponse:
     merchant = merchant_scope(principal, merchant_id)
-    hits = services.search.search(
-        q, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant
-    )
+    with services.cpu():
+        hits = services.search.search(
+            q, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant
+        )
     return SearchResponse(query=q, hits=hits)

@@ -107,3 +107,14 @@ def test_validation_errors_use_the_error_body(client: TestClient, harness: Harne
     response = client.get("/v1/catalog/search?k=0&q=x", headers=auth(key))
     assert response.status_code == 422 and _error(response)["code"] == "invalid_request"
     assert _error(client.get("/v1/nothing-here"))["code"] == "not_found"
+
+
+def test_revoked_keys_stop_working_once_the_cache_entry_expires(client: TestClient, harness: Harness) -> None:
+    from assistant.keys import revoke_key, verify_key
+
+    key = harness.key("merchant", "12583")
+    assert client.get("/v1/merchants/12583/restock", headers=auth(key)).status_code == 200
+    principal = verify_key(harness.store, key)
+    assert principal is not None and revoke_key(harness.store, principal.key_id)
+    harness.services.principals.ttl_s = 0.0
+    assert client.get("/v1/merchants/12583/restock", headers=auth(key)).status_code == 401
