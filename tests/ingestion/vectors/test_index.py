@@ -83,3 +83,28 @@ def test_prepare_with_new_dimension_resets(index: VectorIndex) -> None:
 def test_top_rows_breaks_ties_by_row() -> None:
     assert top_rows(np.array([0.5, 0.9, 0.5, 0.1]), 3).tolist() == [1, 0, 2]
     assert top_rows(np.array([]), 3).tolist() == []
+
+
+def test_bit_prefilter_agrees_with_exact_scan_and_respects_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingestion.vectors.index as index_module
+
+    monkeypatch.setattr(index_module, "BINARY_MIN_POINTS", 100)
+    monkeypatch.setattr(index_module, "RERANK_DEPTH", 200)
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(20, 48))
+    vectors = (centres[rng.integers(0, 20, 3000)] + 0.6 * rng.normal(size=(3000, 48))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    payloads = [_payload(f"S{i}", float(i % 10), i % 4, True, None) for i in range(3000)]
+    index = NumpyIndex()
+    index.prepare(48)
+    index.upsert(vectors, payloads)
+    overlaps = []
+    for q in vectors[:40] + 0.1 * rng.normal(size=(40, 48)).astype(np.float32):
+        for flt in (IndexFilter(), IndexFilter(in_stock=True, max_price=6.0)):
+            fast = index.search(q, 10, flt)
+            exact = index.search(q, 10, flt, exact=True)
+            overlaps.append(len({s for s, _ in fast} & {s for s, _ in exact}) / 10)
+            if flt.active:
+                assert all(int(s[1:]) % 4 != 0 and int(s[1:]) % 10 <= 6 for s, _ in fast)
+            assert [score for _, score in fast] == sorted((score for _, score in fast), reverse=True)
+    assert np.mean(overlaps) > 0.9
