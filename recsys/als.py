@@ -34,20 +34,28 @@ class ALSFactors:
         return out
 
     def top_n(
-        self, merchants: np.ndarray, n: int, exclude: sparse.csr_matrix | None = None, chunk: int = 2048
+        self,
+        merchants: np.ndarray,
+        n: int,
+        exclude: sparse.csr_matrix | None = None,
+        items: np.ndarray | None = None,
+        chunk: int = 2048,
     ) -> np.ndarray:
-        """Top-n item indices per merchant by score (excluding the nonzeros of `exclude` when given)."""
-        n = min(n, self.item.shape[0])
+        """Top-n item indices per merchant by score, among `items` (default all), skipping nonzeros of `exclude`."""
+        universe = np.arange(self.item.shape[0], dtype=np.int64) if items is None else items
+        vectors = self.item[universe]
+        restricted = exclude[:, universe].tocsr() if exclude is not None and items is not None else exclude
+        n = min(n, len(universe))
         result = np.empty((len(merchants), n), dtype=np.int64)
         for start in range(0, len(merchants), chunk):
             rows = merchants[start : start + chunk]
-            scores = self.user[rows] @ self.item.T
-            if exclude is not None:
-                sub = exclude[rows].tocoo()
+            scores = self.user[rows] @ vectors.T
+            if restricted is not None:
+                sub = restricted[rows].tocoo()
                 scores[sub.row, sub.col] = -np.inf
             part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
             order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-            result[start : start + len(rows)] = np.take_along_axis(part, order, axis=1)
+            result[start : start + len(rows)] = universe[np.take_along_axis(part, order, axis=1)]
         return result
 
     def save(self, path: Path) -> None:

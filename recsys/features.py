@@ -14,10 +14,11 @@ from scipy import sparse
 
 from recsys.als import ALSFactors
 from recsys.history import History, basket_recency_rank
-from recsys.neighbours import neighbour_scores
+from recsys.neighbours import neighbour_pool, neighbour_scores
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
 ORDER_DECAY = 0.8
+MAX_ALS_ITEMS = 20_000  # ALS discoveries come from the most-bought items (all of them on the demo data)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Stats:
     item: pd.DataFrame  # index i: baskets, merchants, merchants_30, merchants_90, first_t
     topfreq_rank: np.ndarray  # per pair (aligned with pairs), 0 = first
     share: sparse.csr_matrix  # merchant x item: order-decayed share of the merchant's orders containing the item
+    pool: np.ndarray  # merchants eligible as neighbours
 
 
 def pair_stats(history: History) -> PairStats:
@@ -104,7 +106,10 @@ def compute_stats(history: History) -> Stats:
     total = (1.0 - ORDER_DECAY ** merchants["n_orders"].to_numpy()) / (1.0 - ORDER_DECAY)
     values = pairs.table["order_decay"].to_numpy() / np.maximum(total[pairs.m], 1e-9)
     share = sparse.csr_matrix((values, (pairs.m, pairs.i)), shape=(history.n_merchants, history.n_items))
-    return Stats(history=history, pairs=pairs, merchant=merchants, item=items, topfreq_rank=rank, share=share)
+    pool = neighbour_pool(merchants["n_orders"].to_numpy())
+    return Stats(
+        history=history, pairs=pairs, merchant=merchants, item=items, topfreq_rank=rank, share=share, pool=pool
+    )
 
 
 def recent_popular(stats: Stats, n: int) -> np.ndarray:
@@ -128,7 +133,10 @@ def candidates(
     keys = [stats.pairs.key[own]]
     if n_als > 0 and len(merchants):
         bought = history.matrix()
-        top = als.top_n(merchants, n_als, exclude=bought)
+        universe = None
+        if n_items > MAX_ALS_ITEMS:
+            universe = np.sort(np.argsort(-stats.item["baskets"].to_numpy(), kind="stable")[:MAX_ALS_ITEMS])
+        top = als.top_n(merchants, n_als, exclude=bought, items=universe)
         keys.append(np.repeat(merchants, top.shape[1]) * n_items + top.ravel())
     if n_popular > 0 and len(merchants):
         popular = recent_popular(stats, n_popular)
@@ -167,7 +175,14 @@ FEATURES = [
     "item_repeat_rate",
     "m_basket_size",
     "share",
+    "decay_rank",
+    "nb_rank",
+    "due_gap",
 ]
+
+
+def _rank_within(m: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    return _als_rank(m, np.nan_to_num(scores, nan=-np.inf))
 
 
 def _als_rank(m: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -217,7 +232,7 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "log_qty": pair_col("log_qty"),
         "als_score": als_scores,
         "als_rank": _als_rank(m, als_scores),
-        "nb_score": neighbour_scores(als, stats.share, m, i),
+        "nb_score": neighbour_scores(als, stats.share, m, i, stats.pool),
         "item_baskets": it["baskets"].to_numpy()[i],
         "item_merchants": it["merchants"].to_numpy()[i],
         "item_merchants_30": it["merchants_30"].to_numpy()[i],
@@ -233,4 +248,7 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "m_basket_size": stats.merchant["n_lines"].to_numpy()[m] / np.maximum(m_orders, 1),
         "share": np.asarray(stats.share[m, i]).ravel(),
     }
+    columns["decay_rank"] = _rank_within(m, columns["decay_60"])
+    columns["nb_rank"] = _rank_within(m, columns["nb_score"])
+    columns["due_gap"] = since_last - interval
     return np.column_stack([columns[name] for name in FEATURES]).astype(np.float32)

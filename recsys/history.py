@@ -63,9 +63,9 @@ def build_history(events: pd.DataFrame, as_of: date | pd.Timestamp) -> History:
     """Encode the events strictly before `as_of` (merchants and SKUs sorted, so indices are deterministic)."""
     cutoff = pd.Timestamp(as_of)
     sel = events[events["ordered_at"] < cutoff]
-    merchant_ids, m = np.unique(sel["merchant_id"].to_numpy(dtype=str), return_inverse=True)
-    skus, i = np.unique(sel["sku"].to_numpy(dtype=str), return_inverse=True)
-    _, b = np.unique(sel["invoice_id"].to_numpy(dtype=str), return_inverse=True)
+    m, merchant_ids = pd.factorize(sel["merchant_id"], sort=True)
+    i, skus = pd.factorize(sel["sku"], sort=True)
+    b, _ = pd.factorize(sel["invoice_id"], sort=False)
     t = sel["ordered_at"].to_numpy().astype("datetime64[s]").astype(np.int64) / SECONDS_PER_DAY
     n_baskets = int(b.max()) + 1 if len(b) else 0
     basket_m = np.zeros(n_baskets, dtype=np.int64)
@@ -74,8 +74,8 @@ def build_history(events: pd.DataFrame, as_of: date | pd.Timestamp) -> History:
     basket_t[b] = t
     return History(
         as_of=to_day(cutoff),
-        merchant_ids=merchant_ids.astype(object),
-        skus=skus.astype(object),
+        merchant_ids=np.asarray(merchant_ids, dtype=object),
+        skus=np.asarray(skus, dtype=object),
         m=m.astype(np.int64),
         i=i.astype(np.int64),
         b=b.astype(np.int64),

@@ -22,6 +22,7 @@ from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
 from recsys.history import History, build_history
 from recsys.ranker import RankerParams, labelled_window, train_ranker
+from recsys.slots import top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
@@ -85,8 +86,9 @@ class RestockModel:
         labelled = sum(len(np.unique(w.m)) for w in windows)
         ranker_text: str | None = None
         metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
+        slots = 0
         if labelled >= MIN_LABELLED_MERCHANTS:
-            ranker_text, ranker_metrics = train_ranker(windows, params)
+            ranker_text, ranker_metrics, slots = train_ranker(windows, params)
             metrics.update(ranker_metrics)
         history = build_history(events, stamp)
         stats = compute_stats(history)
@@ -101,6 +103,7 @@ class RestockModel:
             "params": params.as_dict(),
             "metrics": metrics,
             "features": FEATURES,
+            "discovery_slots": slots,
             "ranker": "lightgbm-lambdarank" if ranker_text else "fallback: own items by top-frequency, then ALS",
             "merchants": history.n_merchants,
             "items": history.n_items,
@@ -109,19 +112,28 @@ class RestockModel:
         }
         return cls(params, stats, als, ranker_text, meta)
 
-    def rank(self, merchants: np.ndarray | None = None, k: int = 20) -> Ranked:
-        """Top-k item indices for merchant indices (default: all merchants in the history)."""
+    def rank(self, merchants: np.ndarray | None = None, k: int = 20, slots: int | None = None) -> Ranked:
+        """Top-k item indices for merchant indices (default: all merchants in the history).
+
+        `slots` overrides the validation-chosen number of discovery slots per 10 positions.
+        """
         history = self.history
         if merchants is None:
             merchants = np.arange(history.n_merchants, dtype=np.int64)
         p = self.params
         m, i = candidates(self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular)
         scores = np.empty(len(m), dtype=np.float64)
+        is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000
         for start in range(0, len(m), chunk):
             x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
             scores[start : start + chunk] = self._score(x)
-        keep, slot = top_k_per_group(m, i, scores, k)
+            is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
+        slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
+        if slots > 0:
+            keep, slot = top_k_with_slots(m, i, scores, is_new, k, slots)
+        else:
+            keep, slot = top_k_per_group(m, i, scores, k)
         row_of = np.full(history.n_merchants, -1, dtype=np.int64)
         row_of[merchants] = np.arange(len(merchants))
         items = np.full((len(merchants), k), -1, dtype=np.int64)

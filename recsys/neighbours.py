@@ -12,29 +12,43 @@ from scipy import sparse
 from recsys.als import ALSFactors
 
 NEIGHBOURS = 30
+POOL = 10_000  # neighbours are searched among the most active merchants: all of them on the demo data
 
 
-def nearest(als: ALSFactors, merchants: np.ndarray, n: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, cosine similarities) of each merchant's n most similar merchants, self excluded."""
+def neighbour_pool(n_orders: np.ndarray, size: int = POOL) -> np.ndarray:
+    """Merchant indices eligible as neighbours: the `size` merchants with the most orders (sorted indices)."""
+    if len(n_orders) <= size:
+        return np.arange(len(n_orders), dtype=np.int64)
+    return np.sort(np.argsort(-n_orders, kind="stable")[:size]).astype(np.int64)
+
+
+def nearest(
+    als: ALSFactors, merchants: np.ndarray, n: int = NEIGHBOURS, pool: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, cosine similarities) of each merchant's n most similar merchants in `pool`, self excluded."""
     user = als.user.astype(np.float32)
     norm = user / np.maximum(np.linalg.norm(user, axis=1, keepdims=True), 1e-9)
-    n = min(n, max(len(user) - 1, 0))
+    pool = np.arange(len(user), dtype=np.int64) if pool is None else pool
+    candidates = norm[pool]
+    n = min(n, max(len(pool) - 1, 0))
     idx = np.zeros((len(merchants), n), dtype=np.int64)
     sims = np.zeros((len(merchants), n), dtype=np.float32)
     if n == 0:
         return idx, sims
     for start in range(0, len(merchants), 2048):
         rows = merchants[start : start + 2048]
-        scores = norm[rows] @ norm.T
-        scores[np.arange(len(rows)), rows] = -np.inf
+        scores = norm[rows] @ candidates.T
+        at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
+        is_self = pool[at] == rows
+        scores[np.flatnonzero(is_self), at[is_self]] = -np.inf
         part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        idx[start : start + len(rows)] = part
+        idx[start : start + len(rows)] = pool[part]
         sims[start : start + len(rows)] = np.take_along_axis(scores, part, axis=1)
     return idx, sims
 
 
 def neighbour_scores(
-    als: ALSFactors, share: sparse.csr_matrix, m: np.ndarray, i: np.ndarray, chunk: int = 4096
+    als: ALSFactors, share: sparse.csr_matrix, m: np.ndarray, i: np.ndarray, pool: np.ndarray, chunk: int = 4096
 ) -> np.ndarray:
     """Score for each (m, i) pair; `share` is the merchant x item matrix of order-decayed shares."""
     out = np.zeros(len(m), dtype=np.float64)
@@ -44,7 +58,7 @@ def neighbour_scores(
     n_items = share.shape[1]
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]
-        idx, sims = nearest(als, rows)
+        idx, sims = nearest(als, rows, pool=pool)
         weights = np.clip(sims, 0.0, None)
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
         mix = sparse.csr_matrix(

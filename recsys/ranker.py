@@ -17,6 +17,7 @@ import pandas as pd
 from recsys.als import ALSFactors, ALSParams, fit_als
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix
 from recsys.history import build_history
+from recsys.slots import choose_slots
 
 
 @dataclass
@@ -32,6 +33,8 @@ class RankerParams:
     max_rounds: int = 400
     early_stopping: int = 30
     holdout_share: float = 0.2
+    max_train_merchants: int = 3000  # per validation window: a ranker needs thousands of groups, not millions
+    refit: bool = False  # retrain on held-out merchants too after early stopping (no gain measured; off)
     seed: int = 7
     als: ALSParams = field(default_factory=ALSParams)
 
@@ -75,6 +78,9 @@ def labelled_window(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
     targets = first_orders_after(events, start, end)
     index, items = history.merchant_index(), history.item_index()
     merchants = np.array(sorted(index[mid] for mid in targets if mid in index), dtype=np.int64)
+    if len(merchants) > params.max_train_merchants:
+        rng = np.random.default_rng(params.seed)
+        merchants = np.sort(rng.choice(merchants, size=params.max_train_merchants, replace=False))
     m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
     positive_keys = np.array(
         sorted(
@@ -94,13 +100,19 @@ def labelled_window(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
     return Window(stats=stats, als=als, m=m, i=i, x=feature_matrix(stats, als, m, i), y=y)
 
 
-def _groups(m: np.ndarray) -> np.ndarray:
-    _, counts = np.unique(m, return_counts=True)
-    return counts
+def _groups(group_id: np.ndarray) -> np.ndarray:
+    """Sizes of the runs of equal group ids, in row order (LightGBM's `group`)."""
+    if len(group_id) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(group_id)) + 1]
+    return np.diff(np.r_[starts, len(group_id)])
 
 
-def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict[str, float]]:
-    """Train on all windows; returns (LightGBM text model, validation metrics)."""
+def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict[str, float], int]:
+    """Train on the windows' merchants minus a held-out share (early stopping, discovery slots on the rest).
+
+    Returns (LightGBM text model, validation metrics, discovery slots per 10 positions).
+    """
     import lightgbm as lgb
 
     rng = np.random.default_rng(params.seed)
@@ -152,4 +164,19 @@ def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict
     scores = booster.best_score.get("valid_0", {})
     metrics = {f"valid_{k}": float(v) for k, v in scores.items()}
     metrics["best_iteration"] = float(booster.best_iteration)
-    return booster.model_to_string(num_iteration=booster.best_iteration), metrics
+    x_valid = np.concatenate([p[0] for p in parts_valid])
+    held_scores = np.asarray(booster.predict(x_valid, num_iteration=booster.best_iteration, num_threads=1))
+    slots, table = choose_slots(
+        np.concatenate([p[2] for p in parts_valid]),
+        np.concatenate([p[1] for p in parts_valid]),
+        held_scores,
+        x_valid[:, FEATURES.index("is_repeat")] == 0,
+    )
+    metrics.update(table)
+    if params.refit:
+        # Rounds and slots are chosen; now learn from every labelled merchant, held-out ones included.
+        full = dataset(parts_train + parts_valid)
+        rounds = max(int(booster.best_iteration), 1)
+        booster = lgb.train(lgb_params, full, num_boost_round=rounds)
+        return booster.model_to_string(), metrics, slots
+    return booster.model_to_string(num_iteration=booster.best_iteration), metrics, slots

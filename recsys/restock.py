@@ -75,7 +75,7 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     new_merchants = np.unique(row[new_rows])
     neighbours = np.zeros((len(merchants), NEIGHBOURS), dtype=np.int64)
     if len(new_merchants):
-        found_nb, _ = nearest(model.als, merchants[new_merchants], NEIGHBOURS)
+        found_nb, _ = nearest(model.als, merchants[new_merchants], NEIGHBOURS, pool=stats.pool)
         neighbours = np.zeros((len(merchants), found_nb.shape[1]), dtype=np.int64)
         neighbours[new_merchants] = found_nb
     nb_pos, nb_found = _pair_lookup(stats.pairs.key, neighbours[row[new_rows]] * history.n_items + item[new_rows, None])
