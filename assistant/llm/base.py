@@ -48,7 +48,12 @@ class ChatModel(Protocol):
     ) -> Completion: ...
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]: ...
 
 
@@ -83,8 +88,13 @@ class FakeChatModel:
         return Completion(text=text, model=self.name, seconds=time.perf_counter() - started)
 
     def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]:
-        text = self._next(messages, max_tokens=max_tokens)
+        text = self._next(messages, json_schema=json_schema, max_tokens=max_tokens)
         for start in range(0, len(text), 8):
             yield text[start : start + 8]

@@ -1,0 +1,1 @@
+"""Grounded text generators: restock lists, marketing copy and customer replies (numbers rendered from data)."""

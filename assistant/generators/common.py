@@ -1,0 +1,151 @@
+"""Shared generator plumbing: schema-constrained LLM calls with timing, the regenerate-once loop, catalog facts."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from assistant.generators.deps import GeneratorDeps
+from assistant.grounding import Grounding
+from assistant.llm.base import ChatMessage, LLMError
+from core.db import Store
+from core.tables import Merchant, Product
+from prompts.registry import Prompt
+
+T = TypeVar("T")
+CATALOG_TTL_S = 60.0
+
+
+class GenerationError(LLMError):
+    """The request cannot be served from the data (unknown merchant, no products...); the message says why."""
+
+
+@dataclass
+class CallLog:
+    """Timings of the LLM calls behind one draft."""
+
+    started: float = field(default_factory=time.perf_counter)
+    seconds: list[float] = field(default_factory=list)
+    first_token_s: float | None = None
+
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+
+def call_json(
+    deps: GeneratorDeps,
+    prompt: Prompt,
+    lang: str,
+    values: dict[str, Any],
+    schema: dict[str, Any],
+    log: CallLog,
+    *,
+    problems: list[str] | None = None,
+    max_tokens: int = 400,
+    temperature: float = 0.3,
+) -> dict[str, Any]:
+    """Render the prompt, stream schema-constrained JSON, parse it. Previous problems are listed for a retry."""
+    messages = prompt.render(lang, **values)
+    if problems:
+        fix = (
+            "你上一次的回答有这些问题，请重写并避免它们：\n"
+            if lang == "zh"
+            else "Your previous answer had these problems; write it again without them:\n"
+        )
+        messages[-1] = ChatMessage("user", messages[-1].content + "\n\n" + fix + "\n".join(f"- {p}" for p in problems))
+    text = ""
+    for budget in (max_tokens, max_tokens * 2):  # a reply cut off by the token limit gets one larger budget
+        text = _stream_text(deps, messages, schema, log, budget, temperature)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            return data
+    raise LLMError(f"{deps.llm.model_name} returned invalid JSON for prompt {prompt.id}: {text[:200]!r}")
+
+
+def _stream_text(
+    deps: GeneratorDeps,
+    messages: list[ChatMessage],
+    schema: dict[str, Any],
+    log: CallLog,
+    max_tokens: int,
+    temperature: float,
+) -> str:
+    started = time.perf_counter()
+    chunks: list[str] = []
+    first: float | None = None
+    for piece in deps.llm.stream(messages, max_tokens=max_tokens, temperature=temperature, json_schema=schema):
+        if first is None:
+            first = time.perf_counter() - started
+        chunks.append(piece)
+    log.seconds.append(round(time.perf_counter() - started, 3))
+    if log.first_token_s is None and first is not None:
+        log.first_token_s = round(first, 3)
+    return "".join(chunks)
+
+
+def grounded_attempts(attempt: Callable[[list[str]], tuple[T, Grounding]]) -> tuple[T, Grounding, int, bool]:
+    """Run `attempt`; when its grounding fails, run it once more with the problems listed.
+
+    Returns (result, grounding, attempts, flagged). A result that still fails is returned flagged, never hidden.
+    """
+    result, grounding = attempt([])
+    if grounding.passed:
+        return result, grounding, 1, False
+    result, grounding = attempt(grounding.problems)
+    return result, grounding, 2, not grounding.passed
+
+
+def merchant_language(store: Store, merchant_id: str) -> str:
+    """The merchant's language (zh|en); GenerationError for an unknown merchant."""
+    with store.session() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise GenerationError(f"unknown merchant {merchant_id!r}")
+        return "zh" if merchant.language == "zh" else "en"
+
+
+_catalog_lock = threading.Lock()
+_catalog_cache: dict[str, tuple[float, frozenset[str], frozenset[str]]] = {}
+
+
+def catalog_index(store: Store) -> tuple[frozenset[str], frozenset[str]]:
+    """(all catalog SKUs, all catalog titles), cached for a minute per store."""
+    with _catalog_lock:
+        hit = _catalog_cache.get(store.url)
+        if hit and time.monotonic() - hit[0] < CATALOG_TTL_S:
+            return hit[1], hit[2]
+    with store.session() as session:
+        rows = session.execute(select(Product.sku, Product.title)).all()
+    skus = frozenset(r.sku for r in rows)
+    titles = frozenset(r.title.strip() for r in rows if r.title and r.title.strip())
+    with _catalog_lock:
+        _catalog_cache[store.url] = (time.monotonic(), skus, titles)
+    return skus, titles
+
+
+_SENTENCE_END = re.compile(r"[。！？!?.…~～)）\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+def trim_to_sentence(text: str, limit: int) -> str:
+    """Cut text the model wrote up to a length limit back to its last complete sentence."""
+    text = text.strip()
+    if len(text) < limit - 2:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    cut = max((e for e in ends if e >= len(text) // 3), default=0)
+    return text[:cut].strip() if cut else text
+
+
+def money_text(value: Any, currency: str = "GBP") -> str:
+    symbol = {"GBP": "£", "CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper(), currency.upper() + " ")
+    return f"{symbol}{value:.2f}"

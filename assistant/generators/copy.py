@@ -1,0 +1,159 @@
+"""Marketing copy for consumers: several variants per channel, quoting the merchant's retail price only.
+
+The LLM writes the hook (no numbers, no prices); the offer line (product names and retail prices) is rendered
+here from the merchant's price list or markup rule, and each variant is grounding-checked as sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.generators.common import (
+    CallLog,
+    GenerationError,
+    call_json,
+    catalog_index,
+    grounded_attempts,
+    money_text,
+    trim_to_sentence,
+)
+from assistant.generators.deps import GeneratorDeps
+from assistant.generators.drafts import CopyDraft, CopyVariant, ProductOffer
+from assistant.grounding import Facts, Grounding, check
+from assistant.pricing import price_quotes
+
+PROMPT_ID = "copy"
+CHANNELS: dict[str, dict[str, Any]] = {
+    "wechat_moments": {"zh": 200, "en": 300, "hint_en": "WeChat Moments post", "hint_zh": "微信朋友圈文案"},
+    "xiaohongshu": {"zh": 300, "en": 450, "hint_en": "Xiaohongshu (RED) note", "hint_zh": "小红书笔记"},
+    "sms": {"zh": 70, "en": 160, "hint_en": "SMS text message", "hint_zh": "短信"},
+    "email": {"zh": 400, "en": 700, "hint_en": "short promotional email body", "hint_zh": "促销邮件正文"},
+    "poster": {"zh": 40, "en": 90, "hint_en": "one poster line", "hint_zh": "海报标语"},
+}
+TONES = {"friendly", "playful", "elegant", "urgent", "professional"}
+MAX_PRODUCTS = 3
+
+
+def pick_offers(deps: GeneratorDeps, merchant_id: str, skus: list[str] | None) -> list[ProductOffer]:
+    """Products to promote: the given SKUs, else the recommender's available picks; priced at retail."""
+    if skus:
+        wanted = [s.strip().upper() for s in skus if s.strip()]
+    else:
+        picks = deps.restock.restock_for(merchant_id, k=10).items
+        wanted = [i.sku.upper() for i in picks if i.available and (i.stock is None or i.stock > 0)]
+    quotes = price_quotes(deps.store, deps.settings, merchant_id, wanted)
+    unknown = [s for s in wanted if s not in quotes]
+    if skus and unknown:
+        raise GenerationError(f"SKU(s) not in S's catalog: {', '.join(unknown)}")
+    offers = []
+    for sku in wanted:
+        quote = quotes.get(sku)
+        if quote is None or quote.retail is None or not quote.active:
+            continue
+        offers.append(
+            ProductOffer(
+                sku=sku, title=quote.title, retail_price=quote.retail, currency=quote.currency,
+                price_source=quote.source, available=quote.active and (quote.stock is None or quote.stock > 0),
+            )
+        )  # fmt: skip
+        if len(offers) == MAX_PRODUCTS:
+            break
+    if not offers:
+        raise GenerationError(f"no priced, active product to promote for merchant {merchant_id!r}")
+    return offers
+
+
+def offer_line(offers: list[ProductOffer], lang: str) -> str:
+    parts = [f"{o.title.title()} {money_text(o.retail_price, o.currency)}" for o in offers]
+    return ("｜".join(parts)) if lang == "zh" else " | ".join(parts)
+
+
+def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "variants": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 4, "maxLength": prose_chars},
+                "minItems": variants,
+                "maxItems": variants,
+            }
+        },
+        "required": ["variants"],
+        "additionalProperties": False,
+    }
+
+
+def _facts(deps: GeneratorDeps, merchant_id: str, offers: list[ProductOffer], lang: str, max_chars: int) -> Facts:
+    catalog_skus, catalog_titles = catalog_index(deps.store)
+    quotes = price_quotes(deps.store, deps.settings, merchant_id, [o.sku for o in offers])
+    titles = {o.title for o in offers} | {o.title.title() for o in offers}
+    return Facts(
+        audience="consumer",
+        skus={o.sku for o in offers},
+        titles=titles,
+        prices={o.retail_price for o in offers if o.retail_price is not None},
+        wholesale_prices={q.wholesale for q in quotes.values() if q.wholesale is not None},
+        catalog_skus=set(catalog_skus),
+        catalog_titles=set(catalog_titles),
+        lang=lang,
+        max_chars=max_chars,
+    )
+
+
+def generate_copy(
+    deps: GeneratorDeps,
+    merchant_id: str,
+    *,
+    skus: list[str] | None = None,
+    channel: str = "wechat_moments",
+    lang: str = "zh",
+    tone: str = "friendly",
+    max_chars: int | None = None,
+    variants: int = 3,
+) -> CopyDraft:
+    """`variants` grounded copy variants for `channel`; a draft is flagged if any variant still fails."""
+    if channel not in CHANNELS:
+        raise GenerationError(f"unknown channel {channel!r}; use one of {sorted(CHANNELS)}")
+    if lang not in ("zh", "en"):
+        raise GenerationError(f"unsupported language {lang!r}; use zh or en")
+    log = CallLog()
+    spec = CHANNELS[channel]
+    limit = max_chars or int(spec[lang])
+    offers = pick_offers(deps, merchant_id, skus)
+    line = offer_line(offers, lang)
+    prose_chars = limit - len(line) - 1
+    if prose_chars < 8:
+        raise GenerationError(f"max_chars={limit} leaves no room for copy after the offer line ({len(line)} chars)")
+    prompt = deps.prompts.get(PROMPT_ID)
+    facts = _facts(deps, merchant_id, offers, lang, limit)
+    values = {
+        "channel": spec[f"hint_{lang}"],
+        "tone": tone if tone in TONES else "friendly",
+        "products": "\n".join(f"- {o.title.title()}" for o in offers),
+        "variants": variants,
+        "max_chars": prose_chars,
+    }
+
+    def attempt(problems: list[str]) -> tuple[list[CopyVariant], Grounding]:
+        data = call_json(
+            deps, prompt, lang, values, _schema(variants, prose_chars), log, problems=problems,
+            max_tokens=min(1200, 40 + variants * (prose_chars if lang == "zh" else prose_chars // 3)), temperature=0.7,
+        )  # fmt: skip
+        out = []
+        for prose in [trim_to_sentence(str(v), prose_chars) for v in data.get("variants", [])][:variants]:
+            text = f"{prose}\n{line}"
+            facts.prose = [prose]
+            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))
+        problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
+        if len(out) < variants:
+            problems_all.append(f"expected {variants} variants, got {len(out)}")
+        return out, Grounding(passed=not problems_all, problems=problems_all)
+
+    result, grounding, attempts, flagged = grounded_attempts(attempt)
+    return CopyDraft(
+        merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, items=offers,
+        variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,
+        prompt_id=prompt.id, prompt_version=prompt.version, model=deps.llm.model_name, latency_s=log.elapsed(),
+        first_token_s=log.first_token_s, llm_seconds=log.seconds,
+    )  # fmt: skip

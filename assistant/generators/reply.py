@@ -1,0 +1,189 @@
+"""Draft a reply to a consumer's message: catalog search, availability and the merchant's retail prices.
+
+The LLM picks which candidate products the consumer means, names the topic and writes a short reply with no
+numbers; the facts (names, retail prices, availability) and any hand-over line are appended here from data.
+Questions the data cannot answer (delivery, refunds, order status, anything unknown) set `needs_human`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from assistant.generators.common import (
+    CallLog,
+    call_json,
+    catalog_index,
+    grounded_attempts,
+    merchant_language,
+    trim_to_sentence,
+)
+from assistant.generators.copy import MAX_PRODUCTS
+from assistant.generators.deps import GeneratorDeps
+from assistant.generators.drafts import ProductOffer, ReplyDraft
+from assistant.grounding import Facts, Grounding, check
+from assistant.language import detect_language
+from assistant.pricing import price_quotes
+from core.tables import Order
+
+PROMPT_ID = "reply"
+CANDIDATES = 5
+TOPICS = [
+    "product",
+    "price",
+    "availability",
+    "delivery",
+    "refund_or_return",
+    "order_status",
+    "wholesale_price",
+    "other",
+]
+HUMAN_TOPICS = {"delivery", "refund_or_return", "order_status", "other"}
+_HUMAN_WORDS = re.compile(
+    r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
+    r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号",
+    re.IGNORECASE,
+)
+_WHOLESALE_WORDS = re.compile(
+    r"wholesale|trade price|cost price|your cost|批发价|进价|成本价|拿货价|出厂价", re.IGNORECASE
+)
+LINES = {
+    "en": {
+        "human": "I have passed this to the shop owner, who will get back to you personally.",
+        "wholesale": "We can only share our shop prices.",
+        "none": "Sorry, we could not find that item in our range.",
+        "in": "available",
+        "out": "currently out of stock",
+    },
+    "zh": {
+        "human": "这个问题我已转给店主，店主会亲自回复您。",
+        "wholesale": "我们只能提供店内零售价。",
+        "none": "抱歉，我们店里暂时没有找到这款商品。",
+        "in": "有货",
+        "out": "暂时缺货",
+    },
+}
+
+
+def _schema(n_candidates: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "topic": {"type": "string", "enum": TOPICS},
+            "products": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_candidates)},
+                "maxItems": MAX_PRODUCTS,
+            },
+            "reply": {"type": "string", "minLength": 4, "maxLength": 240},
+        },
+        "required": ["topic", "products", "reply"],
+        "additionalProperties": False,
+    }
+
+
+def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> list[ProductOffer]:
+    hits = deps.search.search(message, k=CANDIDATES, merchant_id=merchant_id)
+    quotes = price_quotes(deps.store, deps.settings, merchant_id, [h.sku for h in hits])
+    offers = []
+    for hit in hits:
+        quote = quotes.get(hit.sku.upper())
+        if quote is None:
+            continue
+        offers.append(
+            ProductOffer(
+                sku=quote.sku, title=quote.title, retail_price=quote.retail, currency=quote.currency,
+                price_source=quote.source, available=quote.active and (quote.stock is None or quote.stock > 0),
+            )
+        )  # fmt: skip
+    return offers
+
+
+def _order_note(deps: GeneratorDeps, merchant_id: str, order_id: str | None) -> str:
+    if not order_id:
+        return "none"
+    with deps.store.session() as session:
+        order = session.scalars(
+            select(Order).where(Order.invoice_id == order_id, Order.merchant_id == merchant_id)
+        ).first()
+    return "order found, but the shop has no delivery or refund data for it" if order else "order not found"
+
+
+def _fact_lines(lang: str, chosen: list[ProductOffer]) -> list[str]:
+    words = LINES[lang]
+    out = []
+    for offer in chosen:
+        price = f"£{offer.retail_price:.2f}" if offer.retail_price is not None else ""
+        state = words["in"] if offer.available else words["out"]
+        out.append(
+            f"{offer.title.title()}：{price}，{state}" if lang == "zh" else f"{offer.title.title()}: {price}, {state}"
+        )
+    return out
+
+
+def generate_reply(
+    deps: GeneratorDeps, merchant_id: str, message: str, *, order_id: str | None = None, lang: str | None = None
+) -> ReplyDraft:
+    """A grounded reply draft in the consumer's language; `needs_human` when the data cannot answer."""
+    log = CallLog()
+    merchant_language(deps.store, merchant_id)  # unknown merchant -> GenerationError
+    lang = lang or detect_language(message)
+    candidates = _candidates(deps, merchant_id, message)
+    prompt = deps.prompts.get(PROMPT_ID)
+    listing = "\n".join(f"{n}. {o.title.title()}" for n, o in enumerate(candidates, 1)) or "(none)"
+    values = {"message": message.replace("</message>", "")[:1000], "candidates": listing,
+              "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
+    catalog_skus, catalog_titles = catalog_index(deps.store)
+    wholesale = {
+        q.wholesale
+        for q in price_quotes(deps.store, deps.settings, merchant_id, [c.sku for c in candidates]).values()
+        if q.wholesale
+    }
+    state: dict[str, Any] = {}
+
+    def attempt(problems: list[str]) -> tuple[str, Grounding]:
+        data = call_json(deps, prompt, lang, values, _schema(len(candidates)), log, problems=problems, max_tokens=160)
+        topic = str(data.get("topic", "other"))
+        picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
+        chosen = [candidates[i - 1] for i in dict.fromkeys(picked)][:MAX_PRODUCTS]
+        reasons = _human_reasons(message, topic, order_id)
+        wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
+        prose = trim_to_sentence(str(data.get("reply", "")), 240)
+        parts = [prose, *_fact_lines(lang, chosen)]
+        if not chosen and topic in ("product", "price", "availability"):
+            parts.append(LINES[lang]["none"])
+        if wants_wholesale:
+            parts.append(LINES[lang]["wholesale"])
+        if reasons:
+            parts.append(LINES[lang]["human"])
+        text = "\n".join(p for p in parts if p)
+        facts = Facts(
+            audience="consumer", skus={c.sku for c in chosen},
+            titles={c.title for c in chosen} | {c.title.title() for c in chosen},
+            prices={c.retail_price for c in chosen if c.retail_price is not None}, wholesale_prices=wholesale,
+            catalog_skus=set(catalog_skus), catalog_titles=set(catalog_titles), lang=lang, prose=[prose],
+        )  # fmt: skip
+        state.update(topic=topic, chosen=chosen, reasons=reasons)
+        return text, check(text, facts)
+
+    text, grounding, attempts, flagged = grounded_attempts(attempt)
+    reasons = list(state["reasons"]) + (["grounding failed after a retry"] if flagged else [])
+    return ReplyDraft(
+        merchant_id=merchant_id, message=message, order_id=order_id, topic=state["topic"], items=state["chosen"],
+        needs_human=bool(reasons), needs_human_reasons=reasons, text=text, language=lang, grounding=grounding,
+        flagged=flagged, attempts=attempts, prompt_id=prompt.id, prompt_version=prompt.version,
+        model=deps.llm.model_name, latency_s=log.elapsed(), first_token_s=log.first_token_s, llm_seconds=log.seconds,
+    )  # fmt: skip
+
+
+def _human_reasons(message: str, topic: str, order_id: str | None) -> list[str]:
+    reasons = []
+    if topic in HUMAN_TOPICS:
+        reasons.append(f"topic {topic!r} is not answerable from shop data")
+    if match := _HUMAN_WORDS.search(message):
+        reasons.append(f"message asks about {match.group(0)!r} (delivery/refund/order data is not in the store)")
+    if order_id:
+        reasons.append("message refers to an order")
+    return list(dict.fromkeys(reasons))

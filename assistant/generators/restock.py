@@ -1,0 +1,169 @@
+"""Restock list for a merchant: the recommender's items and quantities, S's wholesale prices, the LLM's words.
+
+The LLM writes only a summary and one reason per item (no numbers); every SKU, quantity and price line is
+rendered here from the recommender's output and the catalog, and the whole text is grounding-checked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from assistant.generators.common import (
+    CallLog,
+    GenerationError,
+    call_json,
+    catalog_index,
+    grounded_attempts,
+    merchant_language,
+    money_text,
+    trim_to_sentence,
+)
+from assistant.generators.deps import GeneratorDeps
+from assistant.generators.drafts import RestockDraft, RestockLine
+from assistant.grounding import Facts, Grounding, check
+from assistant.pricing import money, price_quotes
+from core.domain import RestockItem
+
+PROMPT_ID = "restock"
+HINTS = {
+    "en": {
+        "repeat": "the shop reorders this regularly",
+        "discover": "similar shops buy this; this shop has not tried it yet",
+        "popular": "popular with many shops recently",
+    },
+    "zh": {"repeat": "这家店经常回购", "discover": "同类店铺常买，这家店还没进过", "popular": "最近很多店铺在进货"},
+}
+
+
+def _schema(n: int, lang: str) -> dict[str, Any]:
+    reason_len = 30 if lang == "zh" else 70
+    return {
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "minLength": 10, "maxLength": 120 if lang == "zh" else 220},
+            "reasons": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 4, "maxLength": reason_len},
+                "minItems": n,
+                "maxItems": n,
+            },
+        },
+        "required": ["summary", "reasons"],
+        "additionalProperties": False,
+    }
+
+
+def _lines(deps: GeneratorDeps, merchant_id: str, items: list[RestockItem]) -> list[RestockLine]:
+    quotes = price_quotes(deps.store, deps.settings, merchant_id, [i.sku for i in items])
+    lines = []
+    for item in items:
+        quote = quotes.get(item.sku.upper())
+        price = money(item.unit_price) if item.unit_price is not None else (quote.wholesale if quote else None)
+        title = (item.title or (quote.title if quote else "") or item.sku).strip()
+        lines.append(
+            RestockLine(
+                sku=item.sku,
+                title=title,
+                quantity=item.quantity,
+                unit_price=price,
+                line_total=money(price * item.quantity) if price is not None else None,
+                currency=item.currency,
+                expected_reorder_date=item.expected_reorder_date,
+                reason_kind=str(item.reason.get("kind", "")),
+                reason_data=dict(item.reason),
+            )
+        )
+    return lines
+
+
+def _render(lang: str, summary: str, lines: list[RestockLine], total: Decimal, currency: str) -> str:
+    out = [summary.strip(), ""]
+    for n, line in enumerate(lines, 1):
+        price = money_text(line.unit_price, line.currency) if line.unit_price is not None else "?"
+        subtotal = money_text(line.line_total, line.currency) if line.line_total is not None else "?"
+        if lang == "zh":
+            out.append(
+                f"{n}. {line.title}（{line.sku}）× {line.quantity}，单价 {price}，小计 {subtotal} —— {line.reason}"
+            )
+        else:
+            out.append(f"{n}. {line.title} ({line.sku}) × {line.quantity} @ {price} = {subtotal} — {line.reason}")
+    total_text = money_text(total, currency)
+    out.append("")
+    out.append(f"合计：{total_text}（批发价）" if lang == "zh" else f"Total: {total_text} (wholesale prices)")
+    return "\n".join(out)
+
+
+def _facts(deps: GeneratorDeps, lang: str, lines: list[RestockLine], total: Decimal) -> Facts:
+    catalog_skus, catalog_titles = catalog_index(deps.store)
+    facts = Facts(
+        audience="merchant",
+        skus={line.sku for line in lines},
+        titles={line.title for line in lines},
+        prices={line.unit_price for line in lines if line.unit_price is not None}
+        | {line.line_total for line in lines if line.line_total is not None}
+        | {total},
+        wholesale_prices={line.unit_price for line in lines if line.unit_price is not None},
+        quantities={line.quantity for line in lines},
+        catalog_skus=set(catalog_skus),
+        catalog_titles=set(catalog_titles),
+        lang=lang,
+    )
+    facts.allow_numbers(range(1, len(lines) + 1))
+    return facts
+
+
+def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None = None, k: int = 10) -> RestockDraft:
+    """The merchant's restock list with a grounded summary and reasons (flagged if grounding still fails)."""
+    log = CallLog()
+    lang = lang or merchant_language(deps.store, merchant_id)
+    restock = deps.restock.restock_for(merchant_id, k=k)
+    if not restock.items:
+        raise GenerationError(f"no restock suggestions for merchant {merchant_id!r}")
+    lines = _lines(deps, merchant_id, restock.items)
+    total = money(sum((line.line_total for line in lines if line.line_total is not None), Decimal(0)))
+    currency = lines[0].currency
+    prompt = deps.prompts.get(PROMPT_ID)
+    hints = HINTS[lang]
+    listing = "\n".join(
+        f"{n}. {line.title} — {hints.get(line.reason_kind, hints['popular'])}" for n, line in enumerate(lines, 1)
+    )
+    facts = _facts(deps, lang, lines, total)
+
+    def attempt(problems: list[str]) -> tuple[tuple[str, str, list[str]], Grounding]:
+        data = call_json(
+            deps, prompt, lang, {"items": listing, "count": len(lines)}, _schema(len(lines), lang), log,
+            problems=problems, max_tokens=60 + 45 * len(lines),
+        )  # fmt: skip
+        schema_props = _schema(len(lines), lang)["properties"]
+        summary = trim_to_sentence(str(data.get("summary", "")), schema_props["summary"]["maxLength"])
+        reason_len = schema_props["reasons"]["items"]["maxLength"]
+        reasons = [trim_to_sentence(str(r), reason_len) for r in data.get("reasons", [])][: len(lines)]
+        reasons += [""] * (len(lines) - len(reasons))
+        for line, reason in zip(lines, reasons, strict=True):
+            line.reason = reason
+        text = _render(lang, summary, lines, total, currency)
+        facts.prose = [summary, *reasons]
+        return (text, summary, reasons), check(text, facts)
+
+    (text, summary, _), grounding, attempts, flagged = grounded_attempts(attempt)
+    return RestockDraft(
+        merchant_id=merchant_id,
+        as_of=restock.as_of,
+        model_version=restock.model_version,
+        summary=summary,
+        items=lines,
+        total=total,
+        currency=currency,
+        text=text,
+        language=lang,
+        grounding=grounding,
+        flagged=flagged,
+        attempts=attempts,
+        prompt_id=prompt.id,
+        prompt_version=prompt.version,
+        model=deps.llm.model_name,
+        latency_s=log.elapsed(),
+        first_token_s=log.first_token_s,
+        llm_seconds=log.seconds,
+    )

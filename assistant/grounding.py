@@ -1,0 +1,233 @@
+"""Grounding check: every claim a generated text makes must be true of the store.
+
+The generators render SKUs, prices, quantities and stock from data themselves; this check still scans the
+final text, so a number the model slipped into its prose is caught. It finds SKU codes, catalog product
+titles, prices (£ ¥ $ € GBP RMB 元 镑 p, with or without decimals), quantities, stock and discount claims,
+placeholders, and any other number, and compares them with the facts the draft was built from. Consumer text
+must never show S's wholesale price.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.language import language_matches
+
+Audience = Literal["consumer", "merchant"]
+
+_NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_PRICE_BEFORE = re.compile(r"(£|¥|￥|\$|€|GBP|RMB|CNY|USD|EUR|HK\$)\s?" + _NUM, re.IGNORECASE)
+_PRICE_AFTER = re.compile(_NUM + r"\s?(元|块钱|块|英镑|镑|GBP|RMB|CNY|pounds?|pence|p)(?![A-Za-z])", re.IGNORECASE)
+_QTY_AFTER = re.compile(
+    _NUM + r"\s?(x|×|units?|pcs|pieces|packs?|boxes|items|件|个|只|箱|套|包|盒|份|支|条|张)(?![A-Za-z])", re.IGNORECASE
+)
+_QTY_BEFORE = re.compile(r"(?:[x×]|qty:?|quantity:?|数量[:：]?)\s?" + _NUM, re.IGNORECASE)
+_STOCK = re.compile(
+    r"(?:only\s+)?" + _NUM + r"\s?(?:left|remaining|in stock)|(?:库存|仅剩|只剩|剩下?|还有)\s?" + _NUM, re.IGNORECASE
+)
+_PERCENT = re.compile(_NUM + r"\s?(?:%|％|percent|折)")
+_SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])(\d{5}[A-Z]{0,4})(?![A-Za-z0-9])")
+_BARE_NUMBER = re.compile(r"(?<![A-Za-z])" + _NUM)
+_PLACEHOLDERS = [
+    re.compile(r"\[[^\]\n]{1,40}\]"),
+    re.compile(r"\{[^}\n]{0,40}\}"),
+    re.compile(r"<[A-Za-z _]{1,30}>"),
+    re.compile(r"\bX{2,}\b|\bx{3,}\b|某某|XX|＿{2,}|_{3,}|\*{3,}"),
+    re.compile(r"\b(?:TBD|TODO|lorem ipsum)\b", re.IGNORECASE),
+]
+# Consumer-facing claims the data never supports: free goods, discounts, delivery/refund promises.
+_CONSUMER_CLAIMS = re.compile(
+    r"\bfree\b|免费|包邮|\bguarantee[ds]?\b|保证|\btomorrow\b|明天|今天发货|\bnext[- ]day\b"
+    r"|\brefund(?:ed)? (?:in|within)\b",
+    re.IGNORECASE,
+)
+
+
+class Grounding(BaseModel):
+    """Result of the check: passed, and the exact problems when not."""
+
+    passed: bool
+    problems: list[str] = Field(default_factory=list)
+    claims: dict[str, list[str]] = Field(default_factory=dict)
+
+
+@dataclass
+class Facts:
+    """What a draft may state. Prices in the draft's currency, rounded to the penny."""
+
+    audience: Audience
+    skus: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)
+    prices: set[Decimal] = field(default_factory=set)
+    wholesale_prices: set[Decimal] = field(default_factory=set)
+    quantities: set[int] = field(default_factory=set)
+    stock: set[int] = field(default_factory=set)
+    numbers: set[Decimal] = field(default_factory=set)  # other numbers rendered from data (totals, counts)
+    catalog_titles: set[str] = field(default_factory=set)  # all catalog titles, to spot products not in the draft
+    catalog_skus: set[str] = field(default_factory=set)
+    lang: str | None = None
+    max_chars: int | None = None
+    prose: list[str] = field(default_factory=list)  # the model-written parts, for the language check
+
+    def allow_numbers(self, values: Iterable[Decimal | int | float]) -> None:
+        self.numbers.update(_dec(v) for v in values)
+
+
+def _dec(value: Decimal | int | float | str) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _parse(number: str) -> Decimal | None:
+    try:
+        return _dec(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _strip_titles(text: str, titles: Iterable[str]) -> tuple[str, list[str]]:
+    """Blank out allowed product titles (they may contain numbers, e.g. 'SET OF 3 CAKE TINS')."""
+    found = []
+    upper = text.upper()
+    for title in sorted((t for t in titles if t), key=len, reverse=True):
+        start = upper.find(title.upper())
+        while start >= 0:
+            found.append(title)
+            text = text[:start] + " " * len(title) + text[start + len(title) :]
+            upper = text.upper()
+            start = upper.find(title.upper())
+    return text, found
+
+
+def check(text: str, facts: Facts) -> Grounding:
+    problems: list[str] = []
+    claims: dict[str, list[str]] = {"skus": [], "titles": [], "prices": [], "quantities": [], "numbers": []}
+    if not text.strip():
+        return Grounding(passed=False, problems=["empty text"], claims=claims)
+    for pattern in _PLACEHOLDERS:
+        for match in pattern.finditer(text):
+            problems.append(f"placeholder {match.group(0)!r} left in the text")
+    _check_titles(text, facts, problems, claims)
+    rest, _ = _strip_titles(text, facts.titles)
+    rest = _check_skus(rest, facts, problems, claims)
+    rest = _check_prices(rest, facts, problems, claims)
+    rest = _check_quantities(rest, facts, problems, claims)
+    _check_other_numbers(rest, facts, problems, claims)
+    if facts.audience == "consumer":
+        for match in _CONSUMER_CLAIMS.finditer(text):
+            problems.append(
+                f"claim {match.group(0)!r} is not backed by the data (no free goods, discounts or promises)"
+            )
+    if facts.max_chars is not None and len(text) > facts.max_chars:
+        problems.append(f"text is {len(text)} characters, limit is {facts.max_chars}")
+    if facts.lang:
+        prose = " ".join(facts.prose) if facts.prose else text
+        prose, _ = _strip_titles(prose, facts.titles | facts.catalog_titles)
+        if prose.strip() and not language_matches(prose, facts.lang):
+            problems.append(f"text is not written in {facts.lang}")
+    problems = list(dict.fromkeys(problems))
+    return Grounding(passed=not problems, problems=problems, claims=claims)
+
+
+def _check_titles(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> None:
+    upper = text.upper()
+    allowed = {t.upper() for t in facts.titles}
+    for title in facts.catalog_titles:
+        key = title.upper()
+        if len(key) >= 8 and key in upper:
+            if key in allowed or any(key in a for a in allowed):
+                claims["titles"].append(title)
+            else:
+                problems.append(f"mentions product {title!r}, which is not among this draft's products")
+
+
+def _check_skus(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> str:
+    spans = []
+    candidates = {m.group(1): m.span(1) for m in _SKU_LIKE.finditer(text)}
+    for token in re.finditer(r"(?<![A-Za-z0-9])([A-Z0-9]{2,12})(?![A-Za-z0-9])", text):
+        if token.group(1) in facts.catalog_skus or token.group(1) in facts.skus:
+            candidates.setdefault(token.group(1), token.span(1))
+    for match in _SKU_LIKE.finditer(text):
+        spans.append(match.span(1))
+    for sku, span in candidates.items():
+        spans.append(span)
+        claims["skus"].append(sku)
+        if sku not in facts.skus:
+            where = "not in S's catalog" if sku not in facts.catalog_skus else "not among this draft's products"
+            problems.append(f"SKU {sku} is {where}")
+    for sku in facts.skus:  # blank every occurrence of allowed SKUs
+        for match in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(sku)}(?![A-Za-z0-9])", text):
+            spans.append(match.span())
+    return _blank(text, spans)
+
+
+def _check_prices(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> str:
+    spans = []
+    for pattern, group in ((_PRICE_BEFORE, 2), (_PRICE_AFTER, 1)):
+        for match in pattern.finditer(text):
+            raw = match.group(group)
+            value = _parse(raw)
+            unit = match.group(1 if group == 2 else 2).lower()
+            if value is not None and unit in ("p", "pence"):
+                value = _dec(value / 100)
+            spans.append(match.span())
+            claims["prices"].append(match.group(0).strip())
+            if value is None:
+                continue
+            if facts.audience == "consumer" and value in facts.wholesale_prices and value not in facts.prices:
+                problems.append(
+                    f"price {match.group(0).strip()} is S's wholesale price; consumer text must not show it"
+                )
+            elif value not in facts.prices and value not in facts.numbers:
+                problems.append(f"price {match.group(0).strip()} is not a price in the data")
+        text = _blank(text, spans)
+    return text
+
+
+def _check_quantities(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> str:
+    spans = []
+    for pattern, kind in (
+        (_STOCK, "stock"),
+        (_PERCENT, "discount"),
+        (_QTY_AFTER, "quantity"),
+        (_QTY_BEFORE, "quantity"),
+    ):
+        for match in pattern.finditer(text):
+            raw = next((g for g in match.groups() if g and re.fullmatch(_NUM, g)), None)
+            value = _parse(raw) if raw else None
+            spans.append(match.span())
+            claims["quantities"].append(match.group(0).strip())
+            if value is None:
+                continue
+            if kind == "discount":
+                problems.append(f"discount {match.group(0).strip()!r} is not in the data")
+            elif kind == "stock" and value not in {_dec(s) for s in facts.stock}:
+                problems.append(f"stock claim {match.group(0).strip()!r} does not match the data")
+            elif kind == "quantity" and value not in {_dec(q) for q in facts.quantities} | facts.numbers:
+                problems.append(f"quantity {match.group(0).strip()!r} is not a quantity in the data")
+        text = _blank(text, spans)
+    return text
+
+
+def _check_other_numbers(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> None:
+    allowed = facts.numbers | {_dec(q) for q in facts.quantities} | facts.prices
+    if facts.audience == "merchant":
+        allowed |= facts.wholesale_prices
+    for match in _BARE_NUMBER.finditer(text):
+        value = _parse(match.group(1))
+        claims["numbers"].append(match.group(1))
+        if value is not None and value not in allowed:
+            problems.append(f"number {match.group(1)} does not come from the data")
