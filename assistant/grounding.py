@@ -112,7 +112,13 @@ def _strip_titles(text: str, titles: Iterable[str]) -> tuple[str, list[str]]:
     return text, found
 
 
+def _title_numbers(titles: Iterable[str]) -> set[Decimal]:
+    """Numbers that are part of a product's own name ('SET OF 3 CAKE TINS') are facts about that product."""
+    return {v for t in titles for raw in re.findall(r"\d+(?:\.\d+)?", t) if (v := _parse(raw)) is not None}
+
+
 def check(text: str, facts: Facts) -> Grounding:
+    facts.numbers = facts.numbers | _title_numbers(facts.titles)
     problems: list[str] = []
     claims: dict[str, list[str]] = {"skus": [], "titles": [], "prices": [], "quantities": [], "numbers": []}
     if not text.strip():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from assistant.cli.common import eval_app
+from assistant.cli.generate_cmd import generate_app
 from assistant.cli.ingest_cmd import ingest_app
+from assistant.cli.llm_cmd import llm_app
 from assistant.cli.recsys_cmd import batch_app, recommend_app
 from assistant.cli.search_cmd import index_cmd, search_cmd
 from assistant.cli.service_cmd import keys_app, serve
@@ -23,6 +25,8 @@ app.command("search")(search_cmd)
 app.command("index")(index_cmd)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
+app.add_typer(llm_app, name="llm")
+app.add_typer(generate_app, name="generate")
 
 if __name__ == "__main__":
     app()

@@ -166,7 +166,10 @@ def generate_reply(
             catalog_skus=set(catalog_skus), catalog_titles=set(catalog_titles), lang=lang, prose=[prose],
         )  # fmt: skip
         state.update(topic=topic, chosen=chosen, reasons=reasons)
-        return text, check(text, facts)
+        grounding = check(text, facts)
+        if extra := _contradictions(prose, chosen):
+            grounding = Grounding(passed=False, problems=[*grounding.problems, *extra], claims=grounding.claims)
+        return text, grounding
 
     text, grounding, attempts, flagged = grounded_attempts(attempt)
     reasons = list(state["reasons"]) + (["grounding failed after a retry"] if flagged else [])
@@ -176,6 +179,20 @@ def generate_reply(
         flagged=flagged, attempts=attempts, prompt_id=prompt.id, prompt_version=prompt.version,
         model=deps.llm.model_name, latency_s=log.elapsed(), first_token_s=log.first_token_s, llm_seconds=log.seconds,
     )  # fmt: skip
+
+
+_NEGATIVE = re.compile(
+    r"(?:do not|don't|doesn't|does not|cannot|can't) (?:have|carry|stock|sell|find)|not available|out of stock|"
+    r"unavailable|no longer|没有|缺货|无货|卖完|售罄|找不到",
+    re.IGNORECASE,
+)
+
+
+def _contradictions(prose: str, chosen: list[ProductOffer]) -> list[str]:
+    """The reply must not deny a product the facts show as available (the facts lines follow the prose)."""
+    if chosen and all(c.available for c in chosen) and (match := _NEGATIVE.search(prose)):
+        return [f"reply says {match.group(0)!r} but the matched product is available"]
+    return []
 
 
 def _human_reasons(message: str, topic: str, order_id: str | None) -> list[str]:

@@ -38,11 +38,13 @@ class LocalLlamaServer:
     context: int = 4096
     parallel: int = 1
     start_timeout_s: float = START_TIMEOUT_S
+    command: list[str] | None = None  # argv prefix replacing `python -m assistant.llm._serve` (tests)
     starts: int = 0
     _proc: subprocess.Popen[str] | None = None
     _url: str | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    _pump_thread: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
@@ -65,6 +67,7 @@ class LocalLlamaServer:
                 log.warning(
                     "local model server (pid %s) died with code %s; restarting", self._proc.pid, self._proc.poll()
                 )
+                self.stop()
             self._start()
             assert self._url is not None
             return self._url
@@ -72,7 +75,8 @@ class LocalLlamaServer:
     def _start(self) -> None:
         port = free_port()
         cmd = [
-            sys.executable, "-m", "assistant.llm._serve", "--model", str(self.model_path), "--alias", self.alias,
+            *(self.command or [sys.executable, "-m", "assistant.llm._serve"]),
+            "--model", str(self.model_path), "--alias", self.alias,
             "--port", str(port), "--threads", str(self.threads), "--ctx", str(self.context),
             "--parallel", str(self.parallel),
         ]  # fmt: skip
@@ -84,7 +88,8 @@ class LocalLlamaServer:
         self.starts += 1
         ready = threading.Event()
         found: list[str] = []
-        threading.Thread(target=self._pump, args=(proc, ready, found), daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, args=(proc, ready, found), daemon=True)
+        self._pump_thread.start()
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline and proc.poll() is None and not ready.wait(0.1):
             pass
@@ -131,3 +136,7 @@ class LocalLlamaServer:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=5)
+            if self._pump_thread is not None:
+                self._pump_thread.join(timeout=5)
+            if proc.stdout:
+                proc.stdout.close()

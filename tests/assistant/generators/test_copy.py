@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.generators.common import GenerationError
+from assistant.generators.copy import generate_copy
+from assistant.generators.deps import GeneratorDeps
+from tests.assistant.generators.conftest import script
+from tests.assistant.generators.fakes import js
+
+
+def test_retail_price_from_price_list_never_wholesale(deps: GeneratorDeps) -> None:
+    llm = script(deps, js({"variants": ["A showpiece for afternoon tea ✨", "Three tiers of pure charm!"]}))
+    draft = generate_copy(deps, "m-en", skus=["22423"], channel="wechat_moments", lang="en", variants=2)
+    assert not draft.flagged and len(draft.variants) == 2
+    assert draft.items[0].retail_price == Decimal("24.99") and draft.items[0].price_source == "price_list"
+    for variant in draft.variants:
+        assert variant.text.endswith("Regency Cakestand 3 Tier £24.99")
+        assert "12.75" not in variant.text and variant.grounding.passed
+    assert draft.text == draft.variants[0].text
+    assert llm.calls[0]["json_schema"]["properties"]["variants"]["minItems"] == 2
+
+
+def test_markup_rule_and_length_limit(deps: GeneratorDeps) -> None:
+    llm = script(deps, js({"variants": ["温馨小灯，点亮夜晚"]}))
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
+    assert draft.items[0].retail_price == Decimal("5.90")  # 2.95 x merchant markup 2
+    assert draft.variants[0].chars <= 60 == draft.max_chars
+    room = llm.calls[0]["json_schema"]["properties"]["variants"]["items"]["maxLength"]
+    assert room == 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
+
+
+def test_wholesale_price_in_copy_is_caught_then_flagged(deps: GeneratorDeps) -> None:
+    leak = js({"variants": ["We only pay £2.95 for these!"]})
+    script(deps, leak, leak)
+    draft = generate_copy(deps, "m-en", skus=["85123A"], lang="en", variants=1)
+    assert draft.flagged and draft.attempts == 2
+    assert any("wholesale" in p for p in draft.grounding.problems)
+
+
+def test_recommender_picks_when_no_skus(deps: GeneratorDeps) -> None:
+    script(deps, js({"variants": ["Treat your home."]}))
+    draft = generate_copy(deps, "m-en", lang="en", variants=1)
+    assert [o.sku for o in draft.items] == ["85123A", "22423"]
+
+
+def test_bad_requests(deps: GeneratorDeps) -> None:
+    with pytest.raises(GenerationError, match="not in S's catalog"):
+        generate_copy(deps, "m-en", skus=["NOPE1"])
+    with pytest.raises(GenerationError, match="unknown channel"):
+        generate_copy(deps, "m-en", skus=["85123A"], channel="fax")
+    with pytest.raises(GenerationError, match="no room"):
+        generate_copy(deps, "m-en", skus=["85123A"], channel="sms", max_chars=20)

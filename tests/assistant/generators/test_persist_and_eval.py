@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from assistant.generators.deps import GeneratorDeps
+from assistant.generators.evaluation import load_cases, run_case, summarize
+from assistant.generators.persist import save_draft
+from assistant.generators.reply import generate_reply
+from core.tables import GeneratedContent
+from tests.assistant.generators.conftest import script
+from tests.assistant.generators.fakes import js
+
+
+def test_save_draft_row(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "price", "products": [1], "reply": "Here you go."}))
+    draft = generate_reply(deps, "m-en", "How much is the heart holder?")
+    row_id = save_draft(deps.store, "m-en", "reply", draft)
+    with deps.store.session() as s:
+        row = s.scalars(select(GeneratedContent).where(GeneratedContent.id == row_id)).one()
+    assert (row.kind, row.status, row.language, row.prompt_id, row.model) == (
+        "reply",
+        "draft",
+        "en",
+        "reply",
+        "fake-model",
+    )
+    assert row.text == draft.text and row.grounding["passed"] is True
+    assert row.payload["items"][0]["sku"] == "85123A"
+
+
+def test_save_draft_refuses_another_merchant(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "price", "products": [], "reply": "Hello."}))
+    draft = generate_reply(deps, "m-en", "Hello")
+    try:
+        save_draft(deps.store, "m-other", "reply", draft)
+    except ValueError as exc:
+        assert "m-en" in str(exc)
+    else:
+        raise AssertionError("saved a draft under another merchant")
+
+
+def test_case_set_covers_generators_languages_and_traps() -> None:
+    cases = load_cases()
+    assert len(cases) >= 40
+    assert {c["kind"] for c in cases} == {"restock", "copy", "reply"}
+    langs = {c.get("lang") or c.get("expect", {}).get("lang") for c in cases}
+    assert {"zh", "en"} <= langs
+    assert {c.get("trap") for c in cases} >= {"not_carried", "misquote", "wholesale", "injection"}
+
+
+def test_run_case_scores_a_trap(deps: GeneratorDeps) -> None:
+    case = {"id": "t", "kind": "reply", "merchant": "m-en", "trap": "misquote", "forbid": ["£1.50"],
+            "message": "Is the heart holder £1.50?", "expect": {"lang": "en", "needs_human": False}}  # fmt: skip
+    script(deps, js({"topic": "price", "products": [1], "reply": "It is not £1.50."}),
+           js({"topic": "price", "products": [1], "reply": "Here is our price."}))  # fmt: skip
+    _, result = run_case(deps, case)
+    assert result.schema_valid and result.grounded and result.attempts == 2
+    assert result.trap_ok and result.needs_human_ok and result.language_ok and result.invented == 0
+    rows = summarize([result])
+    assert rows[0]["generator"] == "reply" and rows[0]["traps handled"] == "1/1"
+
+
+def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:
+    script(deps, "not json", "still not json")
+    _, result = run_case(deps, {"id": "x", "kind": "reply", "merchant": "m-en", "message": "hi"})
+    assert not result.schema_valid and "invalid JSON" in result.problems[0]

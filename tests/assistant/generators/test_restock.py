@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.generators.common import GenerationError
+from assistant.generators.deps import GeneratorDeps
+from assistant.generators.restock import generate_restock
+from tests.assistant.generators.conftest import script
+from tests.assistant.generators.fakes import js
+
+GOOD = js(
+    {"summary": "Two items are due for your shop.", "reasons": ["You reorder it often.", "Similar shops love it."]}
+)
+
+
+def test_numbers_come_from_data_and_text_is_grounded(deps: GeneratorDeps) -> None:
+    llm = script(deps, GOOD)
+    draft = generate_restock(deps, "m-en", k=5)
+    assert not draft.flagged and draft.grounding.passed and draft.attempts == 1
+    assert [(i.sku, i.quantity, i.unit_price, i.line_total) for i in draft.items] == [
+        ("85123A", 12, Decimal("2.95"), Decimal("35.40")),
+        ("22423", 2, Decimal("12.75"), Decimal("25.50")),
+    ]
+    assert draft.total == Decimal("60.90")
+    assert "× 12 @ £2.95 = £35.40" in draft.text and "Total: £60.90" in draft.text
+    assert draft.items[0].reason == "You reorder it often."
+    assert (draft.prompt_id, draft.prompt_version, draft.model, draft.language) == ("restock", "1", "fake-model", "en")
+    schema = llm.calls[0]["json_schema"]
+    assert schema["properties"]["reasons"]["minItems"] == 2 == schema["properties"]["reasons"]["maxItems"]
+    assert "12.75" not in llm.calls[0]["messages"][1].content  # the model never sees the numbers it must not write
+
+
+def test_merchant_language_is_default(deps: GeneratorDeps) -> None:
+    script(deps, js({"summary": "这两款该补货了。", "reasons": ["您经常回购。", "同类店铺都在卖。"]}))
+    draft = generate_restock(deps, "m-zh")
+    assert draft.language == "zh" and "合计：£60.90（批发价）" in draft.text and draft.grounding.passed
+
+
+def test_invented_number_is_regenerated_with_the_problems(deps: GeneratorDeps) -> None:
+    bad = js({"summary": "Order 50 units at £1.99 now!", "reasons": ["Sells fast.", "Nice."]})
+    llm = script(deps, bad, GOOD)
+    draft = generate_restock(deps, "m-en")
+    assert draft.attempts == 2 and not draft.flagged and draft.grounding.passed
+    retry_prompt = llm.calls[1]["messages"][-1].content
+    assert "price £1.99 is not a price in the data" in retry_prompt
+
+
+def test_still_failing_draft_is_flagged_with_exact_problems(deps: GeneratorDeps) -> None:
+    bad = js({"summary": "Dear [Shop Owner], buy 99999Z.", "reasons": ["Sells fast.", "Nice."]})
+    script(deps, bad, bad)
+    draft = generate_restock(deps, "m-en")
+    assert draft.flagged and draft.attempts == 2 and not draft.grounding.passed
+    assert "placeholder '[Shop Owner]' left in the text" in draft.grounding.problems
+    assert "SKU 99999Z is not in S's catalog" in draft.grounding.problems
+
+
+def test_unknown_merchant(deps: GeneratorDeps) -> None:
+    with pytest.raises(GenerationError, match="unknown merchant"):
+        generate_restock(deps, "nobody")

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.llm.base import LLMError
+from assistant.llm.local_server import LocalLlamaServer
+
+FAKE = Path(__file__).resolve().parent / "fake_openai_server.py"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalLlamaServer:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    return LocalLlamaServer(model_path=tmp_path / "m.gguf", alias="m", command=[sys.executable, str(FAKE)])
+
+
+def test_starts_on_first_need_and_reuses(server: LocalLlamaServer) -> None:
+    assert not server.running
+    url = server.ensure()
+    assert url.startswith("http://127.0.0.1:")
+    assert httpx.get(url + "/health").status_code == 200
+    assert server.ensure() == url and server.starts == 1
+    server.stop()
+    assert not server.running and server.url is None
+
+
+def test_restarts_after_the_child_dies(server: LocalLlamaServer) -> None:
+    server.ensure()
+    pid = server.pid
+    assert server._proc is not None
+    server._proc.kill()
+    server._proc.wait()
+    url = server.ensure()
+    assert server.starts == 2 and server.pid != pid
+    assert httpx.get(url + "/health").status_code == 200
+    server.stop()
+
+
+def test_failed_start_reports_output(tmp_path: Path) -> None:
+    broken = LocalLlamaServer(
+        model_path=tmp_path / "m.gguf", alias="m", command=[sys.executable, "-c", "print('boom: no model'); exit(3)"]
+    )
+    with pytest.raises(LLMError, match="boom: no model"):
+        broken.ensure()
+    assert not broken.running

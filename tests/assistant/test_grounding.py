@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.grounding import Facts, check
+
+
+def consumer_facts(**kw: object) -> Facts:
+    facts = Facts(
+        audience="consumer",
+        skus={"85123A"},
+        titles={"CREAM HANGING HEART T-LIGHT HOLDER"},
+        prices={Decimal("5.31")},
+        wholesale_prices={Decimal("2.95")},
+        catalog_skus={"85123A", "22423"},
+        catalog_titles={"CREAM HANGING HEART T-LIGHT HOLDER", "REGENCY CAKESTAND 3 TIER"},
+    )
+    for key, value in kw.items():
+        setattr(facts, key, value)
+    return facts
+
+
+def test_true_text_passes() -> None:
+    result = check("Lovely for cosy evenings!\nCream Hanging Heart T-Light Holder £5.31", consumer_facts())
+    assert result.passed, result.problems
+    assert result.claims["prices"] == ["£5.31"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Only £4.99 today!", "仅需 4.99 元", "just 499p", "now GBP 4.99", "¥4.99 each", "4.99 pounds", "£5", "£1,204.50"],
+)
+def test_invented_price_in_any_format_fails(text: str) -> None:
+    result = check(text, consumer_facts())
+    assert not result.passed
+    assert any("not a price in the data" in p for p in result.problems)
+
+
+@pytest.mark.parametrize("text", ["Our price is 5.31 元", "5.31英镑", "GBP5.31"])
+def test_true_price_in_other_formats_passes(text: str) -> None:
+    assert check(text, consumer_facts()).passed
+
+
+def test_wholesale_price_never_in_consumer_text() -> None:
+    result = check("We pay £2.95 for it", consumer_facts())
+    assert not result.passed
+    assert "wholesale" in result.problems[0]
+
+
+def test_wholesale_price_allowed_for_the_merchant() -> None:
+    facts = consumer_facts(audience="merchant", prices={Decimal("2.95")})
+    assert check("Unit price £2.95", facts).passed
+
+
+@pytest.mark.parametrize(
+    "text", ["Dear [Customer Name], hello", "Hi {name}!", "Hello XXX", "你好某某", "Hi <first name>"]
+)
+def test_placeholders_fail(text: str) -> None:
+    result = check(text, consumer_facts())
+    assert any("placeholder" in p for p in result.problems)
+
+
+def test_unknown_and_foreign_skus_fail() -> None:
+    result = check("See 99999Z and 22423 too", consumer_facts())
+    assert "SKU 99999Z is not in S's catalog" in result.problems
+    assert "SKU 22423 is not among this draft's products" in result.problems
+
+
+def test_product_not_in_the_draft_fails() -> None:
+    result = check("Also try our Regency Cakestand 3 Tier", consumer_facts())
+    assert any("REGENCY CAKESTAND 3 TIER" in p for p in result.problems)
+
+
+def test_quantities_stock_and_other_numbers_are_checked() -> None:
+    facts = consumer_facts(quantities={6}, stock={12})
+    assert check("Pack of 6 pcs, 12 left", facts).passed
+    result = check("Buy 10 pcs, only 3 left, ships in 24 hours", facts)
+    assert "quantity '10 pcs' is not a quantity in the data" in result.problems
+    assert any("stock claim" in p for p in result.problems)
+    assert "number 24 does not come from the data" in result.problems
+
+
+def test_numbers_inside_allowed_titles_are_not_claims() -> None:
+    facts = Facts(audience="merchant", titles={"SET OF 3 CAKE TINS PANTRY DESIGN"}, catalog_titles=set())
+    assert check("Set Of 3 Cake Tins Pantry Design sells well", facts).passed
+
+
+def test_discount_and_promises_fail_in_consumer_text() -> None:
+    result = check("Everything is free today, 50% off and delivery tomorrow", consumer_facts())
+    problems = " ".join(result.problems)
+    assert "'free'" in problems and "discount" in problems and "'tomorrow'" in problems
+
+
+def test_language_and_length() -> None:
+    facts = consumer_facts(lang="zh", max_chars=10)
+    result = check("This is English text, much too long", facts)
+    assert "text is not written in zh" in result.problems
+    assert any("limit is 10" in p for p in result.problems)
+    assert check("很好看的烛台", consumer_facts(lang="zh")).passed
+
+
+def test_empty_text_fails() -> None:
+    assert check("  ", consumer_facts()).problems == ["empty text"]
