@@ -17,6 +17,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -63,7 +64,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def phase(base: str, key: str, clients: int, duration: float, next_path: Callable[[], str]) -> dict[str, float]:
+async def phase(base: str, key: str, clients: int, duration: float, next_path: Callable[[], str]) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[int, int] = {}
     deadline = time.perf_counter() + duration
@@ -89,11 +90,12 @@ async def phase(base: str, key: str, clients: int, duration: float, next_path: C
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - started
     if not latencies:
-        return {"ok": 0, "errors": sum(errors.values()), "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0}
+        empty = {"ok": 0, "errors": sum(errors.values()), "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0}
+        return empty | {"error_codes": errors}
     return {
         "ok": len(latencies),
         "errors": sum(errors.values()),
-        "error_codes": errors,  # type: ignore[dict-item]
+        "error_codes": errors,
         "rps": len(latencies) / wall,
         "p50": statistics.median(latencies) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,

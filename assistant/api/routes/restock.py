@@ -84,8 +84,7 @@ def get_restock(
         )
     if source == "batch":
         raise ApiError(404, f"no stored batch restock list for merchant {merchant!r}")
-    with services.cpu():
-        computed = services.restock.restock_for(merchant, k=k)
+    computed = services.restock.restock_for(merchant, k=k)
     return RestockResponse(
         merchant_id=merchant,
         as_of=computed.as_of,

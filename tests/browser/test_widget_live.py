@@ -1,0 +1,48 @@
+"""The widget against a running service with the real local model (`s2b serve`); also how the committed
+screenshot docs/screenshots/widget.png is made:
+
+    S2B_HOME=/tmp/s2b .venv/bin/s2b serve &
+    WIDGET_LIVE_URL=http://127.0.0.1:8000 WIDGET_SCREENSHOT_DIR=docs/screenshots \\
+        .venv/bin/pytest -m "browser and llm" tests/browser/test_widget_live.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.llm, pytest.mark.slow]
+LIVE_URL = os.environ.get("WIDGET_LIVE_URL", "")
+
+WATCH_TEXT = """() => {
+  const root = document.querySelector('#s2b-widget').shadowRoot;
+  window.__lengths = [];
+  new MutationObserver(() => {
+    const texts = root.querySelectorAll('.s2b-assistant .s2b-text');
+    const last = texts[texts.length - 1];
+    if (last) window.__lengths.push(last.textContent.length);
+  }).observe(root, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.mark.skipif(not LIVE_URL, reason="set WIDGET_LIVE_URL to a running `s2b serve` (real model)")
+def test_real_model_answers_a_restock_question_in_the_widget(browser: Any, tmp_path: Path) -> None:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(LIVE_URL.rstrip("/") + "/")
+    page.locator(".s2b-launcher").click()
+    page.evaluate(WATCH_TEXT)
+    page.locator(".s2b-input").fill("What should I restock this week?")
+    page.locator(".s2b-input").press("Enter")
+    page.locator(".s2b-assistant.s2b-done, .s2b-error").first.wait_for(timeout=480_000)
+    assert page.locator(".s2b-error").count() == 0, page.locator(".s2b-error").text_content()
+    assert page.locator(".s2b-restock tbody tr").count() > 0
+    text = page.locator(".s2b-assistant.s2b-done .s2b-text").text_content() or ""
+    lengths = page.evaluate("window.__lengths")
+    assert text.startswith("Your restock list has") and len(set(lengths)) >= 5  # streamed in many steps
+    shot = Path(os.environ.get("WIDGET_SCREENSHOT_DIR", tmp_path)) / "widget.png"
+    page.screenshot(path=str(shot))
+    context.close()
