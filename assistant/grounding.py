@@ -32,6 +32,7 @@ _STOCK = re.compile(
     r"(?:only\s+)?" + _NUM + r"\s?(?:left|remaining|in stock)|(?:库存|仅剩|只剩|剩下?|还有)\s?" + _NUM, re.IGNORECASE
 )
 _PERCENT = re.compile(_NUM + r"\s?(?:%|％|percent|折)")
+_PRICE_IN_WORDS = re.compile(r"[零一二两三四五六七八九十百千]+\s?(?:元|块钱|块|英镑|镑)")
 _SKU_LIKE = re.compile(r"(?<![A-Za-z0-9])(\d{5}[A-Z]{0,4})(?![A-Za-z0-9])")
 _BARE_NUMBER = re.compile(r"(?<![A-Za-z])" + _NUM)
 _PLACEHOLDERS = [
@@ -44,7 +45,7 @@ _PLACEHOLDERS = [
 # Consumer-facing claims the data never supports: free goods, discounts, delivery/refund promises.
 _CONSUMER_CLAIMS = re.compile(
     r"\bfree\b|免费|包邮|\bguarantee[ds]?\b|保证|\btomorrow\b|明天|今天发货|\bnext[- ]day\b"
-    r"|\brefund(?:ed)? (?:in|within)\b",
+    r"|\brefund(?:ed)? (?:in|within)\b|\bhalf[- ]price\b|半价|[一二三四五六七八九]折|打折|折扣",
     re.IGNORECASE,
 )
 
@@ -132,6 +133,8 @@ def check(text: str, facts: Facts) -> Grounding:
     rest = _check_prices(rest, facts, problems, claims)
     rest = _check_quantities(rest, facts, problems, claims)
     _check_other_numbers(rest, facts, problems, claims)
+    for match in _PRICE_IN_WORDS.finditer(text):
+        problems.append(f"price in words {match.group(0)!r} is not a price in the data")
     if facts.audience == "consumer":
         for match in _CONSUMER_CLAIMS.finditer(text):
             problems.append(

@@ -21,6 +21,9 @@ from prompts.registry import Prompt
 
 T = TypeVar("T")
 CATALOG_TTL_S = 60.0
+# JSON-schema pattern for every string the model writes: no digits, currency signs or percent signs, so the
+# constrained decoder makes it impossible for the model to state a number; numbers are rendered from data.
+NO_NUMBERS = "^[^0-9０-９$£¥￥€%]*$"
 
 
 class GenerationError(LLMError):

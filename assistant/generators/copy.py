@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.generators.common import (
+    NO_NUMBERS,
     CallLog,
     GenerationError,
     call_json,
@@ -74,7 +75,7 @@ def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
         "properties": {
             "variants": {
                 "type": "array",
-                "items": {"type": "string", "minLength": 4, "maxLength": prose_chars},
+                "items": {"type": "string", "minLength": 4, "maxLength": prose_chars, "pattern": NO_NUMBERS},
                 "minItems": variants,
                 "maxItems": variants,
             }

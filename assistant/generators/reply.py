@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from assistant.generators.common import (
+    NO_NUMBERS,
     CallLog,
     call_json,
     catalog_index,
@@ -77,7 +78,7 @@ def _schema(n_candidates: int) -> dict[str, Any]:
                 "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_candidates)},
                 "maxItems": MAX_PRODUCTS,
             },
-            "reply": {"type": "string", "minLength": 4, "maxLength": 240},
+            "reply": {"type": "string", "minLength": 4, "maxLength": 240, "pattern": NO_NUMBERS},
         },
         "required": ["topic", "products", "reply"],
         "additionalProperties": False,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.generators.common import (
+    NO_NUMBERS,
     CallLog,
     GenerationError,
     call_json,
@@ -41,10 +42,15 @@ def _schema(n: int, lang: str) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "summary": {"type": "string", "minLength": 10, "maxLength": 120 if lang == "zh" else 220},
+            "summary": {
+                "type": "string",
+                "minLength": 10,
+                "maxLength": 120 if lang == "zh" else 220,
+                "pattern": NO_NUMBERS,
+            },
             "reasons": {
                 "type": "array",
-                "items": {"type": "string", "minLength": 4, "maxLength": reason_len},
+                "items": {"type": "string", "minLength": 4, "maxLength": reason_len, "pattern": NO_NUMBERS},
                 "minItems": n,
                 "maxItems": n,
             },
