@@ -147,6 +147,15 @@ class OpenAIChatModel:
         finally:
             stats.total_s = time.perf_counter() - started
 
+    def health(self) -> str:
+        """Cheap liveness probe (GET /models); for the local model this also restarts a dead server."""
+        try:
+            models = self.client().models.list()
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        served = ", ".join(m.id for m in models.data) or self.model
+        return f"{served} at {self._client_url}"
+
     def _error(self, exc: Exception) -> LLMError:
         where = "the embedded local model server" if self.local else f"the LLM endpoint {self._client_url}"
         hint = "check `s2b llm status`" if self.local else "check S2B_LLM_BASE_URL, S2B_LLM_API_KEY and S2B_LLM_MODEL"

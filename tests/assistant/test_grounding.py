@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
+from assistant.generators.common import NO_NUMBERS
 from assistant.grounding import Facts, check
 
 
@@ -103,3 +105,14 @@ def test_language_and_length() -> None:
 
 def test_empty_text_fails() -> None:
     assert check("  ", consumer_facts()).problems == ["empty text"]
+
+
+@pytest.mark.parametrize("text", ["现在只要二十九元", "全场五折", "半价出售", "Half price today"])
+def test_prices_and_discounts_in_words_fail(text: str) -> None:
+    assert not check(text, consumer_facts()).passed
+
+
+def test_schema_pattern_forbids_numbers_in_model_prose() -> None:
+    assert re.fullmatch(NO_NUMBERS, "温馨小灯，点亮夜晚 ✨ Lovely!")
+    for bad in ["only £5", "50% off", "买3送1", "¥9", "$2", "３件"]:
+        assert not re.fullmatch(NO_NUMBERS, bad)

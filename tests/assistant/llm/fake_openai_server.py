@@ -24,6 +24,10 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self) -> None:
+                if self.path.endswith("/models"):
+                    model = {"id": "fake-served", "object": "model", "created": 0, "owned_by": "test"}
+                    self._send(200, {"object": "list", "data": [model]})
+                    return
                 self._send(200, {"status": "ok"})
 
             def do_POST(self) -> None:

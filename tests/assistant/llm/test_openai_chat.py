@@ -71,3 +71,9 @@ def test_close_calls_owner_hook(fake: FakeOpenAI) -> None:
     model.close()
     assert closed == [True]
     assert json.loads(json.dumps(fake.requests[0]))["model"] == "m1"
+
+
+def test_health_probe(fake: FakeOpenAI) -> None:
+    assert OpenAIChatModel(base_url=fake.url, model="m1").health().startswith("fake-served at http://127.0.0.1:")
+    with pytest.raises(LLMError):
+        OpenAIChatModel(base_url="http://127.0.0.1:9", model="m1", max_retries=0, timeout_s=2).health()
