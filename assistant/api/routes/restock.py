@@ -77,20 +77,16 @@ def get_restock(
     (`source=batch` or `on_demand` forces one)."""
     merchant = merchant_for(services, principal, merchant_id)
     row = stored_list(services, merchant) if source != "on_demand" else None
-    if row is not None:
-        items = [RestockItem.model_validate(item) for item in row.items][:k]
-        return RestockResponse(
-            merchant_id=merchant, as_of=row.as_of, model_version=row.model_version, source="batch", items=items
-        )
-    if source == "batch":
+    if row is None and source == "batch":
         raise ApiError(404, f"no stored batch restock list for merchant {merchant!r}")
-    computed = services.restock.restock_for(merchant, k=k)
+    # the restock source serves a stored list for its as_of date (enriched with titles, prices, stock)
+    restock = services.restock.restock_for(merchant, as_of=row.as_of if row else None, k=k)
     return RestockResponse(
         merchant_id=merchant,
-        as_of=computed.as_of,
-        model_version=computed.model_version,
-        source="on_demand",
-        items=computed.items,
+        as_of=restock.as_of,
+        model_version=restock.model_version,
+        source="batch" if row is not None and restock.model_version == row.model_version else "on_demand",
+        items=restock.items,
     )
 
 

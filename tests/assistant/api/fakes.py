@@ -24,6 +24,7 @@ from core.db import Store
 from core.domain import RestockItem, RestockList, SearchHit
 from core.settings import Settings
 from core.tables import GeneratedContent, Merchant, Order, OrderLine, Product
+from core.tables import RestockList as StoredList
 
 MERCHANTS = {"12583": "fr", "17850": "en", "13047": "en"}
 PRODUCTS = [
@@ -75,8 +76,18 @@ class FakeRestock:
     calls: list[str] = field(default_factory=list)
 
     def restock_for(self, merchant_id: str, *, as_of: date | None = None, k: int = 20) -> RestockList:
+        """Like RestockService: the stored batch list for `as_of` when there is one, else computed."""
         self.calls.append(merchant_id)
         with self.store.session() as session:
+            stored = session.scalar(
+                select(StoredList).where(StoredList.merchant_id == merchant_id, StoredList.as_of == as_of)
+            )
+            if stored is not None:
+                titles = {sku: title for sku, title in session.execute(select(Product.sku, Product.title))}
+                items = [RestockItem(title=titles.get(i["sku"], ""), **i) for i in stored.items[:k]]
+                return RestockList(
+                    merchant_id=merchant_id, as_of=stored.as_of, model_version=stored.model_version, items=items
+                )
             rows = session.execute(
                 select(OrderLine.sku, Product.title, Product.unit_price, Product.stock, OrderLine.quantity)
                 .join(Product, Product.sku == OrderLine.sku)

@@ -84,7 +84,7 @@ def test_stored_batch_list_is_served_before_computing(client: TestClient, harnes
     from core.tables import RestockList
 
     with harness.store.session() as session:
-        item = {"sku": "22423", "title": "REGENCY CAKESTAND 3 TIER", "quantity": 4, "unit_price": "10.95"}
+        item = {"sku": "22423", "quantity": 4, "unit_price": "10.95", "score": 0.9}  # titles come from the catalog
         session.add(
             RestockList(
                 merchant_id="12583",
@@ -96,10 +96,11 @@ def test_stored_batch_list_is_served_before_computing(client: TestClient, harnes
         )
     key = harness.key("merchant", "12583")
     body = client.get("/v1/merchants/12583/restock", headers=auth(key)).json()
-    assert (body["source"], body["model_version"], body["items"][0]["quantity"]) == ("batch", "batch-7", 4)
-    assert harness.restock.calls == []
+    assert (body["source"], body["model_version"], body["as_of"]) == ("batch", "batch-7", "2011-12-01")
+    assert (body["items"][0]["quantity"], body["items"][0]["title"]) == (4, "REGENCY CAKESTAND 3 TIER")
     live = client.get("/v1/merchants/12583/restock?source=on_demand", headers=auth(key)).json()
-    assert live["source"] == "on_demand" and harness.restock.calls == ["12583"]
+    assert (live["source"], live["model_version"]) == ("on_demand", "fake-1") and len(live["items"]) == 2
+    assert client.get("/v1/merchants/17850/restock?source=batch", headers=auth(harness.key("admin"))).status_code == 404
 
 
 def test_validation_errors_use_the_error_body(client: TestClient, harness: Harness) -> None:
