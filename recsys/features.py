@@ -18,7 +18,7 @@ from recsys.neighbours import neighbour_pool, neighbour_scores
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
 ORDER_DECAY = 0.8
-MAX_ALS_ITEMS = 20_000  # ALS discoveries come from the most-bought items (all of them on the demo data)
+MAX_ALS_ITEMS = 5_000  # ALS discoveries come from the most-bought items (all of them on the demo data)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from scipy import sparse
 from recsys.als import ALSFactors
 
 NEIGHBOURS = 30
-POOL = 10_000  # neighbours are searched among the most active merchants: all of them on the demo data
+POOL = 5_000  # neighbours are searched among the most active merchants: all of them on the demo data
 
 
 def neighbour_pool(n_orders: np.ndarray, size: int = POOL) -> np.ndarray:

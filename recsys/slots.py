@@ -2,7 +2,8 @@
 
 A restock list made only of repeats never shows a merchant anything new; a few discoveries are worth a
 little accuracy. d is chosen on the ranker's held-out validation merchants (never the evaluated period):
-the largest d in 0..MAX_SLOTS whose validation Recall@10 stays within TOLERANCE of d = 0.
+the d in 0..MAX_SLOTS with the best validation Recall@10 (ties: fewer slots). A product that wants more
+discoveries can force d (RestockModel.rank(..., slots=d)); the evaluation reports d = 1 next to the default.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import numpy as np
 
 BLOCK = 10
 MAX_SLOTS = 3
-TOLERANCE = 0.01
 
 
 def slotted(is_new: list[bool], k: int, d: int) -> list[int]:
@@ -61,7 +61,6 @@ def choose_slots(
     positives = np.bincount(np.unique(group, return_inverse=True)[1], weights=y)
     new_positives = np.bincount(np.unique(group, return_inverse=True)[1], weights=y * is_new)
     codes = np.unique(group, return_inverse=True)[1]
-    chosen = 0
     for d in range(MAX_SLOTS + 1):
         keep, _ = top_k_with_slots(codes, np.arange(len(codes)), score, is_new, BLOCK, d)
         hits = np.bincount(codes[keep], weights=y[keep], minlength=len(positives))
@@ -71,6 +70,5 @@ def choose_slots(
         new_recall = float(np.mean(new_hits[has_new] / new_positives[has_new])) if has_new.any() else 0.0
         table[f"valid_recall@10_d{d}"] = recall
         table[f"valid_new_recall@10_d{d}"] = new_recall
-        if recall >= (1.0 - TOLERANCE) * table["valid_recall@10_d0"]:
-            chosen = d
+    chosen = max(range(MAX_SLOTS + 1), key=lambda d: (table[f"valid_recall@10_d{d}"], -d))
     return chosen, table
