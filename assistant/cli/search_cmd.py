@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from ingestion.vectors.indexing import SyncReport
     from recsys.search.service import SearchService
 
-out = Console()  # result tables go to stdout; progress and errors to stderr
+out = Console(width=None if sys.stdout.isatty() else 140)  # results to stdout; progress and errors to stderr
 
 
 def _service(settings: Settings, embedder: str | None = None, index_backend: str | None = None) -> SearchService:

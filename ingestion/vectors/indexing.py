@@ -81,6 +81,8 @@ class SyncPlan:
 
 @dataclass
 class SyncReport:
+    """What a sync did. `seconds` covers embedding and index writes (reading the catalog is excluded)."""
+
     products: int
     upserted: int
     embedded: int
