@@ -141,7 +141,7 @@ class SearchService:
             return report
 
     def index_is_empty(self) -> bool:
-        """True until the first sync of this process has run and found no points (cheap; no store access)."""
+        """No snapshot yet in this process and no points in the index (the CLI then shows a progress bar)."""
         return self._snapshot is None and self.index.count() == 0
 
     def index_payloads(self) -> tuple[Payload, ...]:
@@ -150,17 +150,24 @@ class SearchService:
 
     def _ready(self) -> _Snapshot:
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked_at < self.refresh_interval_s:
-            return snapshot
-        with self._lock:
-            if self._snapshot is None:
-                self.ensure_index()
-            elif time.monotonic() - self._checked_at >= self.refresh_interval_s:
-                self._checked_at = time.monotonic()
-                if catalog_fingerprint(self.store) != self._snapshot.fingerprint:
+        if snapshot is None:
+            with self._lock:
+                if self._snapshot is None:
                     self.ensure_index()
+                assert self._snapshot is not None
+                return self._snapshot
+        if time.monotonic() - self._checked_at < self.refresh_interval_s:
+            return snapshot
+        if not self._lock.acquire(blocking=False):
+            return snapshot  # another thread is checking or re-indexing: serve the current snapshot meanwhile
+        try:
+            self._checked_at = time.monotonic()
+            if catalog_fingerprint(self.store) != snapshot.fingerprint:
+                self.ensure_index()
             assert self._snapshot is not None
             return self._snapshot
+        finally:
+            self._lock.release()
 
     # ---- search ----------------------------------------------------------------------------------------------
 
