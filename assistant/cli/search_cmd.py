@@ -146,4 +146,4 @@ def _print_rows(spec: str, rows: list[dict[str, object]], ratio: float | None, n
     for row in rows:
         table.add_row(*(str(row[c]) for c in row))
     out.print(table)
-    console.print(f"zh/en Recall@10 ratio on the English demo catalog (hybrid): {ratio}")
+    out.print(f"zh/en Recall@10 ratio on the English demo catalog (hybrid): {ratio}")
