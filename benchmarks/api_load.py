@@ -4,7 +4,8 @@
     KEY=$(S2B_HOME=... .venv/bin/s2b keys create --role admin --rate-limit 1000000)
     S2B_HOME=... .venv/bin/python benchmarks/api_load.py --key $KEY --clients 50 --duration 30
 
-Phases: GET /v1/merchants/{id}/restock over random merchants (batch list if stored, else computed on demand),
+Phases: GET /v1/merchants/{id}/restock over random merchants (the stored batch list once `s2b batch restock`
+has run, else computed on demand: run the benchmark before and after the batch job to get both),
 then GET /v1/catalog/search over English and Chinese queries. Prints requests, errors, throughput and the
 median / p95 / p99 latency (ms) per phase. The load generator runs on the same machine as the service.
 """
@@ -112,12 +113,20 @@ def main() -> None:
     parser.add_argument("--merchants", type=int, default=300, help="distinct merchants the restock phase asks for")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring each phase")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--restock-source",
+        choices=["auto", "batch", "on_demand"],
+        default="auto",
+        help="auto: the stored batch list when `s2b batch restock` has run, else computed; on_demand: always compute",
+    )
     args = parser.parse_args()
 
     ids = merchant_ids(args.merchants, args.seed)
     rng = random.Random(args.seed)
     phases: dict[str, Callable[[], str]] = {
-        "GET /v1/merchants/{id}/restock": lambda: f"/v1/merchants/{rng.choice(ids)}/restock?k=20",
+        f"GET restock ({args.restock_source})": lambda: (
+            f"/v1/merchants/{rng.choice(ids)}/restock?k=20&source={args.restock_source}"
+        ),
         "GET /v1/catalog/search": lambda: f"/v1/catalog/search?q={rng.choice(QUERIES)}&k=10",
     }
     print(f"{args.clients} clients x {args.duration:.0f} s per endpoint against {args.base_url}")

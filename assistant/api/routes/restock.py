@@ -71,21 +71,22 @@ def get_restock(
     services: ServicesDep,
     principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
-    source: Annotated[Literal["auto", "batch", "on_demand"], Query()] = "auto",
+    source: Annotated[Literal["auto", "batch"], Query()] = "auto",
 ) -> RestockResponse:
-    """The newest stored batch list for the merchant, or one computed on demand when there is none
-    (`source=batch` or `on_demand` forces one)."""
+    """The newest stored batch list of the merchant (`s2b batch restock`), or one computed on demand when there
+    is none; `source=batch` answers 404 instead of computing. `source` in the answer says which it was."""
     merchant = merchant_for(services, principal, merchant_id)
-    row = stored_list(services, merchant) if source != "on_demand" else None
+    row = stored_list(services, merchant)
     if row is None and source == "batch":
         raise ApiError(404, f"no stored batch restock list for merchant {merchant!r}")
     # the restock source serves a stored list for its as_of date (enriched with titles, prices, stock)
     restock = services.restock.restock_for(merchant, as_of=row.as_of if row else None, k=k)
+    stored = row is not None and (row.as_of, row.model_version) == (restock.as_of, restock.model_version)
     return RestockResponse(
         merchant_id=merchant,
         as_of=restock.as_of,
         model_version=restock.model_version,
-        source="batch" if row is not None and restock.model_version == row.model_version else "on_demand",
+        source="batch" if stored else "on_demand",
         items=restock.items,
     )
 
