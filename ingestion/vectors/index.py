@@ -96,13 +96,34 @@ RERANK_DEPTH = 1_000  # candidates the bit prefilter hands to the exact float32 
 
 
 @dataclass(frozen=True)
-class _Arrays:
+class PayloadColumns:
+    """Payloads as columns, for filter masks: one row per point."""
+
+    payloads: tuple[Payload, ...]
     skus: np.ndarray
-    vectors: np.ndarray
     price: np.ndarray
     in_stock: np.ndarray
     category_key: np.ndarray
-    payloads: tuple[Payload, ...]
+
+    @classmethod
+    def of(cls, payloads: Sequence[Payload]) -> PayloadColumns:
+        return cls(
+            payloads=tuple(payloads),
+            skus=np.array([p["sku"] for p in payloads], dtype=object),
+            price=np.array([np.nan if p["price"] is None else p["price"] for p in payloads], dtype=np.float64),
+            in_stock=np.array([p["in_stock"] for p in payloads], dtype=bool),
+            category_key=np.array([p["category_key"] or "" for p in payloads], dtype=object),
+        )
+
+    def mask(self, flt: IndexFilter) -> np.ndarray | None:
+        """Boolean row mask for a filter, or None when nothing is filtered."""
+        return filter_mask(self.price, self.in_stock, self.category_key, flt)
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    columns: PayloadColumns
+    vectors: np.ndarray
     center: np.ndarray | None = None  # mean vector the sign bits are taken around
     bits: np.ndarray | None = None  # (dim / 64, n) uint64 sign bits, one row per 64 dimensions
 
@@ -136,16 +157,7 @@ def _arrays(vectors: np.ndarray, payloads: Sequence[Payload]) -> _Arrays:
     if len(matrix) >= BINARY_MIN_POINTS:
         center = matrix.mean(axis=0)
         bits = sign_bits(matrix - center)
-    return _Arrays(
-        skus=np.array([p["sku"] for p in payloads], dtype=object),
-        vectors=matrix,
-        price=np.array([np.nan if p["price"] is None else p["price"] for p in payloads], dtype=np.float64),
-        in_stock=np.array([p["in_stock"] for p in payloads], dtype=bool),
-        category_key=np.array([p["category_key"] or "" for p in payloads], dtype=object),
-        payloads=tuple(payloads),
-        center=center,
-        bits=bits,
-    )
+    return _Arrays(PayloadColumns.of(payloads), matrix, center, bits)
 
 
 def filter_mask(price: np.ndarray, in_stock: np.ndarray, cat: np.ndarray, flt: IndexFilter) -> np.ndarray | None:
@@ -203,10 +215,10 @@ class NumpyIndex:
         with self._write:
             old = self._data
             replaced = {p["sku"] for p in payloads}
-            keep = [i for i, sku in enumerate(old.skus) if sku not in replaced]
+            keep = [i for i, sku in enumerate(old.columns.skus) if sku not in replaced]
             self._data = _arrays(
                 np.concatenate([old.vectors[keep], np.asarray(vectors, dtype=np.float32)]),
-                [old.payloads[i] for i in keep] + list(payloads),
+                [old.columns.payloads[i] for i in keep] + list(payloads),
             )
 
     def delete(self, skus: Sequence[str]) -> None:
@@ -215,39 +227,40 @@ class NumpyIndex:
             return
         with self._write:
             old = self._data
-            keep = [i for i, sku in enumerate(old.skus) if sku not in gone]
-            self._data = _arrays(old.vectors[keep], [old.payloads[i] for i in keep])
+            keep = [i for i, sku in enumerate(old.columns.skus) if sku not in gone]
+            self._data = _arrays(old.vectors[keep], [old.columns.payloads[i] for i in keep])
 
     def payloads(self) -> dict[str, Payload]:
-        return {p["sku"]: p for p in self._data.payloads}
+        return {p["sku"]: p for p in self._data.columns.payloads}
 
     def count(self) -> int:
-        return len(self._data.payloads)
+        return len(self._data.columns.payloads)
 
     def search(
         self, vector: np.ndarray, limit: int, flt: IndexFilter, *, exact: bool = False
     ) -> list[tuple[str, float]]:
         data = self._data
-        if not len(data.skus):
+        skus = data.columns.skus
+        if not len(skus):
             return []
-        mask = filter_mask(data.price, data.in_stock, data.category_key, flt)
+        mask = data.columns.mask(flt)
         query = np.asarray(vector, dtype=np.float32)
-        allowed_count = len(data.skus) if mask is None else int(mask.sum())
+        allowed_count = len(skus) if mask is None else int(mask.sum())
         if data.bits is not None and not exact and allowed_count > 4 * RERANK_DEPTH:
             return self._prefiltered(data, query, limit, mask)
         if mask is None:
             scores = cosines(data.vectors, query)
             rows = top_rows(scores, limit)
-            return [(data.skus[r], float(scores[r])) for r in rows]
+            return [(skus[r], float(scores[r])) for r in rows]
         allowed = np.flatnonzero(mask)
         if len(allowed) * 3 < len(mask):  # selective filter: score only the rows that pass
             sub = cosines(data.vectors[allowed], query)
             rows = top_rows(sub, limit)
-            return [(data.skus[allowed[r]], float(sub[r])) for r in rows]
+            return [(skus[allowed[r]], float(sub[r])) for r in rows]
         scores = cosines(data.vectors, query)
         scores[~mask] = -np.inf
         rows = top_rows(scores, min(limit, len(allowed)))
-        return [(data.skus[r], float(scores[r])) for r in rows]
+        return [(skus[r], float(scores[r])) for r in rows]
 
     @staticmethod
     def _prefiltered(data: _Arrays, query: np.ndarray, limit: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
@@ -260,7 +273,7 @@ class NumpyIndex:
             candidates = candidates[mask[candidates]]
         scores = cosines(data.vectors[candidates], query)
         rows = top_rows(scores, limit)
-        return [(data.skus[candidates[r]], float(scores[r])) for r in rows]
+        return [(data.columns.skus[candidates[r]], float(scores[r])) for r in rows]
 
 
 _POINT_NAMESPACE = uuid.UUID("6f1c1f52-4d0e-4a39-9a57-3f1f0d3c2b11")

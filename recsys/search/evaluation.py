@@ -7,14 +7,13 @@ over queries:
 - Recall@10 = |relevant in top 10| / min(|relevant|, 10)  (capped, so a broad intent with 100 relevant
   products can still reach 1.0);
 - MRR@10 = 1 / rank of the first relevant result (0 when none in the top 10);
-- nDCG@10 with binary gains, ideal DCG over min(10, |relevant|) positions.
+- nDCG@10 with binary gains, ideal DCG over min(10, |relevant|) positions (recsys.metrics.ndcg_at_k).
 
 Latency is the wall time of one `SearchService.rank` call, query embedding included, after warm-up.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import tempfile
 import time
@@ -32,6 +31,7 @@ from core.settings import Settings
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import get_embedder
 from ingestion.vectors.index import NumpyIndex, Payload
+from recsys.metrics import ndcg_at_k
 from recsys.search.service import Mode, SearchService
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "evals" / "search"
@@ -88,14 +88,6 @@ def mrr_at_k(ranked: Sequence[str], relevant: set[str], k: int = K) -> float:
     return 0.0
 
 
-def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int = K) -> float:
-    if not relevant:
-        return 0.0
-    dcg = sum(1.0 / math.log2(pos + 2) for pos, sku in enumerate(ranked[:k]) if sku in relevant)
-    ideal = sum(1.0 / math.log2(pos + 2) for pos in range(min(k, len(relevant))))
-    return dcg / ideal
-
-
 @dataclass
 class QueryResult:
     query: EvalQuery
@@ -109,7 +101,7 @@ class QueryResult:
         return {
             "recall@10": recall_at_k(self.ranked, self.relevant),
             "mrr@10": mrr_at_k(self.ranked, self.relevant),
-            "ndcg@10": ndcg_at_k(self.ranked, self.relevant),
+            "ndcg@10": ndcg_at_k(self.ranked, self.relevant, K),
         }
 
 

@@ -28,7 +28,7 @@ from core.settings import Settings
 from core.tables import OrderLine, Product
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import Embedder, get_embedder
-from ingestion.vectors.index import IndexFilter, Payload, VectorIndex, filter_mask, open_index, top_rows
+from ingestion.vectors.index import IndexFilter, Payload, PayloadColumns, VectorIndex, open_index, top_rows
 from ingestion.vectors.indexing import SyncPlan, SyncReport, apply_sync, plan_sync
 from recsys.search.bm25 import BM25
 from recsys.search.fusion import PERSONAL_BOOST, boost, ordered, rrf
@@ -42,11 +42,7 @@ FEEDBACK_DOCS = 5  # top dense hits whose shared words expand the keyword query 
 
 @dataclass(frozen=True)
 class _Snapshot:
-    payloads: tuple[Payload, ...]
-    skus: np.ndarray
-    price: np.ndarray
-    in_stock: np.ndarray
-    category_key: np.ndarray
+    columns: PayloadColumns
     bm25: BM25
     by_sku: dict[str, int]
     fingerprint: tuple[int, str]
@@ -55,11 +51,7 @@ class _Snapshot:
     def build(cls, payloads: list[Payload], texts: list[str], fingerprint: tuple[int, str]) -> _Snapshot:
         tokenize("预热")  # load jieba's dictionary now, not inside the first Chinese query
         return cls(
-            payloads=tuple(payloads),
-            skus=np.array([p["sku"] for p in payloads], dtype=object),
-            price=np.array([np.nan if p["price"] is None else p["price"] for p in payloads], dtype=np.float64),
-            in_stock=np.array([p["in_stock"] for p in payloads], dtype=bool),
-            category_key=np.array([p["category_key"] or "" for p in payloads], dtype=object),
+            columns=PayloadColumns.of(payloads),
             bm25=BM25(texts),
             by_sku={p["sku"]: i for i, p in enumerate(payloads)},
             fingerprint=fingerprint,
@@ -146,7 +138,7 @@ class SearchService:
 
     def index_payloads(self) -> tuple[Payload, ...]:
         """The catalog as the search sees it (one payload per product), building the index if needed."""
-        return self._ready().payloads
+        return self._ready().columns.payloads
 
     def _ready(self) -> _Snapshot:
         snapshot = self._snapshot
@@ -215,7 +207,7 @@ class SearchService:
         for sku, score in ordered(scores, k):
             row = snapshot.by_sku.get(sku)
             if row is not None:  # an index point for a product that left the table is never shown
-                hits.append(_hit(snapshot.payloads[row], score))
+                hits.append(_hit(snapshot.columns.payloads[row], score))
         return hits
 
     @staticmethod
@@ -229,11 +221,11 @@ class SearchService:
     @staticmethod
     def _keyword(snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
         scores = snapshot.bm25.scores(terms)
-        mask = filter_mask(snapshot.price, snapshot.in_stock, snapshot.category_key, flt)
+        mask = snapshot.columns.mask(flt)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
-        return [(snapshot.skus[r], float(scores[r])) for r in rows]
+        return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
 
     # ---- personal boost --------------------------------------------------------------------------------------
 

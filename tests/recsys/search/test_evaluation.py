@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from recsys.metrics import ndcg_at_k
 from recsys.search.evaluation import (
     BILINGUAL_CATALOG,
     QueryResult,
     load_queries,
     mrr_at_k,
-    ndcg_at_k,
     recall_at_k,
     summarise,
     zh_en_ratio,
@@ -24,8 +24,8 @@ def test_metrics() -> None:
     assert recall_at_k(ranked, {"a", "b", "c"}) == pytest.approx(2 / 3)
     assert recall_at_k(ranked, {f"r{i}" for i in range(20)} | {"a"}) == pytest.approx(1 / 10)  # capped denominator
     assert mrr_at_k(ranked, {"b"}) == pytest.approx(1 / 4) and mrr_at_k(ranked, {"z"}) == 0.0
-    assert ndcg_at_k(["a", "x"], {"a"}) == pytest.approx(1.0)
-    assert ndcg_at_k(["x", "a"], {"a"}) == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert ndcg_at_k(["a", "x"], {"a"}, 10) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "a"], {"a"}, 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
     assert recall_at_k(ranked, set()) == 0.0
 
 
