@@ -21,8 +21,9 @@ from core.db import Store
 from core.settings import load_settings
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import Embedder, get_embedder
-from ingestion.vectors.index import NumpyIndex, QdrantIndex, VectorIndex
+from ingestion.vectors.index import NumpyIndex, VectorIndex
 from ingestion.vectors.indexing import sync_index
+from ingestion.vectors.qdrant import QdrantIndex
 
 
 def main() -> None:

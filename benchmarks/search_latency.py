@@ -31,7 +31,8 @@ from ingestion.bulk import bulk_insert
 from ingestion.orders import content_hash
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import get_embedder
-from ingestion.vectors.index import IndexFilter, NumpyIndex, Payload, QdrantIndex
+from ingestion.vectors.index import IndexFilter, NumpyIndex, Payload
+from ingestion.vectors.qdrant import QdrantIndex
 from recsys.search.evaluation import load_queries
 from recsys.search.service import SearchService
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingestion.vectors.index import IndexFilter, NumpyIndex, Payload, QdrantIndex, VectorIndex, is_in_stock, top_rows
+from ingestion.vectors.index import IndexFilter, NumpyIndex, Payload, VectorIndex, is_in_stock, top_rows
+from ingestion.vectors.qdrant import QdrantIndex
 
 
 def _payload(sku: str, price: float | None, stock: int | None, active: bool, category: str | None) -> Payload:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from core.settings import load_settings
-from ingestion.vectors.index import IndexFilter, QdrantIndex, open_index
+from ingestion.vectors.index import IndexFilter, open_index
+from ingestion.vectors.qdrant import QdrantIndex
 from tests.ingestion.vectors.test_index import PAYLOADS, QUERY, VECTORS
 
 QDRANT_URL = os.environ.get("S2B_QDRANT_URL", "")  # read at import: the autouse fixture clears S2B_* later
