@@ -8,6 +8,7 @@ sum of a few sparse columns.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Sequence
 
@@ -15,6 +16,9 @@ import numpy as np
 from scipy import sparse
 
 from recsys.search.tokenize import tokenize
+
+TYPO_MIN_LENGTH = 4  # shorter unknown tokens are left alone (too many near neighbours)
+TYPO_CUTOFF = 0.8
 
 
 class BM25:
@@ -43,10 +47,29 @@ class BM25:
         self.matrix = sparse.csc_matrix((weights, (row_idx, col_idx)), shape=(n_docs, len(self.vocab)))
         self.by_doc = self.matrix.tocsr()
         self.n_docs = n_docs
+        self._by_shape: dict[tuple[str, int], list[str]] = {}  # (first letter, length) -> catalog words
+        for term in self.vocab:
+            if term.isascii() and term.isalpha() and len(term) >= TYPO_MIN_LENGTH - 2:
+                self._by_shape.setdefault((term[0], len(term)), []).append(term)
+
+    def correct(self, token: str) -> str | None:
+        """The catalog word closest to an unknown Latin token, if any: same first letter, length within 2,
+        difflib ratio >= 0.8. Typo tolerance for the keyword channel: umbrela -> umbrella, clok -> clock.
+        """
+        if not (token.isascii() and token.isalpha() and len(token) >= TYPO_MIN_LENGTH):
+            return None
+        pool = [w for n in range(len(token) - 2, len(token) + 3) for w in self._by_shape.get((token[0], n), ())]
+        match = difflib.get_close_matches(token, pool, n=1, cutoff=TYPO_CUTOFF)
+        return match[0] if match else None
 
     def query_terms(self, query: str) -> dict[int, float]:
-        """Term id -> weight 1.0 for the query's tokens that occur in the catalog."""
-        return {self.vocab[t]: 1.0 for t in tokenize(query) if t in self.vocab}
+        """Term id -> weight 1.0 for the query's tokens in the catalog, typos mapped to the closest catalog word."""
+        terms: dict[int, float] = {}
+        for token in tokenize(query):
+            word = token if token in self.vocab else self.correct(token)
+            if word is not None:
+                terms[self.vocab[word]] = 1.0
+        return terms
 
     def scores(self, query: str | dict[int, float]) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs); a dict gives weighted term ids."""

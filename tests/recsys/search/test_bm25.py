@@ -37,3 +37,13 @@ def test_feedback_terms_are_those_shared_by_feedback_docs() -> None:
     weighted = bm.scores(terms)
     assert weighted[0] > 0 and weighted[1] > 0 and weighted[2] == 0
     assert bm.feedback_terms([]) == {}
+
+
+def test_typos_map_to_the_closest_catalog_word() -> None:
+    bm = BM25(["folding umbrella red", "alarm clock ivory", "pearl necklace", "red mug"])
+    assert bm.correct("umbrela") == "umbrella" and bm.correct("clok") == "clock"
+    assert bm.correct("necklase") == "necklace"
+    assert bm.correct("mgu") is None  # too short to guess
+    assert bm.correct("zebra") is None  # nothing close
+    assert int(np.argmax(bm.scores("umbrela"))) == 0
+    assert set(bm.query_terms("alarm clok")) == {bm.vocab["alarm"], bm.vocab["clock"]}
