@@ -23,7 +23,8 @@ T = TypeVar("T")
 CATALOG_TTL_S = 60.0
 # JSON-schema pattern for every string the model writes: no digits, currency signs or percent signs, so the
 # constrained decoder makes it impossible for the model to state a number; numbers are rendered from data.
-NO_NUMBERS = "^[^0-9０-９$£¥￥€%]*$"
+NO_NUMBERS = "^[^0-9０-９\u0660-\u0669\u06f0-\u06f9\u0966-\u096f$£¥￥€%]*$"
+WHITESPACE_RUN = 24  # a run this long outside the JSON layout means the decoder is looping on whitespace
 
 
 class GenerationError(LLMError):
@@ -64,8 +65,9 @@ def call_json(
         )
         messages[-1] = ChatMessage("user", messages[-1].content + "\n\n" + fix + "\n".join(f"- {p}" for p in problems))
     text = ""
-    for budget in (max_tokens, max_tokens * 2):  # a reply cut off by the token limit gets one larger budget
-        text = _stream_text(deps, messages, schema, log, budget, temperature)
+    # A reply cut off by the token limit or by a whitespace loop gets one more try, larger and less greedy.
+    for budget, temp in ((max_tokens, temperature), (max_tokens * 2, max(0.7, temperature))):
+        text = _stream_text(deps, messages, schema, log, budget, temp)
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
@@ -86,10 +88,18 @@ def _stream_text(
     started = time.perf_counter()
     chunks: list[str] = []
     first: float | None = None
-    for piece in deps.llm.stream(messages, max_tokens=max_tokens, temperature=temperature, json_schema=schema):
+    run = 0
+    stream = deps.llm.stream(messages, max_tokens=max_tokens, temperature=temperature, json_schema=schema)
+    for piece in stream:
         if first is None:
             first = time.perf_counter() - started
         chunks.append(piece)
+        run = run + len(piece) if not piece.strip() else len(piece) - len(piece.rstrip())
+        if run > WHITESPACE_RUN:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                close()  # ends the HTTP stream, which cancels the request on the server
+            break
     log.seconds.append(round(time.perf_counter() - started, 3))
     if log.first_token_s is None and first is not None:
         log.first_token_s = round(first, 3)

@@ -152,6 +152,7 @@ def generate_reply(
         reasons = _human_reasons(message, topic, order_id)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         prose = trim_to_sentence(str(data.get("reply", "")), 240)
+        chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
         parts = [prose, *_fact_lines(lang, chosen)]
         if not chosen and topic in ("product", "price", "availability"):
             parts.append(LINES[lang]["none"])
@@ -187,6 +188,12 @@ _NEGATIVE = re.compile(
     r"unavailable|no longer|没有|缺货|无货|卖完|售罄|找不到",
     re.IGNORECASE,
 )
+
+
+def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
+    """Candidates the reply names outright: their facts line is added, so a named product is always priced."""
+    upper = prose.upper()
+    return [c for c in candidates if len(c.title) >= 6 and c.title.upper() in upper]
 
 
 def _contradictions(prose: str, chosen: list[ProductOffer]) -> list[str]:

@@ -57,3 +57,18 @@ def test_denying_an_available_product_is_a_problem(deps: GeneratorDeps) -> None:
     draft = generate_reply(deps, "m-en", "Do you have the heart holder?")
     assert draft.attempts == 2 and not draft.flagged
     assert "is available" in llm.calls[1]["messages"][-1].content
+
+
+def test_whitespace_loop_is_cut_and_retried(deps: GeneratorDeps) -> None:
+    good = js({"topic": "price", "products": [1], "reply": "Here you go."})
+    llm = script(deps, "{\n" + " " * 400, good)
+    draft = generate_reply(deps, "m-en", "How much is the heart holder?")
+    assert draft.grounding.passed and len(llm.calls) == 2
+    assert llm.calls[1]["max_tokens"] == 2 * llm.calls[0]["max_tokens"]
+
+
+def test_product_named_in_the_reply_gets_its_facts_line(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "product", "products": [], "reply": "Our Party Bunting is lovely."}))
+    draft = generate_reply(deps, "m-en", "Tell me about the bunting")
+    assert [i.sku for i in draft.items] == ["47566"] and draft.grounding.passed
+    assert "Party Bunting: £8.91, available" in draft.text
