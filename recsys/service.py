@@ -92,8 +92,9 @@ class RestockService:
         index = model.history.merchant_index()
         known = np.array(sorted(index[mid] for mid in merchant_ids if mid in index), dtype=np.int64)
         blocked = unorderable_skus(self.store)
-        ranked = suggest(model, known, k + EXTRA_CANDIDATES) if len(known) else {}
-        popular = [s for s in cold_start(model, k + EXTRA_CANDIDATES) if s.sku not in blocked][:k]
+        extra = min(EXTRA_CANDIDATES, len(blocked))  # over-fetch only as far as S has SKUs it cannot sell
+        ranked = suggest(model, known, k + extra) if len(known) else {}
+        popular = [s for s in cold_start(model, k + extra) if s.sku not in blocked][:k]
         result = {}
         for mid in merchant_ids:
             listed = ranked.get(mid)
