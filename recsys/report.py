@@ -49,8 +49,10 @@ def write_report(results: list[EvalResult], out: Path, command: str) -> Path:
         "Temporal split: train on purchases before the cut-off; test = each merchant's first order after it",
         "(merchants with history before and an order after). Recall@k = hits / |target|; NDCG with binary gains;",
         "repeat/new recall = recall over target items the merchant had / had not bought before, averaged over",
-        "merchants that have such items. All blend weights and the ranker's rounds were chosen on validation windows",
-        "cut from the training period only.",
+        "merchants that have such items. The ranker's rounds and discovery slots were chosen on validation windows",
+        "cut from each training period; its settings on an inner split of the 2011-09-01 training period (list date",
+        "2011-07-03). The '+ 1 discovery slot' row is a fixed product setting shown for the trade-off,",
+        "not a tuned model.",
     ]
     for result in results:
         parts += [
