@@ -117,8 +117,9 @@ class RestockService:
         if stored is not None:
             version, items = stored
             return self._to_domain(merchant_id, as_of, version, items[:k])
-        if self.events().empty:
-            return RestockList(merchant_id=merchant_id, as_of=as_of, model_version="empty-store", items=[])
+        events = self.events()
+        if events.empty or not (events["ordered_at"] < pd.Timestamp(as_of + timedelta(days=1))).any():
+            return RestockList(merchant_id=merchant_id, as_of=as_of, model_version="no-orders-yet", items=[])
         model = self.model_for(as_of)
         listed = self.suggestions(model, [merchant_id], k)[merchant_id]
         return self._to_domain(merchant_id, as_of, model.version, [s.as_json() for s in listed])

@@ -105,3 +105,8 @@ def test_parse_shard() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+def test_a_date_before_any_order_gives_an_empty_list(store_copy: Store, shared_model_dir: Path) -> None:
+    result = _service(store_copy, shared_model_dir).restock_for(MERCHANT, as_of=date(2009, 1, 1))
+    assert result.items == [] and result.model_version == "no-orders-yet"
