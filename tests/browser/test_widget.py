@@ -86,7 +86,7 @@ def test_restock_list_streams_into_the_widget(browser: Any, served: tuple[Harnes
     page.context.close()
 
 
-def test_chinese_ui_quick_action_and_phone_width(browser: Any, served: tuple[Harness, str]) -> None:
+def test_chinese_ui_quick_action_and_phone_width(browser: Any, served: tuple[Harness, str], tmp_path: Path) -> None:
     harness, base = served
     harness.llm.replies += ["已经为您列好补货单。"]  # type: ignore[attr-defined]
     page = _page(browser, base, locale="zh-CN", width=375, height=700)
@@ -99,6 +99,7 @@ def test_chinese_ui_quick_action_and_phone_width(browser: Any, served: tuple[Har
     assert page.locator(".s2b-restock th").nth(2).text_content() == "数量"
     assert page.locator(".s2b-restock").bounding_box()["width"] <= 375  # type: ignore[index]
     assert len(harness.llm.calls) == 1  # type: ignore[attr-defined]  # quick action: no routing call
+    page.screenshot(path=str(Path(os.environ.get("WIDGET_SCREENSHOT_DIR", tmp_path)) / "widget-phone-zh.png"))
     page.context.close()
 
 
