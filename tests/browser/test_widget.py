@@ -139,3 +139,20 @@ def test_a_merchant_key_cannot_see_another_merchants_restock_list(browser: Any, 
     assert api.status_code == 403 and api.json()["error"]["code"] == "forbidden"
     assert "17850" not in harness.restock.calls and harness.llm.calls == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_error_and_retry_when_the_service_is_unreachable(browser: Any, served: tuple[Harness, str]) -> None:
+    harness, base = served
+    page = _page(browser, base)
+    page.route("**/v1/chat", lambda route: route.abort("connectionrefused"))
+    page.locator(".s2b-chip").nth(0).click()
+    error = page.locator(".s2b-error")
+    error.wait_for(timeout=15000)
+    assert "Cannot reach the assistant service" in error.text_content()
+    assert page.locator(".s2b-chip").nth(0).is_enabled()  # the widget is usable again
+    page.unroute("**/v1/chat")
+    harness.llm.replies += ["Here is your list."]  # type: ignore[attr-defined]
+    page.locator(".s2b-retry").click()
+    page.locator(".s2b-assistant.s2b-done").wait_for(timeout=15000)
+    assert page.locator(".s2b-error").count() == 0 and page.locator(".s2b-restock tbody tr").count() == 2
+    page.context.close()
