@@ -128,10 +128,20 @@ class _Arrays:
         """Hamming distance between the query's sign bits and every point's (uint16, one per point)."""
         assert self.bits is not None and self.center is not None
         qbits = sign_bits(query[None, :] - self.center)[:, 0]
-        distance = np.bitwise_count(self.bits[0] ^ qbits[0]).astype(np.uint16)
+        distance = popcount(self.bits[0] ^ qbits[0]).astype(np.uint16)
         for word in range(1, len(qbits)):
-            distance += np.bitwise_count(self.bits[word] ^ qbits[word])
+            distance += popcount(self.bits[word] ^ qbits[word])
         return distance
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per uint64 (numpy >= 2 has it built in; the byte table serves numpy 1.26, which the project allows)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    return _BYTE_BITS[words.view(np.uint8)].reshape(len(words), 8).sum(axis=1, dtype=np.uint8)
 
 
 def cosines(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
