@@ -109,3 +109,13 @@ def test_bit_prefilter_agrees_with_exact_scan_and_respects_filters(monkeypatch: 
                 assert all(int(s[1:]) % 4 != 0 and int(s[1:]) % 10 <= 6 for s, _ in fast)
             assert [score for _, score in fast] == sorted((score for _, score in fast), reverse=True)
     assert np.mean(overlaps) > 0.9
+
+
+def test_popcount_fallback_matches_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingestion.vectors.index as index_module
+
+    words = np.random.default_rng(0).integers(0, 2**63, 200, dtype=np.uint64)
+    expected = [bin(int(w)).count("1") for w in words]
+    assert index_module.popcount(words).tolist() == expected
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert index_module.popcount(words).tolist() == expected
