@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(None, description="Qdrant server URL. Default: Qdrant local mode under S2B_HOME.")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "products"
+    vector_index: Literal["numpy", "qdrant-local"] = Field(
+        "numpy",
+        description="Embedded vector index when S2B_QDRANT_URL is unset: exact in-memory numpy scan (fastest, measured)"
+        " or Qdrant local mode under S2B_HOME (brute force, slow with filters past ~20k points).",
+    )
     embedder: str = Field(
         "use-multilingual",
         description="Embedding backend: use-multilingual | e5-small | minilm | st:<model name or path> | hash (tests)",

@@ -292,13 +292,14 @@ def collection_name(settings: Settings, embedder_name: str) -> str:
 def open_index(settings: Settings, embedder_name: str, backend: str | None = None) -> VectorIndex:
     """The index for these settings: Qdrant server when S2B_QDRANT_URL is set, else the embedded backend.
 
-    `backend` overrides the embedded choice: "numpy" (default, exact in-memory) or "qdrant-local".
+    `backend` overrides S2B_VECTOR_INDEX, the embedded choice: "numpy" (default, exact in-memory) or "qdrant-local".
     """
     from ingestion.vectors.qdrant import QdrantIndex
 
     name = collection_name(settings, embedder_name)
     if settings.qdrant_url and backend in (None, "qdrant-server"):
         return QdrantIndex.server_from_settings(settings, name)
+    backend = backend or settings.vector_index
     if backend == "qdrant-local":
         return QdrantIndex.local(settings.home / "qdrant", name)
     if backend in (None, "numpy"):

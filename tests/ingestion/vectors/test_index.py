@@ -119,3 +119,13 @@ def test_popcount_fallback_matches_python(monkeypatch: pytest.MonkeyPatch) -> No
     assert index_module.popcount(words).tolist() == expected
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     assert index_module.popcount(words).tolist() == expected
+
+
+def test_vector_index_setting_selects_the_embedded_backend(tmp_path: Path) -> None:
+    from core.settings import load_settings
+    from ingestion.vectors.index import open_index
+
+    assert isinstance(open_index(load_settings(home=tmp_path / "a"), "hash"), NumpyIndex)
+    local = open_index(load_settings(home=tmp_path / "b", vector_index="qdrant-local"), "hash")
+    assert isinstance(local, QdrantIndex)
+    local.close()  # type: ignore[attr-defined]
