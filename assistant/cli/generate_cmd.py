@@ -126,13 +126,14 @@ def reply_cmd(
 @eval_app.command("generate")
 def eval_generate(
     cases_dir: Path = typer.Option(None, "--cases", help="Folder of case YAML files (default: evals/generate/cases)"),
-    only: str = typer.Option(None, "--only", help="Run only case ids containing this text"),
+    only: str = typer.Option(None, "--only", help="Run only case ids containing one of these comma-separated texts"),
     out: Path = typer.Option(None, "--out", help="Write per-case results as JSON here"),
 ) -> None:
     """Run the generator eval set against the configured model and print the table."""
     from assistant.generators.evaluation import load_cases, run_eval, summarize
 
-    cases = [c for c in load_cases(cases_dir) if not only or only in c["id"]]
+    wanted = [w for w in (only or "").split(",") if w]
+    cases = [c for c in load_cases(cases_dir) if not wanted or any(w in c["id"] for w in wanted)]
     deps = _deps()
     try:
         start_local_model(deps.llm) if isinstance(deps.llm, OpenAIChatModel) else None

@@ -112,6 +112,8 @@ def count_invented(deps: GeneratorDeps, draft: Draft, text: str) -> list[str]:
     """SKUs not in the draft's items or not in the catalog, prices not in the data for this audience."""
     catalog_skus, _ = catalog_index(deps.store)
     draft_skus = {i.sku for i in draft.items}
+    for title in sorted({t for i in draft.items for t in (i.title, i.title.title())}, key=len, reverse=True):
+        text = text.replace(title, " ")  # product names are data (some contain numbers: 'SET 10 CARDS ... 17100')
     invented = [f"SKU {s}" for s in _SKU.findall(text) if s not in draft_skus or s not in catalog_skus]
     allowed = _allowed_prices(deps, draft)
     for match in _PRICE.finditer(text):

@@ -31,6 +31,11 @@ from core.tables import Order
 
 PROMPT_ID = "reply"
 CANDIDATES = 5
+REPLY_CHARS = {"en": 240, "zh": 120}  # a Chinese character is about one token: keep the JSON inside max_tokens
+_STOP = {"the", "and", "for", "with", "you", "your", "have", "has", "sell", "any", "can", "how", "much", "what",
+         "does", "this", "that", "there", "some", "want", "need", "buy", "get", "one", "are",
+         "our", "please", "hi", "hello", "still", "cost", "price", "stock", "available", "again",
+         "last", "time", "was", "tell", "about", "also", "just", "like", "set", "pack"}  # fmt: skip
 TOPICS = [
     "product",
     "price",
@@ -68,7 +73,7 @@ LINES = {
 }
 
 
-def _schema(n_candidates: int) -> dict[str, Any]:
+def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
@@ -78,7 +83,7 @@ def _schema(n_candidates: int) -> dict[str, Any]:
                 "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_candidates)},
                 "maxItems": MAX_PRODUCTS,
             },
-            "reply": {"type": "string", "minLength": 4, "maxLength": 240, "pattern": NO_NUMBERS},
+            "reply": {"type": "string", "minLength": 4, "maxLength": REPLY_CHARS[lang], "pattern": NO_NUMBERS},
         },
         "required": ["topic", "products", "reply"],
         "additionalProperties": False,
@@ -145,10 +150,14 @@ def generate_reply(
     state: dict[str, Any] = {}
 
     def attempt(problems: list[str]) -> tuple[str, Grounding]:
-        data = call_json(deps, prompt, lang, values, _schema(len(candidates)), log, problems=problems, max_tokens=160)
+        data = call_json(
+            deps, prompt, lang, values, _schema(len(candidates), lang), log, problems=problems,
+            max_tokens=260 if lang == "zh" else 160,
+        )  # fmt: skip
         topic = str(data.get("topic", "other"))
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
-        chosen = [candidates[i - 1] for i in dict.fromkeys(picked)][:MAX_PRODUCTS]
+        chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
+        chosen = chosen[:MAX_PRODUCTS]
         reasons = _human_reasons(message, topic, order_id)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         prose = trim_to_sentence(str(data.get("reply", "")), 240)
@@ -188,6 +197,19 @@ _NEGATIVE = re.compile(
     r"unavailable|no longer|没有|缺货|无货|卖完|售罄|找不到",
     re.IGNORECASE,
 )
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
+
+
+def _plausible(message: str, offer: ProductOffer) -> bool:
+    """A picked product must share a content word with an English-worded message (small models over-pick).
+
+    Messages with fewer than two English content words (e.g. pure Chinese) are left to the model's choice.
+    """
+    asked = _words(message)
+    return len(asked) < 2 or bool(asked & _words(offer.title))
 
 
 def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:

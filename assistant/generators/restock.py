@@ -139,7 +139,7 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
     def attempt(problems: list[str]) -> tuple[tuple[str, str, list[str]], Grounding]:
         data = call_json(
             deps, prompt, lang, {"items": listing, "count": len(lines)}, _schema(len(lines), lang), log,
-            problems=problems, max_tokens=60 + 45 * len(lines),
+            problems=problems, max_tokens=100 + 50 * len(lines),
         )  # fmt: skip
         schema_props = _schema(len(lines), lang)["properties"]
         summary = trim_to_sentence(str(data.get("summary", "")), schema_props["summary"]["maxLength"])

@@ -72,3 +72,9 @@ def test_product_named_in_the_reply_gets_its_facts_line(deps: GeneratorDeps) -> 
     draft = generate_reply(deps, "m-en", "Tell me about the bunting")
     assert [i.sku for i in draft.items] == ["47566"] and draft.grounding.passed
     assert "Party Bunting: £8.91, available" in draft.text
+
+
+def test_picked_product_unrelated_to_an_english_question_is_dropped(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "product", "products": [1], "reply": "Please see below."}))
+    draft = generate_reply(deps, "m-en", "Do you sell gaming laptops with graphics cards?")
+    assert draft.items == [] and "could not find that item" in draft.text
