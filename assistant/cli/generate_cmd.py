@@ -128,12 +128,16 @@ def eval_generate(
     cases_dir: Path = typer.Option(None, "--cases", help="Folder of case YAML files (default: evals/generate/cases)"),
     only: str = typer.Option(None, "--only", help="Run only case ids containing one of these comma-separated texts"),
     out: Path = typer.Option(None, "--out", help="Write per-case results as JSON here"),
+    merge: Path = typer.Option(
+        None, "--merge", help="Earlier --out file: its cases not re-run here are added to the table"
+    ),
 ) -> None:
     """Run the generator eval set against the configured model and print the table."""
-    from assistant.generators.evaluation import load_cases, run_eval, summarize
+    from assistant.generators.evaluation import CaseResult, load_cases, run_eval, summarize
 
     wanted = [w for w in (only or "").split(",") if w]
     cases = [c for c in load_cases(cases_dir) if not wanted or any(w in c["id"] for w in wanted)]
+    earlier = [CaseResult(**r) for r in json.loads(merge.read_text())] if merge else []
     deps = _deps()
     try:
         start_local_model(deps.llm) if isinstance(deps.llm, OpenAIChatModel) else None
@@ -149,12 +153,14 @@ def eval_generate(
         results = run_eval(deps, cases, on_result=show)
     finally:
         _close(deps)
+    rerun = {r.id for r in results}
+    results = [r for r in earlier if r.id not in rerun] + results
     rows = summarize(results)
-    table = Table(title=f"s2b eval generate — {len(cases)} cases, model {deps.llm.model_name}")
+    table = Table(title=f"s2b eval generate — {len(results)} cases, model {deps.llm.model_name}")
     for column in rows[0]:
         table.add_column(column)
     for row in rows:
         table.add_row(*row.values())
-    Console().print(table)
+    Console(width=260).print(table)
     if out:
         out.write_text(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2, default=str))
