@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,11 @@ def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> 
     within = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))
     keep = order[within < k]
     return keep, within[within < k]
+
+
+def _serving_parts(events: pd.DataFrame, stamp: pd.Timestamp, params: ALSParams) -> tuple[History, Stats, ALSFactors]:
+    history = build_history(events, stamp)
+    return history, compute_stats(history), fit_als(history, params)
 
 
 @dataclass
@@ -87,12 +93,14 @@ class RestockModel:
         ranker_text: str | None = None
         metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
         slots = 0
-        if labelled >= MIN_LABELLED_MERCHANTS:
-            ranker_text, ranker_metrics, slots = train_ranker(windows, params)
-            metrics.update(ranker_metrics)
-        history = build_history(events, stamp)
-        stats = compute_stats(history)
-        als = fit_als(history, params.als)
+        # The serving statistics and ALS do not depend on the ranker: build them on a second thread while
+        # LightGBM trains single-threaded (both release the GIL for their heavy loops).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            serving = pool.submit(_serving_parts, events, stamp, params.als)
+            if labelled >= MIN_LABELLED_MERCHANTS:
+                ranker_text, ranker_metrics, slots = train_ranker(windows, params)
+                metrics.update(ranker_metrics)
+            history, stats, als = serving.result()
         fp = fingerprint(events[events["ordered_at"] < stamp])
         meta = {
             "kind": MODEL_KIND,
