@@ -140,6 +140,8 @@ def check(text: str, facts: Facts) -> Grounding:
             problems.append(
                 f"claim {match.group(0)!r} is not backed by the data (no free goods, discounts or promises)"
             )
+    for prose in facts.prose:
+        problems.extend(_prose_problems(prose))
     if facts.max_chars is not None and len(text) > facts.max_chars:
         problems.append(f"text is {len(text)} characters, limit is {facts.max_chars}")
     if facts.lang:
@@ -149,6 +151,22 @@ def check(text: str, facts: Facts) -> Grounding:
             problems.append(f"text is not written in {facts.lang}")
     problems = list(dict.fromkeys(problems))
     return Grounding(passed=not problems, problems=problems, claims=claims)
+
+
+_CURRENCY_WORDS = re.compile(r"人民币|英镑|美元|\bpounds?\b|\bGBP\b|\bRMB\b|\byuan\b|\bdollars?\b", re.IGNORECASE)
+_GAP = re.compile(
+    r"[^\s]\s{2,}[^\s]|\s[.,，。](?:\s|$)|(?:costs?|priced at|for only|only|just|价格是|价格为|只要|仅需)\s*[.,，。!！]"
+)
+
+
+def _prose_problems(prose: str) -> list[str]:
+    """Model-written prose states no amounts: no currency words, no holes where it tried to write a number."""
+    problems = []
+    if match := _CURRENCY_WORDS.search(prose):
+        problems.append(f"the model's words mention a currency ({match.group(0)!r}); prices come only from the data")
+    if _GAP.search(prose):
+        problems.append("the model's words have a gap where it tried to state a number")
+    return problems
 
 
 def _check_titles(text: str, facts: Facts, problems: list[str], claims: dict[str, list[str]]) -> None:

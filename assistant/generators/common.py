@@ -23,7 +23,12 @@ T = TypeVar("T")
 CATALOG_TTL_S = 60.0
 # JSON-schema pattern for every string the model writes: no digits, currency signs or percent signs, so the
 # constrained decoder makes it impossible for the model to state a number; numbers are rendered from data.
-NO_NUMBERS = "^[^0-9０-９\u0660-\u0669\u06f0-\u06f9\u0966-\u096f$£¥￥€%]*$"
+# A whitelist (letters, CJK, spaces, ordinary punctuation): digits of every script, superscripts and
+# currency signs are all outside it.
+NO_NUMBERS = (
+    "^[A-Za-z\u00c0-\u024f\u4e00-\u9fff\u3000-\u303f\uff01-\uff03\uff06-\uff0f\uff1a-\uff20"
+    " \n,.!?;:'\"()\\-&/…—~、，。！？；：“”‘’（）《》【】]*$"
+)
 WHITESPACE_RUN = 24  # a run this long outside the JSON layout means the decoder is looping on whitespace
 
 

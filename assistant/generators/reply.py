@@ -158,10 +158,10 @@ def generate_reply(
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
         chosen = chosen[:MAX_PRODUCTS]
-        reasons = _human_reasons(message, topic, order_id)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         prose = trim_to_sentence(str(data.get("reply", "")), 240)
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
+        reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
         parts = [prose, *_fact_lines(lang, chosen)]
         if not chosen and topic in ("product", "price", "availability"):
             parts.append(LINES[lang]["none"])
@@ -218,16 +218,25 @@ def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
     return [c for c in candidates if len(c.title) >= 6 and c.title.upper() in upper]
 
 
+_POSITIVE = re.compile(
+    r"\bwe (?:do )?(?:have|sell|carry|stock)\b|\bis available\b|\bin stock\b|有货|我们(?:有|卖|出售)|有的",
+    re.IGNORECASE,
+)
+
+
 def _contradictions(prose: str, chosen: list[ProductOffer]) -> list[str]:
-    """The reply must not deny a product the facts show as available (the facts lines follow the prose)."""
+    """The reply must agree with the facts lines that follow it: no denying an available product, and no
+    claiming to have something when no product matched."""
     if chosen and all(c.available for c in chosen) and (match := _NEGATIVE.search(prose)):
         return [f"reply says {match.group(0)!r} but the matched product is available"]
+    if not chosen and (match := _POSITIVE.search(prose)):
+        return [f"reply says {match.group(0)!r} but no product in the shop matches the question"]
     return []
 
 
-def _human_reasons(message: str, topic: str, order_id: str | None) -> list[str]:
+def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool = False) -> list[str]:
     reasons = []
-    if topic in HUMAN_TOPICS:
+    if topic in HUMAN_TOPICS and not (topic == "other" and matched):
         reasons.append(f"topic {topic!r} is not answerable from shop data")
     if match := _HUMAN_WORDS.search(message):
         reasons.append(f"message asks about {match.group(0)!r} (delivery/refund/order data is not in the store)")

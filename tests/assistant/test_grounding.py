@@ -113,6 +113,13 @@ def test_prices_and_discounts_in_words_fail(text: str) -> None:
 
 
 def test_schema_pattern_forbids_numbers_in_model_prose() -> None:
-    assert re.fullmatch(NO_NUMBERS, "温馨小灯，点亮夜晚 ✨ Lovely!")
-    for bad in ["only £5", "50% off", "买3送1", "¥9", "$2", "３件"]:
+    assert re.fullmatch(NO_NUMBERS, "温馨小灯，点亮夜晚！Lovely, isn't it? (Café-style)")
+    for bad in ["only £5", "50% off", "买3送1", "¥9", "$2", "３件", "only ¹.⁵", "costs ৪৫০৯", "٢٠٢٠"]:
         assert not re.fullmatch(NO_NUMBERS, bad)
+
+
+def test_holes_and_currency_words_in_model_prose_fail() -> None:
+    for prose in ["It costs . Buy now", "兔子小夜灯 人民币  人民币 有货", "available for only  today"]:
+        facts = consumer_facts(prose=[prose])
+        assert not check(prose, facts).passed, prose
+    assert check("A lovely gift.", consumer_facts(prose=["A lovely gift."])).passed
