@@ -45,8 +45,8 @@ def _query(dialect: str, purchases_only: bool, until: bool) -> str:
     )
 
 
-def _timestamps(values: tuple[object, ...]) -> pd.DatetimeIndex:
-    if values and isinstance(values[0], datetime):
+def _timestamps(values: np.ndarray) -> pd.DatetimeIndex:
+    if len(values) and isinstance(values[0], datetime):
         return pd.DatetimeIndex(list(values))
     return pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
 
@@ -70,7 +70,9 @@ def load_order_lines(store: Store, *, until: date | None = None, purchases_only:
         cursor.close()
     finally:
         raw.close()
-    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
+    # One 2-D object array, sliced by column: several times faster than zip(*rows) on 500k rows.
+    table = np.array(rows, dtype=object) if rows else np.empty((0, 9), dtype=object)
+    cols = [table[:, j] for j in range(9)]
     frame = pd.DataFrame(
         {
             "row_number": np.array(cols[0], dtype=np.int64),
