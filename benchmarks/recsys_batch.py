@@ -5,6 +5,9 @@ an empty model folder. Prints the median of --repeat runs per mode.
 
     S2B_HOME=/tmp/me/.s2b .venv/bin/s2b ingest orders data/online_retail/online_retail.csv.gz
     .venv/bin/python benchmarks/recsys_batch.py --db /tmp/me/.s2b/s2b.db --repeat 3
+
+Before/after in one session: `git worktree add --detach /tmp/me/base <commit>` and add `--src /tmp/me/base`;
+each repeat then runs the old code (via PYTHONPATH) and the working tree's code back to back.
 """
 
 from __future__ import annotations
@@ -32,14 +35,17 @@ def copy_db(source: Path, target: Path) -> None:
         dst.close()
 
 
-def one_run(db: Path, home: Path) -> float:
+def one_run(db: Path, home: Path, src: Path | None = None) -> float:
     """Wall time of `s2b batch restock --json` as a subprocess (imports and loading included)."""
     copy_db(db, home / "s2b.db")
+    env = {"S2B_HOME": str(home), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     started = time.perf_counter()
     subprocess.run(
         [str(Path(sys.executable).parent / "s2b"), "batch", "restock", "--json"],
         check=True,
-        env={"S2B_HOME": str(home), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        env=env,
         stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
@@ -49,19 +55,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True, help="SQLite store with the demo orders ingested")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--src", type=Path, default=None, help="also time the code in this checkout (e.g. a worktree)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        cold, warm = [], []
-        for _ in range(args.repeat):
-            shutil.rmtree(home / "models", ignore_errors=True)
-            cold.append(one_run(args.db, home))
-            warm.append(one_run(args.db, home))
-            print(f"  cold {cold[-1]:.1f} s, warm {warm[-1]:.1f} s", flush=True)
-    print("\n| mode | median s | runs |")
-    print("|---|---:|---|")
-    print(f"| cold (train + lists) | {statistics.median(cold):.1f} | {', '.join(f'{v:.1f}' for v in cold)} |")
-    print(f"| warm (model cached) | {statistics.median(warm):.1f} | {', '.join(f'{v:.1f}' for v in warm)} |")
+    labels = {"working tree": None} if args.src is None else {str(args.src): args.src, "working tree": None}
+    cold: dict[str, list[float]] = {label: [] for label in labels}
+    warm: dict[str, list[float]] = {label: [] for label in labels}
+    for _ in range(args.repeat):
+        for label, src in labels.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                home = Path(tmp)
+                shutil.rmtree(home / "models", ignore_errors=True)
+                cold[label].append(one_run(args.db, home, src))
+                warm[label].append(one_run(args.db, home, src))
+            print(f"  {label}: cold {cold[label][-1]:.1f} s, warm {warm[label][-1]:.1f} s", flush=True)
+    print("\n| code | mode | median s | runs |")
+    print("|---|---|---:|---|")
+    for label in labels:
+        for mode, values in (("cold (train + lists)", cold[label]), ("warm (model cached)", warm[label])):
+            runs = ", ".join(f"{v:.1f}" for v in values)
+            print(f"| {label} | {mode} | {statistics.median(values):.1f} | {runs} |")
 
 
 if __name__ == "__main__":
