@@ -7,6 +7,7 @@ skipping finished shards, and several machines can each run `--shard I/N` of the
 
 from __future__ import annotations
 
+import json
 import time
 import zlib
 from collections.abc import Callable
@@ -15,10 +16,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from core.tables import BatchShard
 from core.tables import RestockList as RestockRow
+from ingestion.bulk import SQL_DATETIME, bulk_insert
 from recsys.service import RestockService
 
 DEFAULT_SHARDS = 8
@@ -79,12 +81,15 @@ def _write_shard(
                     RestockRow.model_version == version,
                 )
             )
-        rows = [
-            {"merchant_id": mid, "as_of": as_of, "model_version": version, "items": items, "created_at": now}
-            for mid, items in lists.items()
-        ]
-        if rows:
-            session.execute(insert(RestockRow), rows)
+        conn = session.connection()
+        # One bulk write (COPY on PostgreSQL, executemany on SQLite), values as SQLAlchemy itself would store them.
+        sqlite = conn.dialect.name == "sqlite"
+        day: date | str = as_of.isoformat() if sqlite else as_of
+        stamp: datetime | str = now.strftime(SQL_DATETIME) if sqlite else now
+        rows = [(mid, day, version, json.dumps(items), stamp) for mid, items in lists.items()]
+        bulk_insert(
+            conn, RestockRow.__tablename__, ["merchant_id", "as_of", "model_version", "items", "created_at"], rows
+        )
         session.add(BatchShard(run_key=run_key, shard=shard, of_shards=of_shards, merchants=len(rows), finished_at=now))
 
 
