@@ -40,9 +40,39 @@ def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> 
     return keep, within[within < k]
 
 
-def _serving_parts(events: pd.DataFrame, stamp: pd.Timestamp, params: ALSParams) -> tuple[History, Stats, ALSFactors]:
+PRECOMPUTE_ROWS = 2_000_000  # candidate rows whose features fit precomputes (about 280 MB of float32 at most)
+
+
+@dataclass
+class CandidateFeatures:
+    """Candidate pairs of every merchant (sorted by merchant, item) and their feature rows."""
+
+    m: np.ndarray
+    i: np.ndarray
+    x: np.ndarray
+
+    def subset(self, merchants: np.ndarray, n_merchants: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        wanted = np.zeros(n_merchants, dtype=bool)
+        wanted[merchants] = True
+        keep = wanted[self.m]
+        return self.m[keep], self.i[keep], self.x[keep]
+
+
+def _serving_parts(
+    events: pd.DataFrame, stamp: pd.Timestamp, params: RankerParams
+) -> tuple[Stats, ALSFactors, CandidateFeatures | None]:
+    """Statistics and ALS for serving and, when small enough, every merchant's candidate features.
+
+    None of it depends on the ranker, so `fit` builds it while LightGBM trains. Features are per merchant,
+    so rows taken from the all-merchant matrix equal rows computed for any subset of merchants.
+    """
     history = build_history(events, stamp)
-    return history, compute_stats(history), fit_als(history, params)
+    stats, als = compute_stats(history), fit_als(history, params.als)
+    merchants = np.arange(history.n_merchants, dtype=np.int64)
+    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
+    if len(m) > PRECOMPUTE_ROWS:
+        return stats, als, None
+    return stats, als, CandidateFeatures(m=m, i=i, x=feature_matrix(stats, als, m, i))
 
 
 @dataclass
@@ -58,9 +88,17 @@ class RestockModel:
     """Candidates (own history, ALS discoveries, recent popular) ranked by a LightGBM lambdarank."""
 
     def __init__(
-        self, params: RankerParams, stats: Stats, als: ALSFactors, ranker_text: str | None, meta: dict[str, Any]
+        self,
+        params: RankerParams,
+        stats: Stats,
+        als: ALSFactors,
+        ranker_text: str | None,
+        meta: dict[str, Any],
+        features: CandidateFeatures | None = None,
     ) -> None:
         import lightgbm as lgb
+
+        self.features = features  # precomputed by `fit` for every merchant (None: computed in `rank`)
 
         self.params = params
         self.stats = stats
@@ -96,11 +134,12 @@ class RestockModel:
         # The serving statistics and ALS do not depend on the ranker: build them on a second thread while
         # LightGBM trains single-threaded (both release the GIL for their heavy loops).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            serving = pool.submit(_serving_parts, events, stamp, params.als)
+            serving = pool.submit(_serving_parts, events, stamp, params)
             if labelled >= MIN_LABELLED_MERCHANTS:
                 ranker_text, ranker_metrics, slots = train_ranker(windows, params)
                 metrics.update(ranker_metrics)
-            history, stats, als = serving.result()
+            stats, als, features = serving.result()
+        history = stats.history
         fp = fingerprint(events[events["ordered_at"] < stamp])
         meta = {
             "kind": MODEL_KIND,
@@ -118,7 +157,7 @@ class RestockModel:
             "events": len(history.m),
             "train_seconds": round(time.perf_counter() - started, 3),
         }
-        return cls(params, stats, als, ranker_text, meta)
+        return cls(params, stats, als, ranker_text, meta, features)
 
     def rank(self, merchants: np.ndarray | None = None, k: int = 20, slots: int | None = None) -> Ranked:
         """Top-k item indices for merchant indices (default: all merchants in the history).
@@ -129,12 +168,22 @@ class RestockModel:
         if merchants is None:
             merchants = np.arange(history.n_merchants, dtype=np.int64)
         p = self.params
-        m, i = candidates(self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular)
+        pre: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if self.features is not None:
+            pre = self.features.subset(merchants, history.n_merchants)
+            m, i = pre[0], pre[1]
+        else:
+            m, i = candidates(
+                self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular
+            )
         scores = np.empty(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000
         for start in range(0, len(m), chunk):
-            x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
+            if pre is not None:
+                x = pre[2][start : start + chunk]
+            else:
+                x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
             scores[start : start + chunk] = self._score(x)
             is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
         slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots

@@ -53,3 +53,15 @@ def test_training_never_sees_the_cutoff_period(sample_events: pd.DataFrame) -> N
     # the data after the cut-off can change without changing the model's fingerprint
     later = sample_events[sample_events["ordered_at"] < pd.Timestamp("2011-10-01")]
     assert fingerprint(later[later["ordered_at"] < pd.Timestamp(cutoff)]) == model.meta["fingerprint"]
+
+
+def test_features_precomputed_by_fit_rank_like_features_computed_per_call(sample_model: RestockModel) -> None:
+    assert sample_model.features is not None
+    plain = RestockModel(
+        sample_model.params, sample_model.stats, sample_model.als, sample_model.ranker_text, sample_model.meta
+    )
+    subset = np.arange(sample_model.history.n_merchants, dtype=np.int64)[::3]
+    for slots in (None, 1):
+        fast, slow = sample_model.rank(subset, 10, slots=slots), plain.rank(subset, 10, slots=slots)
+        np.testing.assert_array_equal(fast.items, slow.items)
+        np.testing.assert_array_equal(fast.scores, slow.scores)
