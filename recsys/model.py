@@ -58,6 +58,17 @@ class CandidateFeatures:
         return self.m[keep], self.i[keep], self.x[keep]
 
 
+def _load_features(folder: Path, meta: dict[str, Any], history: History) -> CandidateFeatures | None:
+    """The candidate features saved with a model, if any and if they match this code's feature list."""
+    path = folder / "features.npz"
+    if not path.exists() or meta.get("features") != FEATURES:
+        return None
+    with np.load(path) as data:
+        features = CandidateFeatures(m=data["m"], i=data["i"], x=data["x"])
+    in_range = len(features.m) == 0 or (features.m.max() < history.n_merchants and features.i.max() < history.n_items)
+    return features if features.x.shape == (len(features.m), len(FEATURES)) and in_range else None
+
+
 def _serving_parts(
     events: pd.DataFrame, stamp: pd.Timestamp, params: RankerParams
 ) -> tuple[Stats, ALSFactors, CandidateFeatures | None]:
@@ -222,6 +233,8 @@ class RestockModel:
         )
         if self.ranker_text:
             (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
+        if self.features is not None:  # uncompressed: loading it must cost less than recomputing it
+            np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
         (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
 
     @classmethod
@@ -248,4 +261,4 @@ class RestockModel:
         params = RankerParams(**params_dict, als=als_params)
         ranker_path = folder / "ranker.txt"
         ranker_text = ranker_path.read_text(encoding="utf-8") if ranker_path.exists() else None
-        return cls(params, compute_stats(history), als, ranker_text, meta)
+        return cls(params, compute_stats(history), als, ranker_text, meta, _load_features(folder, meta, history))

@@ -27,11 +27,13 @@ def test_save_load_round_trip_gives_identical_lists(
 ) -> None:
     sample_model.save(tmp_path / "model")
     names = sorted(p.name for p in (tmp_path / "model").iterdir())
-    assert names == ["als.npz", "meta.json", "ranker.txt"]
+    assert names == ["als.npz", "features.npz", "meta.json", "ranker.txt"]
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
     assert meta["fingerprint"] and meta["cutoff"] and "metrics" in meta
     loaded = RestockModel.load(tmp_path / "model", sample_events)
     assert loaded.version == sample_model.version
+    assert loaded.features is not None and sample_model.features is not None
+    np.testing.assert_array_equal(loaded.features.x, sample_model.features.x)
     before, after = sample_model.rank(k=10), loaded.rank(k=10)
     assert np.array_equal(before.items, after.items)
     assert np.allclose(before.scores, after.scores, equal_nan=True)
