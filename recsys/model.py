@@ -109,11 +109,10 @@ class RestockModel:
     ) -> None:
         import lightgbm as lgb
 
-        self.features = features  # precomputed by `fit` for every merchant (None: computed in `rank`)
-
         self.params = params
         self.stats = stats
         self.als = als
+        self.features = features  # every merchant's candidate features, precomputed by `fit` (None: per `rank`)
         self.ranker_text = ranker_text
         self.booster = lgb.Booster(model_str=ranker_text) if ranker_text else None
         self.meta = meta
