@@ -72,7 +72,11 @@ def call_json(
     text = ""
     # A reply cut off by the token limit or by a whitespace loop gets one more try, larger and less greedy.
     for budget, temp in ((max_tokens, temperature), (max_tokens * 2, max(0.7, temperature))):
-        text = _stream_text(deps, messages, schema, log, budget, temp)
+        try:
+            text = _stream_text(deps, messages, schema, log, budget, temp)
+        except LLMError as exc:  # e.g. llama.cpp's output parser rejecting a reply: try once more
+            text = f"<error: {exc}>"
+            continue
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
