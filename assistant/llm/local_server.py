@@ -7,6 +7,7 @@ The child exits on its own when this process goes away (it serves until its stdi
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from assistant.llm.base import LLMError
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 180.0
+
+_READY = re.compile(r"READY (https?://[^\s]+)")
 
 
 def free_port() -> int:
@@ -105,8 +108,10 @@ class LocalLlamaServer:
         for line in proc.stdout:
             line = line.rstrip()
             self._log_tail.append(line)
-            if line.startswith("READY ") and not ready.is_set():
-                found.append(line.split(" ", 1)[1].strip().rstrip("/"))
+            # llama.cpp's native logs share this pipe and can land on the same line as the marker.
+            match = _READY.search(line)
+            if match and not ready.is_set():
+                found.append(match.group(1).rstrip("/"))
                 ready.set()
 
     def _wait_healthy(self, deadline: float) -> None:

@@ -48,3 +48,13 @@ def test_failed_start_reports_output(tmp_path: Path) -> None:
     with pytest.raises(LLMError, match="boom: no model"):
         broken.ensure()
     assert not broken.running
+
+
+def test_ready_marker_glued_to_a_native_log_line_is_found(tmp_path: Path) -> None:
+    """llama.cpp writes its own logs to the same pipe, so the marker can share a line with them."""
+    from assistant.llm.local_server import _READY
+
+    glued = "srv  load_model: loading model 'm.gguf'READY http://127.0.0.1:41234/ main: server is listening"
+    match = _READY.search(glued)
+    assert match is not None and match.group(1).rstrip("/") == "http://127.0.0.1:41234"
+    assert _READY.search("main: model loaded") is None
