@@ -6,7 +6,7 @@ There is deliberately no merchant field anywhere: the merchant always comes from
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -19,15 +19,7 @@ ActionName = Literal[
     "draft_reply",
     "answer",
 ]
-ACTIONS: tuple[str, ...] = (
-    "search_catalog",
-    "restock_list",
-    "product_details",
-    "sales_summary",
-    "draft_copy",
-    "draft_reply",
-    "answer",
-)
+ACTIONS: tuple[str, ...] = get_args(ActionName)
 CHANNELS: tuple[str, ...] = ("wechat_moments", "xiaohongshu", "weibo", "email", "sms", "instagram", "facebook")
 
 ROUTER_SCHEMA: dict[str, Any] = {

@@ -15,18 +15,9 @@ import pytest
 from assistant.llm.base import ChatMessage, FakeChatModel
 from core.settings import Settings
 from tests.assistant.api.fakes import Harness, auth, build_harness, running_server
+from tests.browser.widget_js import WATCH_TEXT
 
 pytestmark = pytest.mark.browser
-
-WATCH_TEXT = """() => {
-  const root = document.querySelector('#s2b-widget').shadowRoot;
-  window.__lengths = [];
-  new MutationObserver(() => {
-    const texts = root.querySelectorAll('.s2b-assistant .s2b-text');
-    const last = texts[texts.length - 1];
-    if (last) window.__lengths.push(last.textContent.length);
-  }).observe(root, {subtree: true, childList: true, characterData: true});
-}"""
 
 
 class SlowModel(FakeChatModel):

@@ -14,18 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.browser.widget_js import WATCH_TEXT
+
 pytestmark = [pytest.mark.browser, pytest.mark.llm, pytest.mark.slow]
 LIVE_URL = os.environ.get("WIDGET_LIVE_URL", "")
-
-WATCH_TEXT = """() => {
-  const root = document.querySelector('#s2b-widget').shadowRoot;
-  window.__lengths = [];
-  new MutationObserver(() => {
-    const texts = root.querySelectorAll('.s2b-assistant .s2b-text');
-    const last = texts[texts.length - 1];
-    if (last) window.__lengths.push(last.textContent.length);
-  }).observe(root, {subtree: true, childList: true, characterData: true});
-}"""
 
 
 @pytest.mark.skipif(not LIVE_URL, reason="set WIDGET_LIVE_URL to a running `s2b serve` (real model)")
