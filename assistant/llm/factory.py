@@ -52,14 +52,14 @@ class LocalRuntime:
 
 
 def local_threads(settings: Settings) -> int:
-    """Threads for the local model. Unless S2B_LLM_THREADS is set explicitly, leave one core to the rest.
+    """Threads for the local model: S2B_LLM_THREADS (default 2), at most the machine's cores.
 
-    Measured on the shared 2-core machine: with both cores busy, 2 llama.cpp threads generate ~1 token/s
-    (their barrier waits stall), 1 thread ~4.5 tokens/s.
+    Measured with `benchmarks/api_chat_ttft.py` on an otherwise idle 2-core machine, 2 threads against 1: a routed
+    chat turn's first model token 6.4 s vs 12.4 s, whole turn 7.9 s vs 23.2 s (medians of 5). On a machine whose
+    cores are busy with other work, 2 threads stall on each other (~1 token/s against ~4.5 with 1 thread measured
+    under load): set S2B_LLM_THREADS=1 there.
     """
-    if "llm_threads" in settings.model_fields_set:
-        return settings.llm_threads
-    return max(1, min(settings.llm_threads, (os.cpu_count() or 2) - 1))
+    return max(1, min(settings.llm_threads, os.cpu_count() or 1))
 
 
 def make_chat_model(settings: Settings) -> OpenAIChatModel:

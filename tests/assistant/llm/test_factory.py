@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ def test_local_model_is_lazy(tmp_path: Path) -> None:
     model.close()  # nothing started, nothing to stop
 
 
-def test_threads_explicit_or_leave_a_core(tmp_path: Path) -> None:
-    assert local_threads(load_settings(home=tmp_path, llm_threads=3)) == 3
-    assert 1 <= local_threads(load_settings(home=tmp_path)) <= 2
+def test_threads_from_settings_capped_at_the_cores(tmp_path: Path) -> None:
+    cores = os.cpu_count() or 1
+    assert local_threads(load_settings(home=tmp_path)) == min(2, cores)
+    assert local_threads(load_settings(home=tmp_path, llm_threads=1)) == 1
+    assert local_threads(load_settings(home=tmp_path, llm_threads=256)) == cores
