@@ -62,6 +62,11 @@ class IngestSummary:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def set_timing(self, seconds: float) -> None:
+        """Record the end-to-end duration (parse + store) and the throughput it implies."""
+        self.seconds = round(seconds, 3)
+        self.rows_per_second = round(self.rows_read / max(seconds, 1e-9), 1)
+
 
 def content_hash(title: str, description: str, category: str | None) -> str:
     return hashlib.sha256(f"{title}\x1f{description}\x1f{category or ''}".encode()).hexdigest()
@@ -259,8 +264,8 @@ def _write_rejects(store: Store, parsed: ParsedOrders) -> None:
 
 
 def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None = None) -> IngestSummary:
-    started = time.perf_counter()
-    now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    now = started_at.strftime("%Y-%m-%d %H:%M:%S.%f")
     lines = parsed.lines
     with store.engine.begin() as conn:
         merchants, new_merchants = _insert_merchants(conn, lines, now)
@@ -302,12 +307,11 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
                 kind="orders",
                 source=parsed.source,
                 source_sha256=parsed.sha256,
-                started_at=datetime.now(UTC).replace(tzinfo=None),
+                started_at=started_at,
                 finished_at=datetime.now(UTC).replace(tzinfo=None),
                 summary=summary.as_dict(),
             )
         )
-    summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
 
@@ -318,6 +322,5 @@ def ingest_orders(
     started = time.perf_counter()
     parsed = parse_orders(path, fmt, mapping)
     summary = store_orders(store, parsed, progress)
-    summary.seconds = round(time.perf_counter() - started, 3)
-    summary.rows_per_second = round(summary.rows_read / max(summary.seconds, 1e-9), 1)
+    summary.set_timing(time.perf_counter() - started)
     return summary

@@ -43,8 +43,7 @@ def ingest_orders_cmd(
     except (FormatError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    summary.seconds = round(time.perf_counter() - started, 3)
-    summary.rows_per_second = round(summary.rows_read / max(summary.seconds, 1e-9), 1)
+    summary.set_timing(time.perf_counter() - started)
     if as_json:
         print_json(summary.as_dict())
         return
