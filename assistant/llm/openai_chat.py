@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
-from openai.types.chat import ChatCompletionChunk
+if TYPE_CHECKING:  # openai costs ~0.5 s to import: only commands that talk to a model pay for it
+    import openai
+    from openai.types.chat import ChatCompletionChunk
 
 from assistant.llm.base import ChatMessage, Completion, LLMError
 
@@ -65,6 +66,8 @@ class OpenAIChatModel:
         return url if url.endswith("/v1") else url + "/v1"
 
     def client(self) -> openai.OpenAI:
+        import openai
+
         url = self._url()
         if self._client is None or self._client_url != url:
             self._client = openai.OpenAI(
@@ -81,6 +84,8 @@ class OpenAIChatModel:
         max_tokens: int = 512,
         temperature: float = 0.2,
     ) -> Completion:
+        import openai
+
         kwargs = _response_format(json_schema)
         started = time.perf_counter()
         for attempt in (1, 2):
@@ -120,6 +125,8 @@ class OpenAIChatModel:
         json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]:
         """Yield text chunks as they arrive; `last_stream` holds time to first token and total time."""
+        import openai
+
         stats = StreamStats()
         self.last_stream = stats
         started = time.perf_counter()
@@ -133,7 +140,7 @@ class OpenAIChatModel:
                 extra_body=self.extra_body,
                 **_response_format(json_schema),
             )
-            for chunk in cast(Iterable[ChatCompletionChunk], chunks):
+            for chunk in cast("Iterable[ChatCompletionChunk]", chunks):
                 if not chunk.choices:
                     continue
                 piece = chunk.choices[0].delta.content
@@ -149,6 +156,8 @@ class OpenAIChatModel:
 
     def health(self) -> str:
         """Cheap liveness probe (GET /models); for the local model this also restarts a dead server."""
+        import openai
+
         try:
             models = self.client().models.list()
         except openai.OpenAIError as exc:

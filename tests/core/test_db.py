@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from pathlib import Path
 
-from core.db import Store
+import pytest
+from alembic.util.exc import CommandError
+from sqlalchemy import inspect, text
+
+from core.db import Store, current_revision, head_revision
 
 EXPECTED_TABLES = {
     "products",
@@ -27,6 +31,17 @@ def test_migrations_create_every_table_and_are_idempotent(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert tables >= EXPECTED_TABLES
     assert "alembic_version" in tables
+    assert current_revision(store.engine) == head_revision() == "0001"
+
+
+def test_migrate_upgrades_a_database_behind_head(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    store.migrate()
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'stale'"))
+    assert current_revision(store.engine) == "stale"
+    with pytest.raises(CommandError):  # an unknown revision goes to Alembic, which refuses loudly
+        store.migrate()
 
 
 def test_session_rolls_back_on_error(store: Store) -> None:
