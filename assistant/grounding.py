@@ -141,7 +141,7 @@ def check(text: str, facts: Facts) -> Grounding:
                 f"claim {match.group(0)!r} is not backed by the data (no free goods, discounts or promises)"
             )
     for prose in facts.prose:
-        problems.extend(_prose_problems(prose))
+        problems.extend(prose_problems(prose))
     if facts.max_chars is not None and len(text) > facts.max_chars:
         problems.append(f"text is {len(text)} characters, limit is {facts.max_chars}")
     if facts.lang:
@@ -159,7 +159,7 @@ _GAP = re.compile(
 )
 
 
-def _prose_problems(prose: str) -> list[str]:
+def prose_problems(prose: str) -> list[str]:
     """Model-written prose states no amounts: no currency words, no holes where it tried to write a number."""
     problems = []
     if match := _CURRENCY_WORDS.search(prose):

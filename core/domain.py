@@ -44,6 +44,12 @@ class SearchHit(BaseModel):
     stock: int | None = None
     active: bool = True
     category: str | None = None
+    dense: float | None = Field(
+        None, description="Cosine of query and product embeddings; None when the product was not a dense candidate"
+    )
+    keyword: float | None = Field(
+        None, description="Share of the query's keyword weight (IDF) found in the product text, 0..1"
+    )
 
 
 class RestockSource(Protocol):

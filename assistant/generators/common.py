@@ -13,22 +13,16 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from assistant.generators.deps import GeneratorDeps
+from assistant.generators.schema import NO_NUMBERS, prose_schema, schema_errors, token_budget
 from assistant.grounding import Grounding
 from assistant.llm.base import ChatMessage, LLMError
 from core.db import Store
 from core.tables import Merchant, Product
 from prompts.registry import Prompt
 
+__all__ = ["NO_NUMBERS", "prose_schema", "token_budget"]  # re-exported for the generators and tests
 T = TypeVar("T")
 CATALOG_TTL_S = 60.0
-# JSON-schema pattern for every string the model writes: no digits, currency signs or percent signs, so the
-# constrained decoder makes it impossible for the model to state a number; numbers are rendered from data.
-# A whitelist (letters, CJK, spaces, ordinary punctuation): digits of every script, superscripts and
-# currency signs are all outside it.
-NO_NUMBERS = (
-    "^[A-Za-z\u00c0-\u024f\u4e00-\u9fff\u3000-\u303f\uff01-\uff03\uff06-\uff0f\uff1a-\uff20"
-    " \n,.!?;:'\"()\\-&/…—~、，。！？；：“”‘’（）《》【】]*$"
-)
 WHITESPACE_RUN = 24  # a run this long outside the JSON layout means the decoder is looping on whitespace
 
 
@@ -43,6 +37,7 @@ class CallLog:
     started: float = field(default_factory=time.perf_counter)
     seconds: list[float] = field(default_factory=list)
     first_token_s: float | None = None
+    invalid_json: int = 0  # model replies that were not a JSON object and were asked for again
 
     def elapsed(self) -> float:
         return round(time.perf_counter() - self.started, 3)
@@ -76,14 +71,20 @@ def call_json(
             text = _stream_text(deps, messages, schema, log, budget, temp)
         except LLMError as exc:  # e.g. llama.cpp's output parser rejecting a reply: try once more
             text = f"<error: {exc}>"
+            log.invalid_json += 1
             continue
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
+            log.invalid_json += 1
             continue
-        if isinstance(data, dict):
-            return data
-    raise LLMError(f"{deps.llm.model_name} returned invalid JSON for prompt {prompt.id}: {text[:200]!r}")
+        if not (errors := schema_errors(data, schema, strings=False)):
+            return dict(data)
+        text = f"{text[:150]} <schema: {'; '.join(errors[:3])}>"
+        log.invalid_json += 1
+    raise LLMError(
+        f"{deps.llm.model_name} returned invalid JSON (or JSON off the schema) for prompt {prompt.id}: {text[:240]!r}"
+    )
 
 
 def _stream_text(
@@ -166,6 +167,28 @@ def trim_to_sentence(text: str, limit: int) -> str:
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     cut = max((e for e in ends if e >= len(text) // 3), default=0)
     return text[:cut].strip() if cut else text
+
+
+_SENTENCE = re.compile(r"[^。！？!?.…\n]*(?:[。！？!?.…\n]+|$)")
+
+
+def clean_prose(prose: str) -> tuple[str, list[str]]:
+    """Drop the model's sentences that name a currency or leave a hole where it tried to write a number.
+
+    The decoder cannot write digits, so a sentence like "It costs  pounds." is broken, not false; the true
+    price is in the facts lines. Returns (kept prose, dropped sentences); the caller records what it dropped.
+    Grounding still checks the kept prose, so nothing is hidden by this.
+    """
+    from assistant.grounding import prose_problems
+
+    kept: list[str] = []
+    dropped: list[str] = []
+    for match in _SENTENCE.finditer(prose):
+        sentence = match.group(0)
+        if not sentence.strip():
+            continue
+        (dropped if prose_problems(sentence.strip()) else kept).append(sentence)
+    return "".join(kept).strip(), [d.strip() for d in dropped]
 
 
 def money_text(value: Any, currency: str = "GBP") -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.generators.common import (
-    NO_NUMBERS,
     CallLog,
     GenerationError,
     call_json,
     catalog_index,
+    clean_prose,
     grounded_attempts,
     money_text,
+    prose_schema,
+    token_budget,
     trim_to_sentence,
 )
 from assistant.generators.deps import GeneratorDeps
@@ -75,7 +77,7 @@ def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
         "properties": {
             "variants": {
                 "type": "array",
-                "items": {"type": "string", "minLength": 4, "maxLength": prose_chars, "pattern": NO_NUMBERS},
+                "items": prose_schema(4, prose_chars),
                 "minItems": variants,
                 "maxItems": variants,
             }
@@ -136,13 +138,20 @@ def generate_copy(
         "max_chars": prose_chars,
     }
 
+    repairs: list[str] = []
+
     def attempt(problems: list[str]) -> tuple[list[CopyVariant], Grounding]:
+        repairs.clear()
         data = call_json(
             deps, prompt, lang, values, _schema(variants, prose_chars), log, problems=problems,
-            max_tokens=min(1200, 40 + variants * (prose_chars if lang == "zh" else prose_chars // 3)), temperature=0.7,
+            max_tokens=30 + variants * (10 + token_budget(prose_chars, lang)), temperature=0.7,
         )  # fmt: skip
         out = []
-        for prose in [trim_to_sentence(str(v), prose_chars) for v in data.get("variants", [])][:variants]:
+        for raw in [trim_to_sentence(str(v), prose_chars) for v in data.get("variants", [])][:variants]:
+            prose, dropped = clean_prose(raw)
+            if not prose:  # nothing whole left: keep it as written, so grounding names the problem
+                prose, dropped = raw, []
+            repairs.extend(f"dropped the model's sentence {d!r} (a number gap or a currency word)" for d in dropped)
             text = f"{prose}\n{line}"
             facts.prose = [prose]
             out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))
@@ -156,5 +165,5 @@ def generate_copy(
         merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, items=offers,
         variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,
         prompt_id=prompt.id, prompt_version=prompt.version, model=deps.llm.model_name, latency_s=log.elapsed(),
-        first_token_s=log.first_token_s, llm_seconds=log.seconds,
+        first_token_s=log.first_token_s, llm_seconds=log.seconds, json_retries=log.invalid_json, repairs=repairs,
     )  # fmt: skip

@@ -22,6 +22,8 @@ class DraftMeta(BaseModel):
     latency_s: float
     first_token_s: float | None = None
     llm_seconds: list[float] = Field(default_factory=list)
+    json_retries: int = Field(0, description="Model replies that were not valid JSON and were asked for again")
+    repairs: list[str] = Field(default_factory=list, description="What the generator removed from the model's words")
 
 
 class RestockLine(BaseModel):

@@ -50,6 +50,8 @@ class CaseResult:
     first_token_s: float | None = None
     latency_s: float = 0.0
     attempts: int = 0
+    json_retries: int = 0
+    repairs: int = 0
     problems: list[str] = field(default_factory=list)
     text: str = ""
 
@@ -131,6 +133,8 @@ def score(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseR
     result.grounded = draft.grounding.passed
     result.flagged = draft.flagged
     result.attempts = draft.attempts
+    result.json_retries = draft.json_retries
+    result.repairs = len(draft.repairs)
     result.first_token_s = draft.first_token_s
     result.latency_s = draft.latency_s
     result.problems = list(draft.grounding.problems)
@@ -189,6 +193,8 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "generator": name,
             "cases": str(len(group)),
             "schema valid": _pct([r.schema_valid for r in group]),
+            "JSON retries": str(sum(r.json_retries for r in group)),
+            "sentences dropped": str(sum(r.repairs for r in group)),
             "grounded": _pct([r.grounded for r in group]),
             "flagged": str(sum(r.flagged for r in group)),
             "invented SKU/price (unflagged)": str(sum(r.invented for r in group)),

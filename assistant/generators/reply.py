@@ -8,22 +8,26 @@ Questions the data cannot answer (delivery, refunds, order status, anything unkn
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from assistant.generators.common import (
-    NO_NUMBERS,
     CallLog,
     call_json,
     catalog_index,
+    clean_prose,
     grounded_attempts,
     merchant_language,
+    prose_schema,
+    token_budget,
     trim_to_sentence,
 )
 from assistant.generators.copy import MAX_PRODUCTS
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ProductOffer, ReplyDraft
+from assistant.generators.relevance import gate
 from assistant.grounding import Facts, Grounding, check
 from assistant.language import detect_language
 from assistant.pricing import price_quotes
@@ -31,7 +35,7 @@ from core.tables import Order
 
 PROMPT_ID = "reply"
 CANDIDATES = 5
-REPLY_CHARS = {"en": 240, "zh": 120}  # a Chinese character is about one token: keep the JSON inside max_tokens
+REPLY_CHARS = {"en": 240, "zh": 90}  # one or two sentences; bounds a looping reply (tokens: token_budget)
 _STOP = {"the", "and", "for", "with", "you", "your", "have", "has", "sell", "any", "can", "how", "much", "what",
          "does", "this", "that", "there", "some", "want", "need", "buy", "get", "one", "are",
          "our", "please", "hi", "hello", "still", "cost", "price", "stock", "available", "again",
@@ -47,6 +51,7 @@ TOPICS = [
     "other",
 ]
 HUMAN_TOPICS = {"delivery", "refund_or_return", "order_status", "other"}
+JSON_FRAME_TOKENS = 60  # {"topic": ..., "products": [...], "reply": ""} and its whitespace
 _HUMAN_WORDS = re.compile(
     r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
     r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号",
@@ -57,6 +62,7 @@ _WHOLESALE_WORDS = re.compile(
 )
 LINES = {
     "en": {
+        "thanks": "Thank you for your message.",
         "human": "I have passed this to the shop owner, who will get back to you personally.",
         "wholesale": "We can only share our shop prices.",
         "none": "Sorry, we could not find that item in our range.",
@@ -64,6 +70,7 @@ LINES = {
         "out": "currently out of stock",
     },
     "zh": {
+        "thanks": "感谢您的咨询。",
         "human": "这个问题我已转给店主，店主会亲自回复您。",
         "wholesale": "我们只能提供店内零售价。",
         "none": "抱歉，我们店里暂时没有找到这款商品。",
@@ -83,7 +90,7 @@ def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
                 "items": {"type": "integer", "minimum": 1, "maximum": max(1, n_candidates)},
                 "maxItems": MAX_PRODUCTS,
             },
-            "reply": {"type": "string", "minLength": 4, "maxLength": REPLY_CHARS[lang], "pattern": NO_NUMBERS},
+            "reply": prose_schema(4, REPLY_CHARS[lang]),
         },
         "required": ["topic", "products", "reply"],
         "additionalProperties": False,
@@ -91,7 +98,7 @@ def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
 
 
 def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> list[ProductOffer]:
-    hits = deps.search.search(message, k=CANDIDATES, merchant_id=merchant_id)
+    hits = gate(deps.search.search(message, k=CANDIDATES, merchant_id=merchant_id))  # off-catalog -> none
     quotes = price_quotes(deps.store, deps.settings, merchant_id, [h.sku for h in hits])
     offers = []
     for hit in hits:
@@ -152,15 +159,21 @@ def generate_reply(
     def attempt(problems: list[str]) -> tuple[str, Grounding]:
         data = call_json(
             deps, prompt, lang, values, _schema(len(candidates), lang), log, problems=problems,
-            max_tokens=260 if lang == "zh" else 160,
+            max_tokens=JSON_FRAME_TOKENS + token_budget(REPLY_CHARS[lang], lang),
         )  # fmt: skip
         topic = str(data.get("topic", "other"))
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
         chosen = chosen[:MAX_PRODUCTS]
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
-        prose = trim_to_sentence(str(data.get("reply", "")), 240)
+        prose, dropped = clean_prose(trim_to_sentence(str(data.get("reply", "")), 240))
+        prose = prose or LINES[lang]["thanks"]
+        repairs = [f"dropped the model's sentence {d!r} (a number gap or a currency word)" for d in dropped]
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
+        if not picked and not chosen:
+            # the model named no product although the best hit passed the relevance gate: show that one (also
+            # under a delivery or return question, so the words and the facts lines talk about the same item)
+            chosen = [c for c in candidates[:1] if _plausible(message, c)]
         reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
         parts = [prose, *_fact_lines(lang, chosen)]
         if not chosen and topic in ("product", "price", "availability"):
@@ -176,9 +189,9 @@ def generate_reply(
             prices={c.retail_price for c in chosen if c.retail_price is not None}, wholesale_prices=wholesale,
             catalog_skus=set(catalog_skus), catalog_titles=set(catalog_titles), lang=lang, prose=[prose],
         )  # fmt: skip
-        state.update(topic=topic, chosen=chosen, reasons=reasons)
+        state.update(topic=topic, chosen=chosen, reasons=reasons, repairs=repairs)
         grounding = check(text, facts)
-        if extra := _contradictions(prose, chosen):
+        if extra := contradictions(prose, chosen, message):
             grounding = Grounding(passed=False, problems=[*grounding.problems, *extra], claims=grounding.claims)
         return text, grounding
 
@@ -189,6 +202,7 @@ def generate_reply(
         needs_human=bool(reasons), needs_human_reasons=reasons, text=text, language=lang, grounding=grounding,
         flagged=flagged, attempts=attempts, prompt_id=prompt.id, prompt_version=prompt.version,
         model=deps.llm.model_name, latency_s=log.elapsed(), first_token_s=log.first_token_s, llm_seconds=log.seconds,
+        json_retries=log.invalid_json, repairs=state["repairs"],
     )  # fmt: skip
 
 
@@ -222,16 +236,45 @@ _POSITIVE = re.compile(
     r"\bwe (?:do )?(?:have|sell|carry|stock)\b|\bis available\b|\bin stock\b|有货|我们(?:有|卖|出售)|有的",
     re.IGNORECASE,
 )
+_AVAILABLE = re.compile(r"\bis available\b|\bin stock\b|\bavailable now\b|有货|现货", re.IGNORECASE)
+_AGREES = re.compile(
+    r"\b(?:yes|yeah|correct|that.s right|indeed|still (?:is|the same|costs?|priced))\b"
+    r"|是的|没错|对的|确实|仍然是|还是这个价",
+    re.IGNORECASE,
+)
+_QUOTED_PRICE = re.compile(
+    r"(?:£|¥|￥|\$|€)\s?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s?(?:英镑|镑|元|块|pounds?|GBP)", re.IGNORECASE
+)
+_LEAKS = re.compile(
+    r"\b(?:wholesale|trade|cost|supplier) price(?:s| list)? (?:is|are|was|were|has been|have been)\b|"
+    r"\b(?:printed|here is|here are|as requested)\b.*\b(?:wholesale|price list)\b|"
+    r"(?:批发价|进价|成本价|拿货价)(?:是|为|如下|已)",
+    re.IGNORECASE,
+)
 
 
-def _contradictions(prose: str, chosen: list[ProductOffer]) -> list[str]:
-    """The reply must agree with the facts lines that follow it: no denying an available product, and no
-    claiming to have something when no product matched."""
+def contradictions(prose: str, chosen: list[ProductOffer], message: str = "") -> list[str]:
+    """The reply's words must agree with the facts lines and the data:
+
+    - no denying an available product, no calling an out-of-stock product available;
+    - no claiming to have something when no product matched;
+    - no agreeing with a price the customer quoted when it is not the shop's price;
+    - no saying the wholesale/cost price is being given (the injection and wholesale traps).
+    """
+    problems = []
     if chosen and all(c.available for c in chosen) and (match := _NEGATIVE.search(prose)):
-        return [f"reply says {match.group(0)!r} but the matched product is available"]
+        problems.append(f"reply says {match.group(0)!r} but the matched product is available")
+    if chosen and not any(c.available for c in chosen) and (match := _AVAILABLE.search(prose)):
+        problems.append(f"reply says {match.group(0)!r} but the matched product is out of stock")
     if not chosen and (match := _POSITIVE.search(prose)):
-        return [f"reply says {match.group(0)!r} but no product in the shop matches the question"]
-    return []
+        problems.append(f"reply says {match.group(0)!r} but no product in the shop matches the question")
+    prices = {c.retail_price.quantize(Decimal("0.01")) for c in chosen if c.retail_price is not None}
+    quoted = {Decimal(m.group(1) or m.group(2)).quantize(Decimal("0.01")) for m in _QUOTED_PRICE.finditer(message)}
+    if quoted - prices and (match := _AGREES.search(prose)):
+        problems.append(f"reply says {match.group(0)!r} to the customer's price, which is not the shop's price")
+    if match := _LEAKS.search(prose):
+        problems.append(f"reply says {match.group(0)!r}: the wholesale price is never given to consumers")
+    return problems
 
 
 def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool = False) -> list[str]:

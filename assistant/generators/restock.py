@@ -10,14 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.generators.common import (
-    NO_NUMBERS,
     CallLog,
     GenerationError,
     call_json,
     catalog_index,
+    clean_prose,
     grounded_attempts,
     merchant_language,
     money_text,
+    prose_schema,
+    token_budget,
     trim_to_sentence,
 )
 from assistant.generators.deps import GeneratorDeps
@@ -37,20 +39,18 @@ HINTS = {
 }
 
 
+SUMMARY_CHARS = {"zh": 120, "en": 220}
+REASON_CHARS = {"zh": 30, "en": 70}
+
+
 def _schema(n: int, lang: str) -> dict[str, Any]:
-    reason_len = 30 if lang == "zh" else 70
     return {
         "type": "object",
         "properties": {
-            "summary": {
-                "type": "string",
-                "minLength": 10,
-                "maxLength": 120 if lang == "zh" else 220,
-                "pattern": NO_NUMBERS,
-            },
+            "summary": prose_schema(10, SUMMARY_CHARS[lang]),
             "reasons": {
                 "type": "array",
-                "items": {"type": "string", "minLength": 4, "maxLength": reason_len, "pattern": NO_NUMBERS},
+                "items": prose_schema(4, REASON_CHARS[lang]),
                 "minItems": n,
                 "maxItems": n,
             },
@@ -58,6 +58,20 @@ def _schema(n: int, lang: str) -> dict[str, Any]:
         "required": ["summary", "reasons"],
         "additionalProperties": False,
     }
+
+
+SUMMARY_FALLBACK = {"en": "Suggested restock for your shop.", "zh": "为您的店铺建议的补货清单。"}
+
+
+def _clean(prose: str, repairs: list[str]) -> str:
+    kept, dropped = clean_prose(prose)
+    repairs.extend(f"dropped the model's sentence {d!r} (a number gap or a currency word)" for d in dropped)
+    return kept
+
+
+def _token_budget(n: int, lang: str) -> int:
+    """Room for the whole JSON object at the longest allowed summary and reasons."""
+    return 40 + token_budget(SUMMARY_CHARS[lang], lang) + n * (8 + token_budget(REASON_CHARS[lang], lang))
 
 
 def _lines(deps: GeneratorDeps, merchant_id: str, items: list[RestockItem]) -> list[RestockLine]:
@@ -135,17 +149,21 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
         f"{n}. {line.title} — {hints.get(line.reason_kind, hints['popular'])}" for n, line in enumerate(lines, 1)
     )
     facts = _facts(deps, lang, lines, total)
+    repairs: list[str] = []
 
     def attempt(problems: list[str]) -> tuple[tuple[str, str, list[str]], Grounding]:
         data = call_json(
             deps, prompt, lang, {"items": listing, "count": len(lines)}, _schema(len(lines), lang), log,
-            problems=problems, max_tokens=100 + 50 * len(lines),
+            problems=problems,
+            max_tokens=_token_budget(len(lines), lang),
         )  # fmt: skip
-        schema_props = _schema(len(lines), lang)["properties"]
-        summary = trim_to_sentence(str(data.get("summary", "")), schema_props["summary"]["maxLength"])
-        reason_len = schema_props["reasons"]["items"]["maxLength"]
-        reasons = [trim_to_sentence(str(r), reason_len) for r in data.get("reasons", [])][: len(lines)]
-        reasons += [""] * (len(lines) - len(reasons))
+        repairs.clear()
+        summary = _clean(trim_to_sentence(str(data.get("summary", "")), SUMMARY_CHARS[lang]), repairs)
+        reasons = [_clean(trim_to_sentence(str(r), REASON_CHARS[lang]), repairs) for r in data.get("reasons", [])]
+        reasons = reasons[: len(lines)] + [""] * (len(lines) - len(reasons))
+        # a reason the model did not write whole is the recommender's own reason, in words
+        reasons = [r or hints.get(line.reason_kind, hints["popular"]) for r, line in zip(reasons, lines, strict=True)]
+        summary = summary or SUMMARY_FALLBACK[lang]
         for line, reason in zip(lines, reasons, strict=True):
             line.reason = reason
         text = _render(lang, summary, lines, total, currency)
@@ -172,4 +190,6 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
         latency_s=log.elapsed(),
         first_token_s=log.first_token_s,
         llm_seconds=log.seconds,
+        json_retries=log.invalid_json,
+        repairs=repairs,
     )

@@ -64,7 +64,7 @@ def catalog_fingerprint(store: Store) -> tuple[int, str]:
     return int(count or 0), str(latest or "")
 
 
-def _hit(payload: Payload, score: float) -> SearchHit:
+def _hit(payload: Payload, score: float, dense: float | None = None, keyword: float | None = None) -> SearchHit:
     price = payload["price"]
     return SearchHit(
         sku=payload["sku"],
@@ -74,7 +74,31 @@ def _hit(payload: Payload, score: float) -> SearchHit:
         stock=payload["stock"],
         active=payload["active"],
         category=payload["category"],
+        dense=None if dense is None else round(float(dense), 4),
+        keyword=None if keyword is None else round(float(keyword), 4),
     )
+
+
+def keyword_coverage(bm25: BM25, query: str, rows: list[int]) -> list[float]:
+    """For each document row: the share of the query's keyword weight that occurs in it (0..1).
+
+    Each distinct query token weighs its IDF; a token the catalog never uses (no typo match either) weighs the
+    largest IDF, so a query about things the catalog does not have ("gaming laptop") covers little of any row.
+    """
+    weights: dict[int | str, float] = {}
+    top = float(bm25.idf.max()) if len(bm25.idf) else 1.0
+    for token in dict.fromkeys(tokenize(query)):
+        word = token if token in bm25.vocab else bm25.correct(token)
+        key: int | str = bm25.vocab[word] if word is not None else token
+        weights[key] = float(bm25.idf[key]) if isinstance(key, int) else top
+    total = sum(weights.values())
+    if not total:
+        return [0.0 for _ in rows]
+    out = []
+    for row in rows:
+        present = set(bm25.by_doc.indices[bm25.by_doc.indptr[row] : bm25.by_doc.indptr[row + 1]].tolist())
+        out.append(sum(w for key, w in weights.items() if isinstance(key, int) and key in present) / total)
+    return out
 
 
 class SearchService:
@@ -203,12 +227,14 @@ class SearchService:
         scores = rrf([[s for s, _ in dense], [s for s, _ in keyword]]) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
             scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
-        hits = []
-        for sku, score in ordered(scores, k):
-            row = snapshot.by_sku.get(sku)
-            if row is not None:  # an index point for a product that left the table is never shown
-                hits.append(_hit(snapshot.columns.payloads[row], score))
-        return hits
+        cosine = dict(dense)
+        top = [(sku, score, snapshot.by_sku[sku]) for sku, score in ordered(scores, k) if sku in snapshot.by_sku]
+        coverage = keyword_coverage(snapshot.bm25, query, [row for _, _, row in top])
+        # an index point for a product that left the table is never shown (filtered above)
+        return [
+            _hit(snapshot.columns.payloads[row], score, cosine.get(sku) if mode != "keyword" else None, cover)
+            for (sku, score, row), cover in zip(top, coverage, strict=True)
+        ]
 
     @staticmethod
     def _expanded_terms(snapshot: _Snapshot, query: str, dense: list[tuple[str, float]]) -> dict[int, float]:

@@ -50,14 +50,25 @@ class FakeRestock:
 
 
 class FakeSearch:
-    def __init__(self, skus: list[str] | None = None) -> None:
+    """Hits in the given order; `dense`/`keyword` are their relevance scores (low ones fail the reply's gate)."""
+
+    def __init__(self, skus: list[str] | None = None, *, dense: float = 0.8, keyword: float = 0.5) -> None:
         self.skus = skus if skus is not None else ["85123A", "47566"]
+        self.dense = dense
+        self.keyword = keyword
         self.calls: list[dict[str, Any]] = []
 
     def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
         self.calls.append({"query": query, **kwargs})
         return [
-            SearchHit(sku=s, title=PRODUCTS[s][0], price=PRODUCTS[s][1], score=1.0 - n / 10)
+            SearchHit(
+                sku=s,
+                title=PRODUCTS[s][0],
+                price=PRODUCTS[s][1],
+                score=1.0 - n / 10,
+                dense=self.dense - n / 100,
+                keyword=self.keyword,
+            )
             for n, s in enumerate(self.skus)
         ]
 

@@ -26,7 +26,7 @@ def test_numbers_come_from_data_and_text_is_grounded(deps: GeneratorDeps) -> Non
     assert draft.total == Decimal("60.90")
     assert "× 12 @ £2.95 = £35.40" in draft.text and "Total: £60.90" in draft.text
     assert draft.items[0].reason == "You reorder it often."
-    assert (draft.prompt_id, draft.prompt_version, draft.model, draft.language) == ("restock", "1", "fake-model", "en")
+    assert (draft.prompt_id, draft.prompt_version, draft.model, draft.language) == ("restock", "2", "fake-model", "en")
     schema = llm.calls[0]["json_schema"]
     assert schema["properties"]["reasons"]["minItems"] == 2 == schema["properties"]["reasons"]["maxItems"]
     assert "12.75" not in llm.calls[0]["messages"][1].content  # the model never sees the numbers it must not write

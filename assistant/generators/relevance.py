@@ -1,0 +1,154 @@
+"""Relevance gate for the reply generator: a search hit reaches the LLM only when it really matches the message.
+
+Search always returns its k best products, even for a question about something the catalog does not carry
+("iPhone cases"); a small model then picks one of them. The gate keeps a hit when its dense cosine with the
+message is at least DENSE_MIN, or when it covers at least KEYWORD_MIN of the message's keyword weight
+(`SearchHit.dense`, `SearchHit.keyword`, computed by recsys.search.service).
+
+The two thresholds were chosen by `python -m assistant.generators.relevance` (see `calibrate`) on a set that is
+not the generate eval cases: positives are the demo-catalog queries of evals/search/queries.yaml, each asked
+plainly and wrapped in a consumer question ("Do you have …?" / "请问有…吗？"), with the search eval's own
+relevance rule deciding which hits are right; negatives are the off-catalog questions in
+evals/generate/relevance/offcatalog.yaml. Rule: the highest positive recall with at most MAX_FALSE_ACCEPT of
+the negative questions letting any hit through; ties go to the stricter pair. Result and table:
+evals/generate/relevance/calibration.md.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from core.domain import CatalogSearch, SearchHit
+
+DENSE_MIN = 0.39
+KEYWORD_MIN = 0.36
+MAX_FALSE_ACCEPT = 0.05
+K = 5
+OFFCATALOG = Path(__file__).resolve().parents[2] / "evals" / "generate" / "relevance" / "offcatalog.yaml"
+REPORT = OFFCATALOG.parent / "calibration.md"
+TEMPLATES = {"en": "Do you have {q}?", "zh": "请问有{q}吗？"}
+
+
+def relevant(hit: SearchHit, dense_min: float = DENSE_MIN, keyword_min: float = KEYWORD_MIN) -> bool:
+    """The gate: a strong meaning match or a strong keyword match."""
+    return (hit.dense or 0.0) >= dense_min or (hit.keyword or 0.0) >= keyword_min
+
+
+def gate(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    return [h for h in hits if relevant(h)]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One calibration question: its top-k hits as (dense, keyword, right) triples."""
+
+    text: str
+    positive: bool
+    hits: tuple[tuple[float, float, bool], ...]
+
+    def accepted(self, dense_min: float, keyword_min: float) -> bool:
+        """Positives: a right hit passes. Negatives: any hit passes (a false accept)."""
+        return any((d >= dense_min or k >= keyword_min) and (right or not self.positive) for d, k, right in self.hits)
+
+
+def _probe(search: CatalogSearch, text: str, positive: bool, rule: object | None = None) -> Probe:
+    hits = search.search(text, k=K)
+    matches = getattr(rule, "matches", None)
+    return Probe(
+        text, positive,
+        tuple((h.dense or 0.0, h.keyword or 0.0, bool(matches and matches(h.title))) for h in hits),
+    )  # fmt: skip
+
+
+def collect(search: CatalogSearch, titles: Sequence[str]) -> list[Probe]:
+    """Probes from the search eval queries (positives) and the off-catalog questions (negatives)."""
+    from recsys.search.evaluation import load_queries
+
+    probes = []
+    for q in load_queries():
+        if q.catalog != "demo":
+            continue
+        for text in (q.text, TEMPLATES[q.lang].format(q=q.text)):
+            probe = _probe(search, text, True, q.rule)
+            if any(right for _, _, right in probe.hits):  # no right hit in the top k: a search miss, not the gate's
+                probes.append(probe)
+    for item in yaml.safe_load(OFFCATALOG.read_text(encoding="utf-8")):
+        clash = [t for t in titles if re.search(item["none_in_titles"], t, re.I)]
+        if clash:
+            raise ValueError(f"negative {item['text']!r} names a catalog product type: {clash[:3]}")
+        probes.append(_probe(search, item["text"], False))
+    return probes
+
+
+def calibrate(probes: Sequence[Probe]) -> tuple[float, float, list[tuple[float, float, float, float]]]:
+    """(dense_min, keyword_min, grid rows (dense_min, keyword_min, recall, false accept rate))."""
+    pos = [p for p in probes if p.positive]
+    neg = [p for p in probes if not p.positive]
+    rows = []
+    for d in range(25, 61):
+        for k in range(10, 62, 2):
+            dm, km = d / 100, k / 100
+            recall = sum(p.accepted(dm, km) for p in pos) / len(pos)
+            false = sum(p.accepted(dm, km) for p in neg) / len(neg)
+            rows.append((dm, km, recall, false))
+    ok = [r for r in rows if r[3] <= MAX_FALSE_ACCEPT]
+    best = max(ok, key=lambda r: (r[2], -r[3], r[0], r[1]))
+    return best[0], best[1], rows
+
+
+def report(
+    probes: Sequence[Probe], dense_min: float, keyword_min: float, rows: Sequence[tuple[float, float, float, float]]
+) -> str:
+    pos = [p for p in probes if p.positive]
+    neg = [p for p in probes if not p.positive]
+    lines = [
+        "# Reply relevance gate: calibration",
+        "",
+        "Produced by `python -m assistant.generators.relevance` (S2B_HOME with the demo data ingested). Positives:",
+        f"{len(pos)} demo-catalog queries of evals/search/queries.yaml asked plainly and as a consumer question",
+        f"(only those with a right hit in the top {K}); negatives: {len(neg)} off-catalog questions",
+        "(evals/generate/relevance/offcatalog.yaml). A positive is accepted when a right hit passes the gate, a",
+        "negative is falsely accepted when any hit passes.",
+        "",
+        f"Chosen: dense cosine >= {dense_min:.2f} or keyword coverage >= {keyword_min:.2f} (highest recall with",
+        f"false accepts <= {MAX_FALSE_ACCEPT:.0%}).",
+        "",
+        "| dense min | keyword min | positives accepted | negatives falsely accepted |",
+        "|---|---|---|---|",
+    ]
+    shown = sorted({(round(r[0], 2), round(r[1], 2)) for r in rows if r[1] in (0.2, 0.3, 0.4) or r[1] == keyword_min})
+    for r in rows:
+        if (round(r[0], 2), round(r[1], 2)) in shown and (round(r[0] * 100) % 4 == 1 or r[0] == dense_min):
+            mark = " **chosen**" if (r[0], r[1]) == (dense_min, keyword_min) else ""
+            lines.append(f"| {r[0]:.2f} | {r[1]:.2f} | {r[2]:.0%} | {r[3]:.0%}{mark} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    from sqlalchemy import select
+
+    from core.db import Store
+    from core.settings import load_settings
+    from core.tables import Product
+    from recsys.search.service import SearchService
+
+    settings = load_settings()
+    store = Store.from_settings(settings)
+    with store.session() as session:
+        titles = [t for t in session.scalars(select(Product.title)) if t]
+    search = SearchService.from_settings(settings, store)
+    probes = collect(search, titles)
+    dense_min, keyword_min, rows = calibrate(probes)
+    text = report(probes, dense_min, keyword_min, rows)
+    REPORT.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

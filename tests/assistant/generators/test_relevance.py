@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.generators.relevance import DENSE_MIN, KEYWORD_MIN, Probe, calibrate, gate
+from core.domain import SearchHit
+
+
+def _hit(sku: str, dense: float | None, keyword: float | None) -> SearchHit:
+    return SearchHit(sku=sku, title=sku, price=Decimal("1"), score=1.0, dense=dense, keyword=keyword)
+
+
+def test_gate_keeps_strong_meaning_or_keyword_matches_only() -> None:
+    hits = [
+        _hit("dense", DENSE_MIN, 0.0),
+        _hit("keyword", 0.1, KEYWORD_MIN),
+        _hit("weak", DENSE_MIN - 0.01, KEYWORD_MIN - 0.01),
+        _hit("unscored", None, None),  # no relevance measured: never shown as a match
+    ]
+    assert [h.sku for h in gate(hits)] == ["dense", "keyword"]
+
+
+def test_calibrate_picks_the_highest_recall_within_the_false_accept_budget() -> None:
+    positives = [Probe(f"p{n}", True, ((0.30 + n / 100, 0.0, True), (0.9, 0.9, False))) for n in range(20)]
+    negatives = [Probe(f"n{n}", False, ((0.20 + n / 100, 0.0, False),)) for n in range(20)]
+    dense_min, keyword_min, rows = calibrate([*positives, *negatives])
+    # negatives reach 0.39: a 0.40 bar rejects them all and keeps the right hits at 0.40..0.49 (half the positives);
+    # 0.39 lets one negative of twenty in (5%, allowed) and one more positive: the rule prefers the higher recall
+    assert dense_min == pytest.approx(0.39)
+    best = next(r for r in rows if (r[0], r[1]) == (dense_min, keyword_min))
+    assert best[2] == pytest.approx(11 / 20) and best[3] == pytest.approx(1 / 20)
+    assert positives[0].accepted(0.30, 1.0) and not positives[0].accepted(0.31, 1.0)  # the wrong 0.9 hit never counts

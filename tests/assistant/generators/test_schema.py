@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import re
+
+from assistant.generators.common import clean_prose
+from assistant.generators.schema import prose_schema, schema_errors, token_budget
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "topic": {"type": "string", "enum": ["price", "other"]},
+        "products": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 3}, "maxItems": 2},
+        "reply": prose_schema(4, 20),
+    },
+    "required": ["topic", "products", "reply"],
+    "additionalProperties": False,
+}
+
+
+def test_prose_pattern_bounds_the_length_inside_the_pattern() -> None:
+    pattern = prose_schema(4, 20)["pattern"]
+    assert pattern.endswith("{4,20}$")  # llama.cpp ignores maxLength next to a pattern; this bound it obeys
+    assert re.search(pattern, "Lovely, isn't it?") and re.search(pattern, "温馨小灯，点亮夜晚！")
+    assert not re.search(pattern, "x" * 21) and not re.search(pattern, "abc") and not re.search(pattern, "£5 now")
+    assert token_budget(90, "zh") == 180 and token_budget(240, "en") == 128
+
+
+def test_schema_errors() -> None:
+    assert schema_errors({"topic": "price", "products": [1], "reply": "Here it is."}, SCHEMA) == []
+    errors = schema_errors({"topic": "refund", "products": [1, 4, True], "extra": 1}, SCHEMA)
+    assert any("'refund' is not one of" in e for e in errors)
+    assert any("missing 'reply'" in e for e in errors) and any("unexpected 'extra'" in e for e in errors)
+    assert any("3 items" in e for e in errors) and any("4 outside 1..3" in e for e in errors)
+    assert any("expected integer, got bool" in e for e in errors)
+    bad_text = {"topic": "price", "products": [], "reply": "It is £5.00 today, a bargain!"}
+    assert len(schema_errors(bad_text, SCHEMA)) == 2  # too long and a currency sign
+    assert schema_errors(bad_text, SCHEMA, strings=False) == []  # string content is grounding's job
+    assert schema_errors([], SCHEMA) == ["$: expected object, got list"]
+
+
+def test_clean_prose_drops_only_broken_sentences() -> None:
+    kept, dropped = clean_prose("Yes we have it! It costs  pounds. Enjoy.")
+    assert kept == "Yes we have it! Enjoy." and dropped == ["It costs  pounds."]
+    kept, dropped = clean_prose("感谢您的咨询。价格是  人民币  为  价格")
+    assert kept == "感谢您的咨询。" and len(dropped) == 1
+    assert clean_prose("All fine here. Really.") == ("All fine here. Really.", [])
+    assert clean_prose("The price is  GBP.") == ("", ["The price is  GBP."])
