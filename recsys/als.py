@@ -13,10 +13,10 @@ from recsys.history import History
 
 @dataclass
 class ALSParams:
-    factors: int = 64
+    factors: int = 32
     regularization: float = 1.0
     alpha: float = 2.0
-    iterations: int = 12
+    iterations: int = 8
     seed: int = 7
 
 

@@ -94,6 +94,42 @@ def load_order_lines(store: Store, *, until: date | None = None, purchases_only:
     return frame
 
 
+def _fetch(store: Store, query: str, params: tuple[object, ...], n_columns: int) -> list[np.ndarray]:
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        raw.close()
+    # One 2-D object array, sliced by column: several times faster than zip(*rows) on 500k rows.
+    table = np.array(rows, dtype=object) if rows else np.empty((0, n_columns), dtype=object)
+    return [table[:, j] for j in range(n_columns)]
+
+
+def load_purchase_events(store: Store) -> pd.DataFrame:
+    """`purchase_events(load_order_lines(store, purchases_only=True))`, fetching only the columns it needs."""
+    real = _FLOAT_SQL.get(store.dialect, "DOUBLE PRECISION")
+    query = (
+        f"SELECT ol.invoice_id, ol.sku, ol.quantity, CAST(ol.unit_price AS {real}), ol.ordered_at, ol.merchant_id "
+        "FROM order_lines ol WHERE 1 = 1" + _PURCHASES
+    )
+    cols = _fetch(store, query, (), 6)
+    frame = pd.DataFrame(
+        {
+            "invoice_id": np.array(cols[0], dtype=object).astype(str),
+            "sku": np.array(cols[1], dtype=object).astype(str),
+            "quantity": np.array(cols[2], dtype=np.int64),
+            "unit_price": np.array(cols[3], dtype=np.float64),
+            "ordered_at": _timestamps(cols[4]),
+            "merchant_id": np.array(cols[5], dtype=object).astype(str),
+            "is_product": True,
+        }
+    )
+    return purchase_events(frame)
+
+
 def purchase_events(lines: pd.DataFrame) -> pd.DataFrame:
     """Named merchants' product purchases: columns merchant_id, invoice_id, sku, ordered_at, quantity, unit_price.
 

@@ -19,7 +19,8 @@ from recsys.features import compute_stats
 from recsys.history import build_history
 from recsys.metrics import evaluate
 from recsys.model import RestockModel
-from recsys.ranker import RankerParams, first_orders_after
+from recsys.ranker import RankerParams
+from recsys.windows import first_orders_after
 
 MODELS = (
     "global popularity",

@@ -22,12 +22,12 @@ from recsys.als import ALSFactors, ALSParams, fit_als
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
 from recsys.history import History, build_history
-from recsys.ranker import RankerParams, labelled_window, train_ranker
-from recsys.slots import top_k_with_slots
+from recsys.ranker import RankerParams, train_ranker, window_for
+from recsys.slots import discovery_scores, top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,6 +106,7 @@ class RestockModel:
         ranker_text: str | None,
         meta: dict[str, Any],
         features: CandidateFeatures | None = None,
+        new_items_text: str | None = None,
     ) -> None:
         import lightgbm as lgb
 
@@ -115,6 +116,8 @@ class RestockModel:
         self.features = features  # every merchant's candidate features, precomputed by `fit` (None: per `rank`)
         self.ranker_text = ranker_text
         self.booster = lgb.Booster(model_str=ranker_text) if ranker_text else None
+        self.new_items_text = new_items_text  # the new-item ranker that fills the discovery slots
+        self.new_booster = lgb.Booster(model_str=new_items_text) if new_items_text else None
         self.meta = meta
 
     @property
@@ -127,28 +130,28 @@ class RestockModel:
 
     @classmethod
     def fit(cls, events: pd.DataFrame, cutoff: date, params: RankerParams | None = None) -> RestockModel:
+        """Train on the events strictly before `cutoff` (validation windows are cut from that period too)."""
         params = params or RankerParams()
         started = time.perf_counter()
-        """Train on the events strictly before `cutoff` (validation windows are cut from that period too)."""
         stamp = pd.Timestamp(cutoff)
-        windows = [
-            labelled_window(events, stamp - pd.Timedelta(days=days), stamp, params)
-            for days in params.validation_days
-            if (events["ordered_at"] < stamp - pd.Timedelta(days=days)).any()
-        ]
-        windows = [w for w in windows if len(w.y)]
-        labelled = sum(len(np.unique(w.m)) for w in windows)
-        ranker_text: str | None = None
-        metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
-        slots = 0
-        # The serving statistics and ALS do not depend on the ranker: build them on a second thread while
-        # LightGBM trains single-threaded (both release the GIL for their heavy loops).
+        starts = [stamp - pd.Timedelta(days=days) for days in params.validation_days]
+        starts = [start for start in starts if (events["ordered_at"] < start).any()]
+        # The serving statistics, ALS and candidate features do not depend on the ranker: build them on a
+        # second thread while the validation windows build and LightGBM trains (numpy, pandas, implicit and
+        # LightGBM release the GIL in their heavy loops).
         with ThreadPoolExecutor(max_workers=1) as pool:
             serving = pool.submit(_serving_parts, events, stamp, params)
-            if labelled >= MIN_LABELLED_MERCHANTS:
-                ranker_text, ranker_metrics, slots = train_ranker(windows, params)
-                metrics.update(ranker_metrics)
+            windows = [window_for(events, start, stamp, params) for start in starts]
+            windows = [w for w in windows if len(w.merchants)]
+            labelled = sum(len(w.merchants) for w in windows)
+            seconds = {"windows": time.perf_counter() - started}
+            trained = train_ranker(windows, params) if labelled >= MIN_LABELLED_MERCHANTS else None
+            seconds["ranker"] = time.perf_counter() - started - seconds["windows"]
             stats, als, features = serving.result()
+            seconds["serving_wait"] = time.perf_counter() - started - seconds["windows"] - seconds["ranker"]
+        metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
+        if trained is not None:
+            metrics.update(trained.metrics)
         history = stats.history
         fp = fingerprint(events[events["ordered_at"] < stamp])
         meta = {
@@ -160,14 +163,17 @@ class RestockModel:
             "params": params.as_dict(),
             "metrics": metrics,
             "features": FEATURES,
-            "discovery_slots": slots,
-            "ranker": "lightgbm-lambdarank" if ranker_text else "fallback: own items by top-frequency, then ALS",
+            "discovery_slots": trained.slots if trained else 0,
+            "ranker": "lightgbm" if trained else "fallback: own items by top-frequency, then ALS",
             "merchants": history.n_merchants,
             "items": history.n_items,
             "events": len(history.m),
             "train_seconds": round(time.perf_counter() - started, 3),
+            "phase_seconds": {name: round(value, 3) for name, value in seconds.items()},
         }
-        return cls(params, stats, als, ranker_text, meta, features)
+        ranker_text = trained.ranker if trained else None
+        new_items_text = trained.new_items if trained else None
+        return cls(params, stats, als, ranker_text, meta, features, new_items_text)
 
     def rank(self, merchants: np.ndarray | None = None, k: int = 20, slots: int | None = None) -> Ranked:
         """Top-k item indices for merchant indices (default: all merchants in the history).
@@ -186,7 +192,9 @@ class RestockModel:
             m, i = candidates(
                 self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular
             )
+        slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
         scores = np.empty(len(m), dtype=np.float64)
+        new_scores = np.zeros(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000
         for start in range(0, len(m), chunk):
@@ -195,8 +203,12 @@ class RestockModel:
             else:
                 x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
             scores[start : start + chunk] = self._score(x)
-            is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
-        slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
+            flags = x[:, FEATURES.index("is_repeat")] == 0
+            is_new[start : start + chunk] = flags
+            if slots > 0 and self.new_booster is not None and flags.any():
+                new_scores[start : start + chunk][flags] = self.new_booster.predict(x[flags], num_threads=1)
+        if slots > 0 and self.new_booster is not None:
+            scores = discovery_scores(m, scores, new_scores, is_new)
         if slots > 0:
             keep, slot = top_k_with_slots(m, i, scores, is_new, k, slots)
         else:
@@ -211,7 +223,7 @@ class RestockModel:
 
     def _score(self, x: np.ndarray) -> np.ndarray:
         if self.booster is not None:
-            return np.asarray(self.booster.predict(x, num_threads=0), dtype=np.float64)
+            return np.asarray(self.booster.predict(x, num_threads=1), dtype=np.float64)
         # Fallback when too little history to learn a ranker: own items by top-frequency order, then ALS.
         repeat = x[:, FEATURES.index("is_repeat")] > 0
         rank = np.nan_to_num(x[:, FEATURES.index("topfreq_rank")], nan=0.0)
@@ -232,6 +244,8 @@ class RestockModel:
         )
         if self.ranker_text:
             (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
+        if self.new_items_text:
+            (folder / "new_items.txt").write_text(self.new_items_text, encoding="utf-8")
         if self.features is not None:  # uncompressed: loading it must cost less than recomputing it
             np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
         (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
@@ -260,4 +274,7 @@ class RestockModel:
         params = RankerParams(**params_dict, als=als_params)
         ranker_path = folder / "ranker.txt"
         ranker_text = ranker_path.read_text(encoding="utf-8") if ranker_path.exists() else None
-        return cls(params, compute_stats(history), als, ranker_text, meta, _load_features(folder, meta, history))
+        new_path = folder / "new_items.txt"
+        new_text = new_path.read_text(encoding="utf-8") if new_path.exists() else None
+        features = _load_features(folder, meta, history)
+        return cls(params, compute_stats(history), als, ranker_text, meta, features, new_text)

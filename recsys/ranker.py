@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from recsys.als import ALSFactors, ALSParams, fit_als
-from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix
-from recsys.history import build_history
+from recsys.als import ALSParams
+from recsys.features import FEATURES
 from recsys.slots import choose_slots
+from recsys.validation import HeldOut, validation_table
+from recsys.windows import Window, labelled_window
 
 
 @dataclass
@@ -32,16 +34,18 @@ class RankerParams:
     n_history: int = 80
     n_als: int = 30
     n_popular: int = 10
-    validation_days: tuple[int, ...] = (60, 90, 120)
-    learning_rate: float = 0.05
+    validation_days: tuple[int, ...] = (60, 120)
+    learning_rate: float = 0.15
     num_leaves: int = 15
     max_bin: int = 63
     min_data_in_leaf: int = 100
-    max_rounds: int = 400
-    early_stopping: int = 30
+    max_rounds: int = 150
+    early_stopping: int = 15
     holdout_share: float = 0.2
-    max_train_merchants: int = 3000  # per validation window: a ranker needs thousands of groups, not millions
-    refit: bool = False  # retrain on held-out merchants too after early stopping (no gain measured; off)
+    max_train_merchants: int = 1500  # per validation window: a ranker needs thousands of groups, not millions
+    objective: str = "lambdarank"
+    new_items_objective: str = "binary"
+    threads: int = 1
     seed: int = 7
     als: ALSParams = field(default_factory=ALSParams)
 
@@ -54,57 +58,18 @@ class RankerParams:
         return hashlib.sha256(text.encode()).hexdigest()[:6]
 
 
-@dataclass
-class Window:
-    stats: Stats
-    als: ALSFactors
-    m: np.ndarray
-    i: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-
-
-def first_orders_after(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp | None) -> dict[str, set[str]]:
-    """Each merchant's first invoice in [start, end): the SKUs in it."""
-    sel = events[events["ordered_at"] >= start]
-    if end is not None:
-        sel = sel[sel["ordered_at"] < end]
-    if sel.empty:
-        return {}
-    first_time = sel.groupby("merchant_id")["ordered_at"].transform("min")
-    first = sel[sel["ordered_at"] == first_time]
-    first_invoice = first.groupby("merchant_id")["invoice_id"].transform("min")
-    first = first[first["invoice_id"] == first_invoice]
-    return {str(mid): set(group.tolist()) for mid, group in first.groupby("merchant_id")["sku"]}
-
-
-def labelled_window(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, params: RankerParams) -> Window:
-    history = build_history(events, start)
-    stats = compute_stats(history)
-    als = fit_als(history, params.als)
-    targets = first_orders_after(events, start, end)
-    index, items = history.merchant_index(), history.item_index()
-    merchants = np.array(sorted(index[mid] for mid in targets if mid in index), dtype=np.int64)
-    if len(merchants) > params.max_train_merchants:
-        rng = np.random.default_rng(params.seed)
-        merchants = np.sort(rng.choice(merchants, size=params.max_train_merchants, replace=False))
-    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
-    positive_keys = np.array(
-        sorted(
-            index[mid] * history.n_items + items[sku]
-            for mid, skus in targets.items()
-            if mid in index
-            for sku in skus
-            if sku in items
-        ),
-        dtype=np.int64,
+def window_for(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, params: RankerParams) -> Window:
+    return labelled_window(
+        events,
+        start,
+        end,
+        als_params=params.als,
+        max_merchants=params.max_train_merchants,
+        seed=params.seed,
+        n_history=params.n_history,
+        n_als=params.n_als,
+        n_popular=params.n_popular,
     )
-    y = np.isin(m * history.n_items + i, positive_keys).astype(np.float32)
-    has_positive = np.zeros(history.n_merchants, dtype=bool)
-    has_positive[m[y > 0]] = True
-    keep = has_positive[m]
-    m, i, y = m[keep], i[keep], y[keep]
-    return Window(stats=stats, als=als, m=m, i=i, x=feature_matrix(stats, als, m, i), y=y)
 
 
 def _groups(group_id: np.ndarray) -> np.ndarray:
@@ -115,34 +80,39 @@ def _groups(group_id: np.ndarray) -> np.ndarray:
     return np.diff(np.r_[starts, len(group_id)])
 
 
-def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict[str, float], int]:
-    """Train on the windows' merchants minus a held-out share (early stopping, discovery slots on the rest).
+@dataclass
+class Split:
+    """Row indices per window: training rows and held-out rows (for early stopping, only groups with a positive)."""
 
-    Returns (LightGBM text model, validation metrics, discovery slots per 10 positions).
-    """
-    import lightgbm as lgb
+    train: list[np.ndarray]
+    valid: list[np.ndarray]
+    held_merchants: list[np.ndarray]
+    held_rows: list[np.ndarray]
 
+
+def split_rows(windows: list[Window], params: RankerParams, mask: list[np.ndarray] | None = None) -> Split:
+    """Hold out a share of each window's merchants; rows restricted to `mask` and to merchants with a positive."""
     rng = np.random.default_rng(params.seed)
-    parts_train, parts_valid = [], []
+    split = Split([], [], [], [])
     for w_id, window in enumerate(windows):
-        merchants = np.unique(window.m)
+        merchants = window.merchants
         n_held = max(1, int(len(merchants) * params.holdout_share)) if len(merchants) > 1 else 0
-        held = rng.choice(merchants, size=n_held, replace=False)
+        held = np.sort(rng.choice(merchants, size=n_held, replace=False))
         is_held = np.isin(window.m, held)
-        group_id = window.m + (w_id << 40)
-        parts_train.append((window.x[~is_held], window.y[~is_held], group_id[~is_held]))
-        parts_valid.append((window.x[is_held], window.y[is_held], group_id[is_held]))
+        usable = np.ones(len(window.m), dtype=bool) if mask is None else mask[w_id]
+        has_positive = np.zeros(window.stats.history.n_merchants, dtype=bool)
+        has_positive[window.m[usable & (window.y > 0)]] = True
+        usable &= has_positive[window.m]
+        split.train.append(np.flatnonzero(usable & ~is_held))
+        split.valid.append(np.flatnonzero(usable & is_held))
+        split.held_merchants.append(held)
+        split.held_rows.append(np.flatnonzero(is_held))
+    return split
 
-    def dataset(
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], reference: lgb.Dataset | None = None
-    ) -> lgb.Dataset:
-        x = np.concatenate([p[0] for p in parts])
-        y = np.concatenate([p[1] for p in parts])
-        g = np.concatenate([p[2] for p in parts])
-        return lgb.Dataset(x, y, group=_groups(g), feature_name=FEATURES, reference=reference, free_raw_data=True)
 
-    lgb_params = {
-        "objective": "lambdarank",
+def _lgb_params(params: RankerParams, objective: str) -> dict[str, object]:
+    return {
+        "objective": objective,
         "metric": "ndcg",
         "eval_at": [10, 20],
         "lambdarank_truncation_level": 30,
@@ -153,37 +123,90 @@ def train_ranker(windows: list[Window], params: RankerParams) -> tuple[str, dict
         "bagging_fraction": 0.8,
         "bagging_freq": 1,
         "seed": params.seed,
-        "num_threads": 1,  # LightGBM threads thrash on small data and shared cores; one is fastest here
+        # LightGBM's OpenMP threads thrash on a shared 2-core machine (measured 3-5x slower with 2 threads
+        # while the serving statistics build alongside); one thread is fastest here.
+        "num_threads": params.threads,
         "verbose": -1,
         "deterministic": True,
         "max_bin": params.max_bin,
         "force_row_wise": True,
     }
-    train_set = dataset(parts_train)
-    valid_set = dataset(parts_valid, reference=train_set)
+
+
+def _fit_booster(
+    windows: list[Window], rows: Split, params: RankerParams, objective: str
+) -> tuple[Any, dict[str, float]] | None:
+    """One LightGBM on the training rows, early-stopped on the held-out rows; None without training data."""
+    import lightgbm as lgb
+
+    def dataset(parts: list[np.ndarray], reference: lgb.Dataset | None = None) -> lgb.Dataset:
+        x = np.concatenate([w.x[r] for w, r in zip(windows, parts, strict=True)])
+        y = np.concatenate([w.y[r] for w, r in zip(windows, parts, strict=True)])
+        g = np.concatenate([w.m[r] + (n << 40) for n, (w, r) in enumerate(zip(windows, parts, strict=True))])
+        return lgb.Dataset(x, y, group=_groups(g), feature_name=FEATURES, reference=reference, free_raw_data=True)
+
+    if sum(len(r) for r in rows.train) == 0 or sum(len(r) for r in rows.valid) == 0:
+        return None
+    train_set = dataset(rows.train)
+    valid_set = dataset(rows.valid, reference=train_set)
     booster = lgb.train(
-        lgb_params,
+        _lgb_params(params, objective),
         train_set,
         num_boost_round=params.max_rounds,
         valid_sets=[valid_set],
         callbacks=[lgb.early_stopping(params.early_stopping, verbose=False)],
     )
-    scores = booster.best_score.get("valid_0", {})
-    metrics = {f"valid_{k}": float(v) for k, v in scores.items()}
+    metrics = {f"valid_{k}": float(v) for k, v in booster.best_score.get("valid_0", {}).items()}
     metrics["best_iteration"] = float(booster.best_iteration)
-    x_valid = np.concatenate([p[0] for p in parts_valid])
-    held_scores = np.asarray(booster.predict(x_valid, num_iteration=booster.best_iteration, num_threads=1))
-    slots, table = choose_slots(
-        np.concatenate([p[2] for p in parts_valid]),
-        np.concatenate([p[1] for p in parts_valid]),
-        held_scores,
-        x_valid[:, FEATURES.index("is_repeat")] == 0,
-    )
+    return booster, metrics
+
+
+def _predict(booster: Any, x: np.ndarray) -> np.ndarray:
+    return np.asarray(booster.predict(x, num_iteration=booster.best_iteration, num_threads=1), dtype=np.float64)
+
+
+@dataclass
+class Trained:
+    ranker: str
+    new_items: str | None
+    metrics: dict[str, float]
+    slots: int
+
+
+def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
+    """The blend ranker and the new-item ranker, trained on the windows' merchants minus a held-out share.
+
+    Early stopping and the discovery slots (`recsys.slots.choose_slots`) use the held-out merchants.
+    None when there is nothing to learn from.
+    """
+    split = split_rows(windows, params)
+    fitted = _fit_booster(windows, split, params, params.objective)
+    if fitted is None:
+        return None
+    booster, metrics = fitted
+    repeat_col = FEATURES.index("is_repeat")
+    new_rows = [w.x[:, repeat_col] == 0 for w in windows]
+    new_fitted = _fit_booster(windows, split_rows(windows, params, mask=new_rows), params, params.new_items_objective)
+    new_booster = new_fitted[0] if new_fitted is not None else None
+    if new_fitted is not None:
+        metrics.update({f"new_items_{k}": v for k, v in new_fitted[1].items()})
+    held = [
+        HeldOut(
+            window=w,
+            merchants=merchants,
+            rows=rows,
+            score=_predict(booster, w.x[rows]),
+            new_score=None if new_booster is None else _predict(new_booster, w.x[rows]),
+        )
+        for w, merchants, rows in zip(windows, split.held_merchants, split.held_rows, strict=True)
+    ]
+    table = validation_table(held)
     metrics.update(table)
-    if params.refit:
-        # Rounds and slots are chosen; now learn from every labelled merchant, held-out ones included.
-        full = dataset(parts_train + parts_valid)
-        rounds = max(int(booster.best_iteration), 1)
-        booster = lgb.train(lgb_params, full, num_boost_round=rounds)
-        return booster.model_to_string(), metrics, slots
-    return booster.model_to_string(num_iteration=booster.best_iteration), metrics, slots
+    slots = choose_slots(table)
+    new_text = None if new_booster is None else new_booster.model_to_string(num_iteration=new_booster.best_iteration)
+    return Trained(
+        ranker=booster.model_to_string(num_iteration=booster.best_iteration),
+        new_items=new_text,
+        metrics=metrics,
+        slots=slots,
+    )

@@ -26,7 +26,7 @@ from core.domain import RestockItem, RestockList
 from core.settings import Settings
 from core.tables import RestockList as RestockRow
 from recsys.catalog import Offer, offers, unorderable_skus
-from recsys.data import fingerprint, load_order_lines, purchase_events
+from recsys.data import fingerprint, load_purchase_events
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
@@ -52,7 +52,7 @@ class RestockService:
     def events(self) -> pd.DataFrame:
         with self._lock:
             if self._events is None:
-                self._events = purchase_events(load_order_lines(self.store, purchases_only=True))
+                self._events = load_purchase_events(self.store)
             return self._events
 
     def refresh(self) -> None:

@@ -1,9 +1,16 @@
-"""Discovery slots: up to d of every 10 list positions go to the best-scoring items the merchant never bought.
+"""Discovery slots: up to d of every 10 list positions go to items the merchant never bought.
 
-A restock list made only of repeats never shows a merchant anything new; a few discoveries are worth a
-little accuracy. d is chosen on the ranker's held-out validation merchants (never the evaluated period):
-the d in 0..MAX_SLOTS with the best validation Recall@10 (ties: fewer slots). A product that wants more
-discoveries can force d (RestockModel.rank(..., slots=d)); the evaluation reports d = 1 next to the default.
+A restock list made only of repeats never shows a merchant anything new. The slots are filled from a
+ranking built for new items (a second LightGBM trained only on never-bought candidates with "bought this
+new item" labels; `discovery_scores`), and d is chosen on held-out merchants of the validation windows
+cut from the training period (never the evaluated period), by the product rule:
+
+    d = the smallest d in 0..MAX_SLOTS whose validation new-item Recall@10 beats ALS alone's (the
+        requirement: discoveries at least as good as plain collaborative filtering), provided validation
+        Recall@10 stays >= 1.05 x personal top-frequency's (the accuracy target);
+        if no d does both: the largest d that keeps the recall condition; if none keeps it: 0.
+
+RestockModel.rank(..., slots=d) forces d; the evaluation also reports d = 1.
 """
 
 from __future__ import annotations
@@ -12,10 +19,15 @@ import numpy as np
 
 BLOCK = 10
 MAX_SLOTS = 3
+NONE = np.iinfo(np.int64).max
+MIN_RECALL_RATIO = 1.05  # validation Recall@10 the slots must keep, relative to personal top-frequency
 
 
 def slotted(is_new: list[bool], k: int, d: int) -> list[int]:
-    """Positions (into a best-first candidate list) of the final top-k with >= d new items per block of 10."""
+    """The rule for one merchant, written plainly (`top_k_with_slots` is tested against it).
+
+    Positions (into a best-first candidate list) of the final top-k with >= d new items per block of 10.
+    """
     remaining = list(range(len(is_new)))
     result: list[int] = []
     while len(result) < k and remaining:
@@ -36,39 +48,78 @@ def slotted(is_new: list[bool], k: int, d: int) -> list[int]:
 def top_k_with_slots(
     m: np.ndarray, i: np.ndarray, score: np.ndarray, is_new: np.ndarray, k: int, d: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Like `top_k_per_group` (rows kept, slot of each) with discovery slots; m must be grouped by merchant."""
+    """Like `top_k_per_group` (rows kept, slot of each) with discovery slots: `slotted` for every merchant at once.
+
+    Repeats and new items each keep their score order in a slotted list, so a block of 10 is fixed by how many
+    of each it takes: the merge of the next repeats and new items, then the best further new items replace the
+    weakest repeats up to d. Only the k best repeats and k best new items of a merchant can ever be listed.
+    """
     order = np.lexsort((i, -score, m))
-    sorted_m = m[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1] if len(m) else np.zeros(0, dtype=np.int64)
-    ends = np.r_[starts[1:], len(m)]
-    keep: list[np.ndarray] = []
-    slots: list[np.ndarray] = []
-    flags = is_new[order]
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        positions = slotted(flags[start:end].tolist(), k, d) if d > 0 else list(range(min(k, end - start)))
-        keep.append(order[start + np.asarray(positions, dtype=np.int64)])
-        slots.append(np.arange(len(positions)))
-    if not keep:
+    n = len(m)
+    if n == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(keep), np.concatenate(slots)
+    sorted_m, flags = m[order], is_new[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1]
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    within = np.arange(n) - starts[group]
+    new_rank = np.cumsum(flags) - 1 - np.r_[0, np.cumsum(flags)][starts][group]
+    rep_rank = np.cumsum(~flags) - 1 - np.r_[0, np.cumsum(~flags)][starts][group]
+    # positions (into the best-first list) of each merchant's k best repeats / new items; column k = none left
+    rep_pos = np.full((len(starts), k + 1), NONE, dtype=np.int64)
+    new_pos = np.full((len(starts), k + 1), NONE, dtype=np.int64)
+    sel = ~flags & (rep_rank < k)
+    rep_pos[group[sel], rep_rank[sel]] = within[sel]
+    sel = flags & (new_rank < k)
+    new_pos[group[sel], new_rank[sel]] = within[sel]
+    n_new_total = (new_pos < NONE).sum(axis=1)
+    rows = np.arange(len(starts))[:, None]
+    reps, news = np.zeros(len(starts), dtype=np.int64), np.zeros(len(starts), dtype=np.int64)
+    out = np.full((len(starts), k), NONE, dtype=np.int64)
+    for first in range(0, k, BLOCK):
+        size = min(BLOCK, k - first)
+        took_rep, took_new = np.zeros_like(reps), np.zeros_like(news)
+        for _ in range(size):  # merge: the next `size` items in score order
+            next_rep = rep_pos[rows[:, 0], np.minimum(reps + took_rep, k)]
+            next_new = new_pos[rows[:, 0], np.minimum(news + took_new, k)]
+            took_rep += next_rep < next_new
+            took_new += next_new < next_rep
+        extra = np.clip(np.minimum(min(d, size) - took_new, n_new_total - news - took_new), 0, None)
+        n_rep, n_new = took_rep - extra, took_new + extra
+        cols = np.arange(size)[None, :]
+        rep_vals = np.where(cols < n_rep[:, None], rep_pos[rows, np.minimum(reps[:, None] + cols, k)], NONE)
+        new_vals = np.where(cols < n_new[:, None], new_pos[rows, np.minimum(news[:, None] + cols, k)], NONE)
+        out[:, first : first + size] = np.sort(np.concatenate([rep_vals, new_vals], axis=1), axis=1)[:, :size]
+        reps += n_rep
+        news += n_new
+    g, slot = np.nonzero(out < NONE)
+    return order[starts[g] + out[g, slot]], slot
 
 
-def choose_slots(
-    group: np.ndarray, y: np.ndarray, score: np.ndarray, is_new: np.ndarray
-) -> tuple[int, dict[str, float]]:
-    """Pick d on held-out validation groups; returns (d, validation recall@10 and new recall@10 for each d)."""
-    table: dict[str, float] = {}
-    positives = np.bincount(np.unique(group, return_inverse=True)[1], weights=y)
-    new_positives = np.bincount(np.unique(group, return_inverse=True)[1], weights=y * is_new)
-    codes = np.unique(group, return_inverse=True)[1]
-    for d in range(MAX_SLOTS + 1):
-        keep, _ = top_k_with_slots(codes, np.arange(len(codes)), score, is_new, BLOCK, d)
-        hits = np.bincount(codes[keep], weights=y[keep], minlength=len(positives))
-        new_hits = np.bincount(codes[keep], weights=(y * is_new)[keep], minlength=len(positives))
-        recall = float(np.mean(hits[positives > 0] / positives[positives > 0]))
-        has_new = new_positives > 0
-        new_recall = float(np.mean(new_hits[has_new] / new_positives[has_new])) if has_new.any() else 0.0
-        table[f"valid_recall@10_d{d}"] = recall
-        table[f"valid_new_recall@10_d{d}"] = new_recall
-    chosen = max(range(MAX_SLOTS + 1), key=lambda d: (table[f"valid_recall@10_d{d}"], -d))
-    return chosen, table
+def discovery_scores(m: np.ndarray, score: np.ndarray, new_score: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    """Scores with each merchant's new items re-ordered by `new_score` (the new-item ranker).
+
+    The new items keep the places the blend gives them (the j-th best blend score among a merchant's new
+    items goes to its j-th best item by `new_score`), so repeats are untouched and the discovery slots take
+    the new items the new-item ranker likes best.
+    """
+    idx = np.flatnonzero(is_new)
+    by_blend = idx[np.lexsort((idx, -score[idx], m[idx]))]
+    by_new = idx[np.lexsort((idx, -new_score[idx], m[idx]))]
+    out = score.copy()
+    out[by_new] = score[by_blend]
+    return out
+
+
+def choose_slots(table: dict[str, float], min_ratio: float = MIN_RECALL_RATIO) -> int:
+    """The number of discovery slots d per 10 positions, from validation metrics (see the module docstring).
+
+    The smallest d whose new-item Recall@10 beats ALS alone's while Recall@10 stays >= min_ratio x personal
+    top-frequency's; if no d does both, the largest d that keeps the recall condition (most discovery the
+    accuracy target allows); if none keeps it, 0.
+    """
+    floor = min_ratio * table["valid_topfreq_recall@10"]
+    keeps = [d for d in range(MAX_SLOTS + 1) if table[f"valid_d{d}_recall@10"] >= floor]
+    for d in keeps:
+        if table[f"valid_d{d}_new_recall@10"] > table["valid_als_new_recall@10"]:
+            return d
+    return max(keeps, default=0)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from core.db import Store
 from ingestion.parse import parse_orders
-from recsys.data import LINE_COLUMNS, fingerprint, load_order_lines, purchase_events
+from recsys.data import LINE_COLUMNS, fingerprint, load_order_lines, load_purchase_events, purchase_events
 
 
 def test_store_lines_have_the_parse_orders_shape(sample_store: Store, sample_orders_path: Path) -> None:
@@ -26,6 +26,13 @@ def test_store_and_file_give_the_same_purchase_events(sample_store: Store, sampl
     assert fingerprint(from_file) == fingerprint(from_store)
     # the full load, filtered by purchase_events, agrees with the purchases-only query
     assert fingerprint(purchase_events(load_order_lines(sample_store))) == fingerprint(from_store)
+
+
+def test_load_purchase_events_equals_purchase_events_of_the_stored_lines(sample_store: Store) -> None:
+    expected = purchase_events(load_order_lines(sample_store, purchases_only=True))
+    loaded = load_purchase_events(sample_store)
+    assert len(loaded) > 0
+    pd.testing.assert_frame_equal(loaded, expected)
 
 
 def test_purchase_events_keep_only_named_product_purchases(sample_orders_path: Path) -> None:

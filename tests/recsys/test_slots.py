@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys.slots import choose_slots, slotted, top_k_with_slots
+from recsys.slots import choose_slots, discovery_scores, slotted, top_k_with_slots
 
 
 def test_slotted_guarantees_new_items_per_block_and_keeps_score_order() -> None:
@@ -31,14 +31,51 @@ def test_top_k_with_slots_matches_plain_top_k_without_slots() -> None:
     assert slot.max() == 9
 
 
-def test_choose_slots_prefers_no_slots_when_new_items_never_hit() -> None:
-    group = np.repeat(np.arange(4), 12)
-    y = np.tile([1.0] * 3 + [0.0] * 9, 4)
-    score = np.tile(np.arange(12, 0, -1, dtype=float), 4)
-    is_new = np.tile([False] * 10 + [True] * 2, 4)
-    chosen, table = choose_slots(group, y, score, is_new)
-    assert chosen == 0
-    assert table["valid_recall@10_d0"] == 1.0
-    # when the held-out hits are new items ranked just below the top 10, a slot wins
-    y2 = np.tile([0.0] * 10 + [1.0, 0.0], 4)
-    assert choose_slots(group, y2, score, is_new)[0] >= 1
+def _table(recall: list[float], new_recall: list[float], topfreq: float, als_new: float) -> dict[str, float]:
+    table = {"valid_topfreq_recall@10": topfreq, "valid_als_new_recall@10": als_new}
+    for d, (r, n) in enumerate(zip(recall, new_recall, strict=True)):
+        table[f"valid_d{d}_recall@10"] = r
+        table[f"valid_d{d}_new_recall@10"] = n
+    return table
+
+
+def test_choose_slots_takes_the_fewest_slots_that_beat_als_on_new_items_within_the_recall_floor() -> None:
+    # d = 2 is the first to beat ALS's 0.03 on new items, and its recall 0.22 >= 1.05 x 0.2
+    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 2
+    # d = 0 already beats ALS on new items: no slots
+    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.05, 0.06, 0.07, 0.08], 0.2, 0.03)) == 0
+
+
+def test_choose_slots_never_breaks_the_recall_floor() -> None:
+    # only d = 3 beats ALS on new items, but its recall 0.20 < 1.05 x 0.2: the most slots that keep the floor
+    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.025, 0.06], 0.2, 0.03)) == 2
+    # no d keeps the floor: no slots
+    assert choose_slots(_table([0.20, 0.19, 0.18, 0.17], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 0
+
+
+def test_discovery_scores_reorder_only_new_items_within_their_places() -> None:
+    m = np.array([0, 0, 0, 0, 1, 1])
+    score = np.array([4.0, 3.0, 2.0, 1.0, 2.0, 1.0])
+    is_new = np.array([False, True, False, True, True, True])
+    new_score = np.array([0.0, 0.1, 0.0, 0.9, 0.5, 0.7])
+    out = discovery_scores(m, score, new_score, is_new)
+    # merchant 0: repeats keep 4 and 2; the new items swap places (item 3 is the new-item ranker's favourite)
+    assert out.tolist() == [4.0, 1.0, 2.0, 3.0, 1.0, 2.0]
+
+
+def test_vectorised_slots_equal_the_per_merchant_rule_on_random_lists() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        sizes = rng.integers(1, 60, int(rng.integers(1, 20)))
+        m = np.repeat(np.arange(len(sizes)), sizes)
+        i = np.concatenate([rng.permutation(200)[:s] for s in sizes])
+        score = rng.integers(0, 20, len(m)).astype(float)  # many ties: broken by item index
+        is_new = rng.random(len(m)) < rng.random()
+        k, d = int(rng.integers(1, 35)), int(rng.integers(1, 4))
+        keep, slot = top_k_with_slots(m, i, score, is_new, k, d)
+        for merchant in range(len(sizes)):
+            rows = np.flatnonzero(m == merchant)
+            best_first = rows[np.lexsort((i[rows], -score[rows]))]
+            expected = best_first[slotted(is_new[best_first].tolist(), k, d)]
+            assert keep[m[keep] == merchant].tolist() == expected.tolist()
+            assert slot[m[keep] == merchant].tolist() == list(range(len(expected)))

@@ -1,0 +1,79 @@
+"""Validation metrics on held-out merchants of the validation windows (never the evaluated period).
+
+Recall@10 and NDCG@10 use each merchant's whole target order as the denominator (items outside the
+candidates and SKUs unseen before the window count as misses), like the offline evaluation does, so
+the blend, personal top-frequency and ALS alone are compared on equal terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recsys.features import FEATURES
+from recsys.slots import BLOCK, MAX_SLOTS, discovery_scores, top_k_with_slots
+from recsys.windows import Window
+
+DISCOUNT = 1.0 / np.log2(np.arange(BLOCK) + 2.0)
+
+
+@dataclass
+class HeldOut:
+    """One window's held-out merchants: their candidate rows with both rankers' scores."""
+
+    window: Window
+    merchants: np.ndarray
+    rows: np.ndarray
+    score: np.ndarray
+    new_score: np.ndarray | None
+
+
+def _list_metrics(
+    window: Window, merchants: np.ndarray, m: np.ndarray, slot: np.ndarray, hit: np.ndarray, new_hit: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per held-out merchant: recall@10, ndcg@10 and new-item recall@10 of a list given as (m, slot, hit) rows."""
+    n = window.stats.history.n_merchants
+    hits = np.bincount(m, weights=hit, minlength=n)[merchants]
+    new_hits = np.bincount(m, weights=new_hit, minlength=n)[merchants]
+    dcg = np.bincount(m, weights=hit * DISCOUNT[np.minimum(slot, BLOCK - 1)], minlength=n)[merchants]
+    n_target = window.n_target[merchants]
+    ideal = np.cumsum(DISCOUNT)[np.minimum(n_target, BLOCK) - 1]
+    n_new = window.n_new_target[merchants]
+    return {
+        "recall": hits / n_target,
+        "ndcg": dcg / ideal,
+        "new_recall": np.where(n_new > 0, new_hits / np.maximum(n_new, 1), np.nan),
+    }
+
+
+def validation_table(held: list[HeldOut]) -> dict[str, float]:
+    """Mean validation metrics over every window's held-out merchants, for d = 0..MAX_SLOTS and the baselines."""
+    per: dict[str, list[np.ndarray]] = {}
+
+    def add(name: str, values: dict[str, np.ndarray]) -> None:
+        for metric, array in values.items():
+            per.setdefault(f"{name}_{metric}", []).append(array)
+
+    repeat_col, rank_col = FEATURES.index("is_repeat"), FEATURES.index("topfreq_rank")
+    for part in held:
+        w, rows = part.window, part.rows
+        m, i, y = w.m[rows], w.i[rows], w.y[rows]
+        is_new = w.x[rows, repeat_col] == 0
+        for d in range(MAX_SLOTS + 1):
+            score = part.score
+            if d > 0 and part.new_score is not None:
+                score = discovery_scores(m, part.score, part.new_score, is_new)
+            keep, slot = top_k_with_slots(m, i, score, is_new, BLOCK, d)
+            add(f"d{d}", _list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep]))
+        top = np.nan_to_num(w.x[rows, rank_col], nan=BLOCK) < BLOCK
+        slot = w.x[rows, rank_col][top].astype(np.int64)
+        add("topfreq", _list_metrics(w, part.merchants, m[top], slot, y[top], np.zeros(int(top.sum()))))
+        als_top = w.als.top_n(part.merchants, BLOCK)
+        am = np.repeat(part.merchants, als_top.shape[1])
+        keys = am * w.stats.history.n_items + als_top.ravel()
+        hit = np.isin(keys, w.target_keys).astype(np.float64)
+        new_hit = hit * ~np.isin(keys, w.stats.pairs.key)
+        slots = np.tile(np.arange(als_top.shape[1]), len(part.merchants))
+        add("als", _list_metrics(w, part.merchants, am, slots, hit, new_hit))
+    return {f"valid_{name}@10": float(np.nanmean(np.concatenate(arrays))) for name, arrays in per.items()}
