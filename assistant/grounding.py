@@ -45,7 +45,12 @@ _PLACEHOLDERS = [
 # Consumer-facing claims the data never supports: free goods, discounts, delivery/refund promises.
 _CONSUMER_CLAIMS = re.compile(
     r"\bfree\b|免费|包邮|\bguarantee[ds]?\b|保证|\btomorrow\b|明天|今天发货|\bnext[- ]day\b"
-    r"|\brefund(?:ed)? (?:in|within)\b|\bhalf[- ]price\b|半价|[一二三四五六七八九]折|打折|折扣",
+    r"|\brefund(?:ed)? (?:in|within)\b|\bhalf[- ]price\b|半价|[一二三四五六七八九]折|打折|折扣"
+    # delivery, order and refund promises: the store has no delivery, order-tracking or refund data
+    r"|\b(?:will|should) (?:arrive|be (?:delivered|dispatched|shipped|refunded))\b|\barrive soon\b"
+    r"|\bavailable for (?:delivery|return|refund)\b|\b(?:we|I) (?:will|can) refund\b|\bcan be returned\b"
+    r"|\bwe (?:have )?received your (?:order|return)\b"
+    r"|很快(?:就)?(?:到|发货|送达)|马上发货|已(?:经)?发货|会(?:尽快)?(?:送达|到货)|已经收到您的订单|正在(?:处理|核实)?退款|(?:会|可以|将)(?:给您)?退款",
     re.IGNORECASE,
 )
 

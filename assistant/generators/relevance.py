@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from core.domain import CatalogSearch, SearchHit
+from recsys.search.tokenize import tokenize
 
 DENSE_MIN = 0.39
 KEYWORD_MIN = 0.36
@@ -42,6 +43,33 @@ def relevant(hit: SearchHit, dense_min: float = DENSE_MIN, keyword_min: float = 
 
 def gate(hits: Sequence[SearchHit]) -> list[SearchHit]:
     return [h for h in hits if relevant(h)]
+
+
+_CLAUSE = re.compile(r"[^。！？!?；;：:\n]+")  # sentences and "label: text" parts, not comma fragments
+
+
+def _strength(hit: SearchHit) -> float:
+    return max((hit.dense or 0.0) - DENSE_MIN, (hit.keyword or 0.0) - KEYWORD_MIN)
+
+
+def gated_search(search: CatalogSearch, message: str, *, k: int = K, merchant_id: str | None = None) -> list[SearchHit]:
+    """Hits that pass the gate, for the whole message and for each of its sentences, strongest first.
+
+    A message often asks about a product in one sentence (or clause) and says something else in another (an order
+    number, a hidden instruction); the other sentences dilute the whole message's cosine and keyword
+    coverage, so each sentence is searched too and a product keeps its best scores. For a sentence only the
+    keyword coverage counts: the cosine of a fragment like "要十斤装的" is not what the threshold was
+    calibrated on (whole questions), and it let a fee line through. The calibration questions are single
+    sentences, so this changes nothing for them.
+    """
+    best = {hit.sku: hit for hit in gate(search.search(message, k=k, merchant_id=merchant_id))}
+    clauses = [c.strip() for c in _CLAUSE.findall(message) if len(set(tokenize(c))) >= 2]  # not "Hi" alone
+    for clause in clauses if len(clauses) > 1 else []:
+        for hit in search.search(clause, k=k, merchant_id=merchant_id):
+            hit = hit.model_copy(update={"dense": None})  # a short clause's cosine is not calibrated: words only
+            if relevant(hit) and (hit.sku not in best or _strength(hit) > _strength(best[hit.sku])):
+                best[hit.sku] = hit
+    return sorted(best.values(), key=_strength, reverse=True)[:k]
 
 
 @dataclass(frozen=True)

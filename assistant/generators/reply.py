@@ -27,7 +27,7 @@ from assistant.generators.common import (
 from assistant.generators.copy import MAX_PRODUCTS
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ProductOffer, ReplyDraft
-from assistant.generators.relevance import gate
+from assistant.generators.relevance import gated_search
 from assistant.grounding import Facts, Grounding, check
 from assistant.language import detect_language
 from assistant.pricing import price_quotes
@@ -63,6 +63,7 @@ _WHOLESALE_WORDS = re.compile(
 LINES = {
     "en": {
         "thanks": "Thank you for your message.",
+        "no_match": "(none: nothing in the shop matches this question)",
         "human": "I have passed this to the shop owner, who will get back to you personally.",
         "wholesale": "We can only share our shop prices.",
         "none": "Sorry, we could not find that item in our range.",
@@ -71,6 +72,7 @@ LINES = {
     },
     "zh": {
         "thanks": "感谢您的咨询。",
+        "no_match": "（无：店里没有符合这个问题的商品）",
         "human": "这个问题我已转给店主，店主会亲自回复您。",
         "wholesale": "我们只能提供店内零售价。",
         "none": "抱歉，我们店里暂时没有找到这款商品。",
@@ -98,7 +100,7 @@ def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
 
 
 def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> list[ProductOffer]:
-    hits = gate(deps.search.search(message, k=CANDIDATES, merchant_id=merchant_id))  # off-catalog -> none
+    hits = gated_search(deps.search, message, k=CANDIDATES, merchant_id=merchant_id)  # off-catalog -> none
     quotes = price_quotes(deps.store, deps.settings, merchant_id, [h.sku for h in hits])
     offers = []
     for hit in hits:
@@ -145,7 +147,7 @@ def generate_reply(
     lang = lang or detect_language(message)
     candidates = _candidates(deps, merchant_id, message)
     prompt = deps.prompts.get(PROMPT_ID)
-    listing = "\n".join(f"{n}. {o.title.title()}" for n, o in enumerate(candidates, 1)) or "(none)"
+    listing = "\n".join(f"{n}. {o.title.title()}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": message.replace("</message>", "")[:1000], "candidates": listing,
               "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
     catalog_skus, catalog_titles = catalog_index(deps.store)
@@ -233,7 +235,8 @@ def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
 
 
 _POSITIVE = re.compile(
-    r"\bwe (?:do )?(?:have|sell|carry|stock)\b|\bis available\b|\bin stock\b|有货|我们(?:有|卖|出售)|有的",
+    r"\bwe (?:do )?(?:have|sell|carry|stock|offer)\b|\bis available\b|\bin stock\b|\bhere (?:are|is) the details\b"
+    r"|有货|我们(?:有|卖|出售|提供)|有的|信息如下|详情如下",
     re.IGNORECASE,
 )
 _AVAILABLE = re.compile(r"\bis available\b|\bin stock\b|\bavailable now\b|有货|现货", re.IGNORECASE)

@@ -123,3 +123,12 @@ def test_holes_and_currency_words_in_model_prose_fail() -> None:
         facts = consumer_facts(prose=[prose])
         assert not check(prose, facts).passed, prose
     assert check("A lovely gift.", consumer_facts(prose=["A lovely gift."])).passed
+
+
+def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
+    facts = Facts(audience="consumer")
+    for text in ["Your order will arrive soon.", "It is available for delivery.", "We can refund you.",
+                 "我们已经收到您的订单，正在核实退款事宜。", "很快就到。"]:  # fmt: skip
+        assert not check(text, facts).passed, text
+    assert check("The shop owner will check and reply.", facts).passed
+    assert check("店主会核实后回复您。", facts).passed

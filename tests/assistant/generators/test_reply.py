@@ -37,7 +37,7 @@ def test_product_not_carried(deps: GeneratorDeps) -> None:
     llm = script(deps, js({"topic": "product", "products": [], "reply": "Thanks for asking."}))
     draft = generate_reply(deps, "m-en", "Do you sell iPhone cases?")
     assert draft.items == [] and "could not find that item" in draft.text
-    assert "Products that may match:\n(none)" in llm.calls[0]["messages"][1].content  # the LLM never saw them
+    assert "Products that may match:\n(none: nothing in the shop" in llm.calls[0]["messages"][1].content
 
 
 def test_relevance_gate_keeps_strong_keyword_matches(deps: GeneratorDeps) -> None:
@@ -122,3 +122,18 @@ def test_picked_product_unrelated_to_an_english_question_is_dropped(deps: Genera
     script(deps, js({"topic": "product", "products": [1], "reply": "Please see below."}))
     draft = generate_reply(deps, "m-en", "Do you sell gaming laptops with graphics cards?")
     assert draft.items == [] and "could not find that item" in draft.text
+
+
+def test_claiming_to_offer_what_did_not_match_is_a_problem(deps: GeneratorDeps) -> None:
+    deps.search = FakeSearch(dense=0.2, keyword=0.0)
+    say = js({"topic": "product", "products": [], "reply": "We offer cases for all phone models."})
+    script(deps, say, say)
+    draft = generate_reply(deps, "m-en", "Do you sell iPhone cases?")
+    assert draft.flagged and any("'We offer'" in p for p in draft.grounding.problems)
+
+
+def test_delivery_promise_in_words_is_a_problem(deps: GeneratorDeps) -> None:
+    say = js({"topic": "delivery", "products": [], "reply": "Your order will arrive soon."})
+    script(deps, say, say)
+    draft = generate_reply(deps, "m-en", "When will my order arrive?")
+    assert draft.flagged and draft.needs_human and any("will arrive" in p for p in draft.grounding.problems)
