@@ -13,6 +13,7 @@ each repeat then runs the old code (via PYTHONPATH) and the working tree's code 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import statistics
@@ -55,9 +56,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True, help="SQLite store with the demo orders ingested")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--src", type=Path, default=None, help="also time the code in this checkout (e.g. a worktree)")
+    parser.add_argument(
+        "--src", type=Path, action="append", default=[], help="also time the code in this checkout (repeatable)"
+    )
+    parser.add_argument("--no-working-tree", action="store_true", help="time only the --src checkouts")
     args = parser.parse_args()
-    labels = {"working tree": None} if args.src is None else {str(args.src): args.src, "working tree": None}
+    labels: dict[str, Path | None] = {str(src): src for src in args.src}
+    if not args.no_working_tree:
+        labels["working tree"] = None
     cold: dict[str, list[float]] = {label: [] for label in labels}
     warm: dict[str, list[float]] = {label: [] for label in labels}
     for _ in range(args.repeat):
@@ -68,6 +74,7 @@ def main() -> None:
                 cold[label].append(one_run(args.db, home, src))
                 warm[label].append(one_run(args.db, home, src))
             print(f"  {label}: cold {cold[label][-1]:.1f} s, warm {warm[label][-1]:.1f} s", flush=True)
+    print(f"\nload average at the end: {os.getloadavg()}")
     print("\n| code | mode | median s | runs |")
     print("|---|---|---:|---|")
     for label in labels:

@@ -148,7 +148,9 @@ def purchase_events(lines: pd.DataFrame) -> pd.DataFrame:
         quantity=("quantity", "sum"),
         unit_price=("unit_price", "last"),
     )
-    grouped = grouped.sort_values(["ordered_at", "invoice_id"], kind="stable", ignore_index=True)
+    # = sort_values(["ordered_at", "invoice_id"], kind="stable"), faster on string columns (sorted codes, lexsort)
+    invoice_rank, _ = pd.factorize(grouped["invoice_id"], sort=True)
+    grouped = grouped.take(np.lexsort((invoice_rank, grouped["ordered_at"].to_numpy()))).reset_index(drop=True)
     return grouped[["merchant_id", "invoice_id", "sku", "ordered_at", "quantity", "unit_price"]]
 
 

@@ -28,6 +28,7 @@ MODELS = (
     "ALS alone",
     "learned blend (LightGBM)",
     "learned blend + 1 discovery slot per 10",
+    "learned blend, no discovery slots",
 )
 
 
@@ -77,7 +78,8 @@ def evaluate_cutoff(
     ranked = model.rank(merchants, k)
     seconds["blend rank"] = time.perf_counter() - started
     lists[MODELS[3]] = _as_lists(history.skus, merchant_ids, ranked.items)
-    # The product setting that trades a little accuracy for discoveries (shown, not chosen on this period).
+    # Fixed slot settings next to the validation-chosen one (shown for the trade-off, not chosen on this period).
     lists[MODELS[4]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=1).items)
+    lists[MODELS[5]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=0).items)
     metrics = {name: evaluate(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
     return EvalResult(cutoff=cutoff, merchants=len(targets), metrics=metrics, seconds=seconds, model_meta=model.meta)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSFactors, ALSParams, fit_als
+from recsys.boosting import lightgbm
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
 from recsys.history import History, build_history
@@ -108,7 +109,7 @@ class RestockModel:
         features: CandidateFeatures | None = None,
         new_items_text: str | None = None,
     ) -> None:
-        import lightgbm as lgb
+        lgb = lightgbm()
 
         self.params = params
         self.stats = stats

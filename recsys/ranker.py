@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSParams
+from recsys.boosting import lightgbm
 from recsys.features import FEATURES
 from recsys.slots import choose_slots
 from recsys.validation import HeldOut, validation_table
@@ -137,9 +138,9 @@ def _fit_booster(
     windows: list[Window], rows: Split, params: RankerParams, objective: str
 ) -> tuple[Any, dict[str, float]] | None:
     """One LightGBM on the training rows, early-stopped on the held-out rows; None without training data."""
-    import lightgbm as lgb
+    lgb = lightgbm()
 
-    def dataset(parts: list[np.ndarray], reference: lgb.Dataset | None = None) -> lgb.Dataset:
+    def dataset(parts: list[np.ndarray], reference: Any = None) -> Any:
         x = np.concatenate([w.x[r] for w, r in zip(windows, parts, strict=True)])
         y = np.concatenate([w.y[r] for w, r in zip(windows, parts, strict=True)])
         g = np.concatenate([w.m[r] + (n << 40) for n, (w, r) in enumerate(zip(windows, parts, strict=True))])

@@ -92,39 +92,56 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     recent = stats.item["merchants_30"].to_numpy()[item].astype(np.int64)
     dates = _dates(due)
     scores = ranked.scores[row, slot]
-    result: dict[str, list[Suggestion]] = {str(history.merchant_ids[j]): [] for j in merchants.tolist()}
+    reasons = _reasons(own, n_pair, m_orders, history.as_of - last_t, qty, cycle, similar, recent, neighbours.shape[1])
+    listed = list(
+        map(Suggestion, history.skus[item].astype(str).tolist(), qty.tolist(), dates, scores.tolist(), reasons)
+    )
+    # rows come grouped by merchant (np.nonzero order): one slice per merchant
+    bounds = np.searchsorted(row, np.arange(len(merchants) + 1)).tolist()
+    ids = history.merchant_ids[merchants].astype(str).tolist()
+    return {mid: listed[bounds[j] : bounds[j + 1]] for j, mid in enumerate(ids)}
+
+
+def _reasons(
+    own: np.ndarray,
+    n_pair: np.ndarray,
+    m_orders: np.ndarray,
+    since: np.ndarray,
+    qty: np.ndarray,
+    cycle: np.ndarray,
+    similar: np.ndarray,
+    recent: np.ndarray,
+    n_nb: int,
+) -> list[dict[str, Any]]:
+    """The machine-readable reason of each row: repeat, discover (similar merchants bought it) or popular."""
+    out: list[dict[str, Any]] = [{} for _ in range(len(own))]
+    rows = np.flatnonzero(own)
+    cycles: list[float | None] = [None if c != c else c for c in np.round(cycle[rows], 1).tolist()]
     columns = zip(
-        m.tolist(),
-        item.tolist(),
-        own.tolist(),
-        n_pair.tolist(),
-        m_orders.tolist(),
-        (history.as_of - last_t).tolist(),
-        qty.tolist(),
-        cycle.tolist(),
-        similar.tolist(),
-        recent.tolist(),
-        dates,
-        scores.tolist(),
+        rows.tolist(),
+        n_pair[rows].astype(np.int64).tolist(),
+        m_orders[rows].astype(np.int64).tolist(),
+        np.trunc(since[rows]).astype(np.int64).tolist(),
+        qty[rows].tolist(),
+        cycles,
         strict=True,
     )
-    n_nb = neighbours.shape[1]
-    for mi, it, is_own, n, of, since, q, cyc, sim, rec, due_date, score in columns:
-        if is_own:
-            reason: dict[str, Any] = {
-                "kind": "repeat",
-                "orders_with_item": int(n),
-                "of_orders": int(of),
-                "last_ordered_days": int(since),
-                "usual_qty": q,
-                "cycle_days": None if cyc != cyc else round(cyc, 1),
-            }
-        elif sim:
-            reason = {"kind": "discover", "similar_merchants": sim, "of_similar": n_nb, "usual_qty": q}
-        else:
-            reason = {"kind": "popular", "merchants_last_30_days": rec, "usual_qty": q}
-        result[str(history.merchant_ids[mi])].append(Suggestion(str(history.skus[it]), q, due_date, score, reason))
-    return result
+    for j, n, of, days, q, cyc in columns:
+        out[j] = {
+            "kind": "repeat",
+            "orders_with_item": n,
+            "of_orders": of,
+            "last_ordered_days": days,
+            "usual_qty": q,
+            "cycle_days": cyc,
+        }
+    rows = np.flatnonzero(~own & (similar > 0))
+    for j, sim, q in zip(rows.tolist(), similar[rows].tolist(), qty[rows].tolist(), strict=True):
+        out[j] = {"kind": "discover", "similar_merchants": sim, "of_similar": n_nb, "usual_qty": q}
+    rows = np.flatnonzero(~own & (similar == 0))
+    for j, rec, q in zip(rows.tolist(), recent[rows].tolist(), qty[rows].tolist(), strict=True):
+        out[j] = {"kind": "popular", "merchants_last_30_days": rec, "usual_qty": q}
+    return out
 
 
 def cold_start(model: RestockModel, k: int) -> list[Suggestion]:

@@ -8,7 +8,7 @@ cut from the training period (never the evaluated period), by the product rule:
     d = the smallest d in 0..MAX_SLOTS whose validation new-item Recall@10 beats ALS alone's (the
         requirement: discoveries at least as good as plain collaborative filtering), provided validation
         Recall@10 stays >= 1.05 x personal top-frequency's (the accuracy target);
-        if no d does both: the largest d that keeps the recall condition; if none keeps it: 0.
+        if no d does both: 0 (slots that cannot meet the requirement are not worth the accuracy they cost).
 
 RestockModel.rank(..., slots=d) forces d; the evaluation also reports d = 1.
 """
@@ -114,12 +114,11 @@ def choose_slots(table: dict[str, float], min_ratio: float = MIN_RECALL_RATIO) -
     """The number of discovery slots d per 10 positions, from validation metrics (see the module docstring).
 
     The smallest d whose new-item Recall@10 beats ALS alone's while Recall@10 stays >= min_ratio x personal
-    top-frequency's; if no d does both, the largest d that keeps the recall condition (most discovery the
-    accuracy target allows); if none keeps it, 0.
+    top-frequency's; 0 if no d does both.
     """
     floor = min_ratio * table["valid_topfreq_recall@10"]
-    keeps = [d for d in range(MAX_SLOTS + 1) if table[f"valid_d{d}_recall@10"] >= floor]
-    for d in keeps:
-        if table[f"valid_d{d}_new_recall@10"] > table["valid_als_new_recall@10"]:
+    for d in range(MAX_SLOTS + 1):
+        beats_als = table[f"valid_d{d}_new_recall@10"] > table["valid_als_new_recall@10"]
+        if beats_als and table[f"valid_d{d}_recall@10"] >= floor:
             return d
-    return max(keeps, default=0)
+    return 0

@@ -47,8 +47,8 @@ def test_choose_slots_takes_the_fewest_slots_that_beat_als_on_new_items_within_t
 
 
 def test_choose_slots_never_breaks_the_recall_floor() -> None:
-    # only d = 3 beats ALS on new items, but its recall 0.20 < 1.05 x 0.2: the most slots that keep the floor
-    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.025, 0.06], 0.2, 0.03)) == 2
+    # only d = 3 beats ALS on new items, but its recall 0.20 < 1.05 x 0.2: no slots
+    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.025, 0.06], 0.2, 0.03)) == 0
     # no d keeps the floor: no slots
     assert choose_slots(_table([0.20, 0.19, 0.18, 0.17], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 0
 
