@@ -191,6 +191,19 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     return "".join(kept).strip(), [d.strip() for d in dropped]
 
 
+_DIGIT_WORD = re.compile(r"[^\s]*\d[^\s]*")
+
+
+def speakable(title: str) -> str:
+    """A product name as the model may repeat it: without the words that hold digits ("SET OF 3", "S/12").
+
+    The decoder cannot write digits, so a model copying "Regency Cakestand 3 Tier" left a hole ("Cakestand
+    tier"), which grounding rightly rejects; given "Regency Cakestand Tier" it copies words it can write. The
+    exact names, with their numbers, are rendered from data in the facts and offer lines.
+    """
+    return " ".join(_DIGIT_WORD.sub(" ", title).split()).title() or title.title()
+
+
 def money_text(value: Any, currency: str = "GBP") -> str:
     symbol = {"GBP": "£", "CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper(), currency.upper() + " ")
     return f"{symbol}{value:.2f}"

@@ -17,6 +17,7 @@ from assistant.generators.common import (
     grounded_attempts,
     money_text,
     prose_schema,
+    speakable,
     token_budget,
     trim_to_sentence,
 )
@@ -133,7 +134,7 @@ def generate_copy(
     values = {
         "channel": spec[f"hint_{lang}"],
         "tone": tone if tone in TONES else "friendly",
-        "products": "\n".join(f"- {o.title.title()}" for o in offers),
+        "products": "\n".join(f"- {speakable(o.title)}" for o in offers),
         "variants": variants,
         "max_chars": prose_chars,
     }

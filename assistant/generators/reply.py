@@ -21,6 +21,7 @@ from assistant.generators.common import (
     grounded_attempts,
     merchant_language,
     prose_schema,
+    speakable,
     token_budget,
     trim_to_sentence,
 )
@@ -147,7 +148,7 @@ def generate_reply(
     lang = lang or detect_language(message)
     candidates = _candidates(deps, merchant_id, message)
     prompt = deps.prompts.get(PROMPT_ID)
-    listing = "\n".join(f"{n}. {o.title.title()}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
+    listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": message.replace("</message>", "")[:1000], "candidates": listing,
               "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
     catalog_skus, catalog_titles = catalog_index(deps.store)

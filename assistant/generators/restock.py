@@ -19,6 +19,7 @@ from assistant.generators.common import (
     merchant_language,
     money_text,
     prose_schema,
+    speakable,
     token_budget,
     trim_to_sentence,
 )
@@ -146,7 +147,8 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
     prompt = deps.prompts.get(PROMPT_ID)
     hints = HINTS[lang]
     listing = "\n".join(
-        f"{n}. {line.title} — {hints.get(line.reason_kind, hints['popular'])}" for n, line in enumerate(lines, 1)
+        f"{n}. {speakable(line.title)} — {hints.get(line.reason_kind, hints['popular'])}"
+        for n, line in enumerate(lines, 1)
     )
     facts = _facts(deps, lang, lines, total)
     repairs: list[str] = []

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.generators.common import clean_prose
+from assistant.generators.common import clean_prose, speakable
 from assistant.generators.schema import prose_schema, schema_errors, token_budget
 
 SCHEMA = {
@@ -45,3 +45,10 @@ def test_clean_prose_drops_only_broken_sentences() -> None:
     assert kept == "感谢您的咨询。" and len(dropped) == 1
     assert clean_prose("All fine here. Really.") == ("All fine here. Really.", [])
     assert clean_prose("The price is  GBP.") == ("", ["The price is  GBP."])
+
+
+def test_speakable_names_hold_no_digits() -> None:
+    assert speakable("REGENCY CAKESTAND 3 TIER") == "Regency Cakestand Tier"
+    assert speakable("S/12 MINI RABBIT EASTER") == "Mini Rabbit Easter"
+    assert speakable("SET 10 CARDS XMAS GRAPHIC  17218") == "Set Cards Xmas Graphic"
+    assert speakable("12345") == "12345"  # nothing left: keep the name (grounding then judges what is written)
