@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import sparse
 
 from recsys.als import ALSFactors
+from recsys.arrays import sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.neighbours import neighbour_pool, neighbour_scores
 
@@ -42,7 +43,8 @@ class Stats:
     pool: np.ndarray  # merchants eligible as neighbours
 
 
-def pair_stats(history: History) -> PairStats:
+def pair_stats(history: History, quantities: bool = True) -> PairStats:
+    """Per (merchant, item) statistics; `quantities` adds last and median quantity (used by lists, not features)."""
     key = history.m * history.n_items + history.i
     age = history.as_of - history.t
     rank = basket_recency_rank(history)[history.b]
@@ -52,46 +54,51 @@ def pair_stats(history: History) -> PairStats:
     frame["order_decay"] = ORDER_DECAY**rank
     frame["in_last"] = (rank == 0).astype(np.float64)
     grouped = frame.groupby("key", sort=True)
-    table = grouped.agg(
-        n_orders=("t", "size"),
-        first_t=("t", "min"),
-        last_t=("t", "max"),
-        log_qty=("logq", "mean"),
-        last_qty=("q", "last"),
-        median_qty=("q", "median"),
+    aggregations: dict[str, tuple[str, str]] = {
+        "n_orders": ("t", "size"),
+        "first_t": ("t", "min"),
+        "last_t": ("t", "max"),
+        "log_qty": ("logq", "mean"),
         **{f"decay_{int(h)}": (f"decay_{int(h)}", "sum") for h in HALF_LIVES},
-        order_decay=("order_decay", "sum"),
-        in_last=("in_last", "max"),
-    )
+        "order_decay": ("order_decay", "sum"),
+        "in_last": ("in_last", "max"),
+    }
+    if quantities:
+        aggregations |= {"last_qty": ("q", "last"), "median_qty": ("q", "median")}
+    table = grouped.agg(**aggregations)
     keys = table.index.to_numpy()
     return PairStats(key=keys, m=keys // history.n_items, i=keys % history.n_items, table=table.reset_index(drop=True))
 
 
-def merchant_stats(history: History) -> pd.DataFrame:
+def merchant_stats(history: History, pairs: PairStats) -> pd.DataFrame:
     baskets = pd.DataFrame({"m": history.basket_m, "t": history.basket_t})
     table = baskets.groupby("m").agg(n_orders=("t", "size"), first_t=("t", "min"), last_t=("t", "max"))
-    items = pd.Series(history.i).groupby(history.m).nunique()
-    table["n_items"] = items
-    table["n_lines"] = pd.Series(history.i).groupby(history.m).size()
-    return table.reindex(np.arange(history.n_merchants)).fillna(0.0)
+    table = table.reindex(np.arange(history.n_merchants)).fillna(0.0)
+    table["n_items"] = np.bincount(pairs.m, minlength=history.n_merchants).astype(np.float64)
+    table["n_lines"] = np.bincount(history.m, minlength=history.n_merchants).astype(np.float64)
+    return table
 
 
-def item_stats(history: History) -> pd.DataFrame:
-    age = history.as_of - history.t
-    frame = pd.DataFrame({"i": history.i, "m": history.m, "t": history.t, "q": history.q})
-    grouped = frame.groupby("i")
-    table = grouped.agg(baskets=("t", "size"), first_t=("t", "min"), median_qty=("q", "median"))
-    table["merchants"] = grouped["m"].nunique()
-    table["repeat_rate"] = 1.0 - table["merchants"] / table["baskets"]
+def item_stats(history: History, pairs: PairStats) -> pd.DataFrame:
+    """Per item; merchant counts come from the (merchant, item) pairs (a merchant bought the item in the last
+    d days exactly when its last purchase of it is that recent)."""
+    frame = pd.DataFrame({"i": history.i, "t": history.t, "q": history.q})
+    table = frame.groupby("i").agg(baskets=("t", "size"), first_t=("t", "min"), median_qty=("q", "median"))
+    table = table.reindex(np.arange(history.n_items)).fillna(0.0)
+    n = history.n_items
+    table["merchants"] = np.bincount(pairs.i, minlength=n).astype(np.float64)
+    baskets = table["baskets"].to_numpy()
+    table["repeat_rate"] = np.where(baskets > 0, 1.0 - table["merchants"].to_numpy() / np.maximum(baskets, 1), 0.0)
+    age = history.as_of - pairs.table["last_t"].to_numpy()
     for days in (30, 90):
-        recent = frame[age <= days]
-        table[f"merchants_{days}"] = recent.groupby("i")["m"].nunique()
-    return table.reindex(np.arange(history.n_items)).fillna(0.0)
+        table[f"merchants_{days}"] = np.bincount(pairs.i[age <= days], minlength=n).astype(np.float64)
+    return table
 
 
-def compute_stats(history: History) -> Stats:
-    pairs = pair_stats(history)
-    items = item_stats(history)
+def compute_stats(history: History, quantities: bool = True) -> Stats:
+    """Everything features and lists need; `quantities=False` (validation windows) skips what only lists use."""
+    pairs = pair_stats(history, quantities)
+    items = item_stats(history, pairs)
     popularity = items["baskets"].to_numpy()
     # Top-frequency order: more orders with the item, then bought more recently, then globally more popular, then SKU.
     order = np.lexsort(
@@ -102,7 +109,7 @@ def compute_stats(history: History) -> Stats:
     counts = np.diff(np.r_[starts, len(order)])
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
-    merchants = merchant_stats(history)
+    merchants = merchant_stats(history, pairs)
     total = (1.0 - ORDER_DECAY ** merchants["n_orders"].to_numpy()) / (1.0 - ORDER_DECAY)
     values = pairs.table["order_decay"].to_numpy() / np.maximum(total[pairs.m], 1e-9)
     share = sparse.csr_matrix((values, (pairs.m, pairs.i)), shape=(history.n_merchants, history.n_items))
@@ -141,7 +148,7 @@ def candidates(
     if n_popular > 0 and len(merchants):
         popular = recent_popular(stats, n_popular)
         keys.append(np.repeat(merchants, len(popular)) * n_items + np.tile(popular, len(merchants)))
-    unique = np.unique(np.concatenate(keys))
+    unique = sorted_unique(np.concatenate(keys))
     return unique // n_items, unique % n_items
 
 

@@ -81,9 +81,10 @@ def _serving_parts(
     history = build_history(events, stamp)
     stats, als = compute_stats(history), fit_als(history, params.als)
     merchants = np.arange(history.n_merchants, dtype=np.int64)
-    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
-    if len(m) > PRECOMPUTE_ROWS:
+    most_rows = int((stats.topfreq_rank < params.n_history).sum()) + len(merchants) * (params.n_als + params.n_popular)
+    if most_rows > PRECOMPUTE_ROWS:  # too many to keep: `rank` builds features per call, in chunks
         return stats, als, None
+    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
     return stats, als, CandidateFeatures(m=m, i=i, x=feature_matrix(stats, als, m, i))
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from recsys.als import ALSFactors
+from recsys.arrays import sorted_unique
 
 NEIGHBOURS = 30
 POOL = 5_000  # neighbours are searched among the most active merchants: all of them on the demo data
@@ -54,7 +55,7 @@ def neighbour_scores(
     out = np.zeros(len(m), dtype=np.float64)
     if len(m) == 0:
         return out
-    merchants = np.unique(m)
+    merchants = sorted_unique(m)
     n_items = share.shape[1]
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSParams
+from recsys.arrays import member
 from recsys.boosting import lightgbm
 from recsys.features import FEATURES
 from recsys.slots import choose_slots
@@ -99,7 +100,7 @@ def split_rows(windows: list[Window], params: RankerParams, mask: list[np.ndarra
         merchants = window.merchants
         n_held = max(1, int(len(merchants) * params.holdout_share)) if len(merchants) > 1 else 0
         held = np.sort(rng.choice(merchants, size=n_held, replace=False))
-        is_held = np.isin(window.m, held)
+        is_held = member(window.m, held)
         usable = np.ones(len(window.m), dtype=bool) if mask is None else mask[w_id]
         has_positive = np.zeros(window.stats.history.n_merchants, dtype=bool)
         has_positive[window.m[usable & (window.y > 0)]] = True

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from recsys.arrays import sorted_unique
 from recsys.history import History
 from recsys.model import RestockModel
 from recsys.neighbours import nearest
@@ -72,7 +73,7 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     )
     # Similar merchants only matter for items the merchant never bought.
     new_rows = np.flatnonzero(~own)
-    new_merchants = np.unique(row[new_rows])
+    new_merchants = sorted_unique(row[new_rows])
     neighbours = np.zeros((len(merchants), NEIGHBOURS), dtype=np.int64)
     if len(new_merchants):
         found_nb, _ = nearest(model.als, merchants[new_merchants], NEIGHBOURS, pool=stats.pool)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recsys.arrays import member
 from recsys.features import FEATURES
 from recsys.slots import BLOCK, MAX_SLOTS, discovery_scores, top_k_with_slots
 from recsys.windows import Window
@@ -72,8 +73,8 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
         als_top = w.als.top_n(part.merchants, BLOCK)
         am = np.repeat(part.merchants, als_top.shape[1])
         keys = am * w.stats.history.n_items + als_top.ravel()
-        hit = np.isin(keys, w.target_keys).astype(np.float64)
-        new_hit = hit * ~np.isin(keys, w.stats.pairs.key)
+        hit = member(keys, w.target_keys).astype(np.float64)
+        new_hit = hit * ~member(keys, w.stats.pairs.key)
         slots = np.tile(np.arange(als_top.shape[1]), len(part.merchants))
         add("als", _list_metrics(w, part.merchants, am, slots, hit, new_hit))
     return {f"valid_{name}@10": float(np.nanmean(np.concatenate(arrays))) for name, arrays in per.items()}

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSFactors, ALSParams, fit_als
+from recsys.arrays import member, sorted_unique
 from recsys.features import Stats, candidates, compute_stats, feature_matrix
 from recsys.history import build_history
 
@@ -65,7 +66,7 @@ def labelled_window(
     n_popular: int,
 ) -> Window:
     history = build_history(events, start)
-    stats = compute_stats(history)
+    stats = compute_stats(history, quantities=False)
     als = fit_als(history, als_params)
     first = first_order_rows(events, start, end)
     tm = pd.Index(history.merchant_ids).get_indexer(first["merchant_id"].to_numpy())
@@ -74,15 +75,15 @@ def labelled_window(
     tm, ti = tm[known_m], ti[known_m]
     n_target = np.bincount(tm, minlength=history.n_merchants)
     keys = np.where(ti >= 0, tm * history.n_items + np.maximum(ti, 0), -1)
-    bought = (ti >= 0) & np.isin(keys, stats.pairs.key)
+    bought = (ti >= 0) & member(keys, stats.pairs.key)
     n_new_target = np.bincount(tm[~bought], minlength=history.n_merchants)
-    target_keys = np.unique(keys[ti >= 0])
-    merchants = np.unique(tm)
+    target_keys = sorted_unique(keys[ti >= 0])
+    merchants = sorted_unique(tm)
     if len(merchants) > max_merchants:
         rng = np.random.default_rng(seed)
         merchants = np.sort(rng.choice(merchants, size=max_merchants, replace=False))
     m, i = candidates(stats, als, merchants, n_history=n_history, n_als=n_als, n_popular=n_popular)
-    y = np.isin(m * history.n_items + i, target_keys).astype(np.float32)
+    y = member(m * history.n_items + i, target_keys).astype(np.float32)
     return Window(
         stats=stats,
         als=als,
