@@ -1,6 +1,9 @@
 """`s2b eval generate`: run the YAML cases in evals/generate/cases through the three generators and score them.
 
-Evaluators: schema valid (a draft came back), grounding passed, flagged, invented SKUs/prices in returned
+Evaluators: schema valid (a draft came back: every model reply it was built from parsed as JSON with the
+schema's structure, see generators/schema.py), JSON retries (replies that did not and were asked for again,
+counted, never hidden), sentences dropped (model sentences with a number hole removed by clean_prose),
+grounding passed, flagged, invented SKUs/prices in returned
 unflagged text (re-extracted here and compared with the store, independent of the generator's own facts),
 language, length limit, needs_human where expected, trap handling, and latency (first token, total).
 """

@@ -64,3 +64,10 @@ def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:
     script(deps, "not json", "still not json")
     _, result = run_case(deps, {"id": "x", "kind": "reply", "merchant": "m-en", "message": "hi"})
     assert not result.schema_valid and "invalid JSON" in result.problems[0]
+
+
+def test_json_retry_is_counted_and_shown(deps: GeneratorDeps) -> None:
+    script(deps, '{"topic": "price"}', js({"topic": "price", "products": [1], "reply": "Thanks for asking!"}))
+    draft, result = run_case(deps, {"id": "r", "kind": "reply", "merchant": "m-en", "message": "heart holder?"})
+    assert draft is not None and draft.json_retries == 1 and result.schema_valid and result.json_retries == 1
+    assert summarize([result])[0]["JSON retries"] == "1"
