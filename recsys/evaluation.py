@@ -26,7 +26,7 @@ MODELS = (
     "global popularity",
     "personal top-frequency",
     "ALS alone",
-    "learned blend (LightGBM)",
+    "learned blend (LightGBM, d chosen on validation)",
     "learned blend + 1 discovery slot per 10",
     "learned blend, no discovery slots",
 )

@@ -143,7 +143,11 @@ class RestockModel:
         # LightGBM release the GIL in their heavy loops).
         with ThreadPoolExecutor(max_workers=1) as pool:
             serving = pool.submit(_serving_parts, events, stamp, params)
-            windows = [window_for(events, start, stamp, params) for start in starts]
+            starts = sorted(starts)  # oldest first
+            # Older windows also get labels ending where the next window starts, for the new-item ranker's
+            # out-of-time training (see recsys.ranker.train_ranker).
+            early: list[pd.Timestamp | None] = [*starts[1:], None]
+            windows = [window_for(events, start, stamp, params, end) for start, end in zip(starts, early, strict=True)]
             windows = [w for w in windows if len(w.merchants)]
             labelled = sum(len(w.merchants) for w in windows)
             seconds = {"windows": time.perf_counter() - started}
