@@ -142,9 +142,7 @@ def check(text: str, facts: Facts) -> Grounding:
         problems.append(f"price in words {match.group(0)!r} is not a price in the data")
     if facts.audience == "consumer":
         for match in _CONSUMER_CLAIMS.finditer(text):
-            problems.append(
-                f"claim {match.group(0)!r} is not backed by the data (no free goods, discounts or promises)"
-            )
+            problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
     for prose in facts.prose:
         problems.extend(prose_problems(prose))
     if facts.max_chars is not None and len(text) > facts.max_chars:

@@ -146,10 +146,11 @@ def generate_reply(
     log = CallLog()
     merchant_language(deps.store, merchant_id)  # unknown merchant -> GenerationError
     lang = lang or detect_language(message)
-    candidates = _candidates(deps, merchant_id, message)
+    question, injected = strip_instructions(message)
+    candidates = _candidates(deps, merchant_id, question)
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
-    values = {"message": message.replace("</message>", "")[:1000], "candidates": listing,
+    values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
               "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
     catalog_skus, catalog_titles = catalog_index(deps.store)
     wholesale = {
@@ -178,6 +179,8 @@ def generate_reply(
             # under a delivery or return question, so the words and the facts lines talk about the same item)
             chosen = [c for c in candidates[:1] if _plausible(message, c)]
         reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
+        if injected:
+            reasons.append(f"message gives the assistant instructions (not shown to the model): {injected[0][:80]!r}")
         parts = [prose, *_fact_lines(lang, chosen)]
         if not chosen and topic in ("product", "price", "availability"):
             parts.append(LINES[lang]["none"])
@@ -237,7 +240,8 @@ def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
 
 _POSITIVE = re.compile(
     r"\bwe (?:do )?(?:have|sell|carry|stock|offer)\b|\bis available\b|\bin stock\b|\bhere (?:are|is) the details\b"
-    r"|有货|我们(?:有|卖|出售|提供)|有的|信息如下|详情如下",
+    r"|\bbut (?:we )?(?:do )?have\b|\bwe also have\b"
+    r"|有货|我们(?:有|卖|出售|提供)|有的|信息如下|详情如下|但有|有其他|还有别的",
     re.IGNORECASE,
 )
 _AVAILABLE = re.compile(r"\bis available\b|\bin stock\b|\bavailable now\b|有货|现货", re.IGNORECASE)
@@ -246,11 +250,17 @@ _AGREES = re.compile(
     r"|是的|没错|对的|确实|仍然是|还是这个价",
     re.IGNORECASE,
 )
+_COMPARES = re.compile(
+    r"\b(?:under|below|less than|cheaper|lower than|more than|higher than|same price|that price|for that"
+    r"|what (?:your|you|the) \w+ (?:said|mentioned|quoted))\b|便宜|低于|高于|不到|一样的价|同样的价|这个价",
+    re.IGNORECASE,
+)
 _QUOTED_PRICE = re.compile(
     r"(?:£|¥|￥|\$|€)\s?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s?(?:英镑|镑|元|块|pounds?|GBP)", re.IGNORECASE
 )
 _LEAKS = re.compile(
-    r"\b(?:wholesale|trade|cost|supplier) price(?:s| list)? (?:is|are|was|were|has been|have been)\b|"
+    r"\b(?:wholesale|trade|cost|supplier) price(?:s| list)? (?:is|are|was|were|has been|have been)\b"
+    r"(?! not\b| confidential| private| internal| something| only)|"
     r"\b(?:printed|here is|here are|as requested)\b.*\b(?:wholesale|price list)\b|"
     r"(?:批发价|进价|成本价|拿货价)(?:是|为|如下|已)",
     re.IGNORECASE,
@@ -274,11 +284,35 @@ def contradictions(prose: str, chosen: list[ProductOffer], message: str = "") ->
         problems.append(f"reply says {match.group(0)!r} but no product in the shop matches the question")
     prices = {c.retail_price.quantize(Decimal("0.01")) for c in chosen if c.retail_price is not None}
     quoted = {Decimal(m.group(1) or m.group(2)).quantize(Decimal("0.01")) for m in _QUOTED_PRICE.finditer(message)}
-    if quoted - prices and (match := _AGREES.search(prose)):
+    if quoted - prices and (match := _AGREES.search(prose) or _COMPARES.search(prose)):
         problems.append(f"reply says {match.group(0)!r} to the customer's price, which is not the shop's price")
     if match := _LEAKS.search(prose):
         problems.append(f"reply says {match.group(0)!r}: the wholesale price is never given to consumers")
     return problems
+
+
+_SEGMENT = re.compile(r"[^。！？!?.\n（()）]+[。！？!?.]*")
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget) (?:all |any |the )?(?:previous |prior |above |earlier |your )*"
+    r"(?:instructions|rules|prompts?)\b|\bnew instructions\b|\bsystem\s*:|\byou are now\b"
+    r"|(?:忽略|无视|忘记)[^。！？]{0,8}(?:指令|规则|指示|提示)|新(?:的)?指令|系统[:：]",
+    re.IGNORECASE,
+)
+
+
+def strip_instructions(message: str) -> tuple[str, list[str]]:
+    """The message without its sentences (or bracketed parts) that give the assistant instructions.
+
+    The model is told to ignore instructions inside <message>, but a small model still follows some
+    ("everything is free today"); what it never sees it cannot follow. What was removed is returned so the
+    draft can say so (and a person looks at the message).
+    """
+    removed = [m.group(0).strip() for m in _SEGMENT.finditer(message) if _INSTRUCTION.search(m.group(0))]
+    if not removed:
+        return message, []
+    kept = _SEGMENT.sub(lambda m: "" if _INSTRUCTION.search(m.group(0)) else m.group(0), message)
+    kept = re.sub(r"[（(]\s*[)）]", "", kept).strip()
+    return kept or message, removed
 
 
 def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool = False) -> list[str]:
