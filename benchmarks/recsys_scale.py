@@ -92,7 +92,7 @@ def main() -> None:
     baseline_rss = peak_rss_gb()
     events = timed("purchase events", rows, lambda: purchase_events(data.pop("lines")))
     cutoff = (pd.Timestamp(events["ordered_at"].max()) + timedelta(days=1)).date()
-    model = timed("train (windows, 2 rankers, ALS, stats)", rows, lambda: RestockModel.fit(events, cutoff))
+    model = timed("train (windows, rankers, ALS)", rows, lambda: RestockModel.fit(events, cutoff))
     merchants = np.arange(model.history.n_merchants, dtype=np.int64)
     if args.skip_lists:
         timed(f"rank top-{args.k}, all merchants", rows, lambda: model.rank(merchants, args.k))
