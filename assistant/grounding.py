@@ -177,7 +177,8 @@ def _check_titles(text: str, facts: Facts, problems: list[str], claims: dict[str
     allowed = {t.upper() for t in facts.titles}
     for title in facts.catalog_titles:
         key = title.upper()
-        if len(key) >= 8 and key in upper:
+        # two words at least: the catalog also holds one-word adjustment lines ("returned", "damaged")
+        if len(key) >= 8 and len(key.split()) >= 2 and key in upper:
             if key in allowed or any(key in a for a in allowed):
                 claims["titles"].append(title)
             else:

@@ -172,12 +172,18 @@ def trim_to_sentence(text: str, limit: int) -> str:
 _SENTENCE = re.compile(r"[^。！？!?.…\n]*(?:[。！？!?.…\n]+|$)")
 
 
+_COURTESY_FREE = re.compile(r"\bfeel free\b", re.IGNORECASE)
+
+
 def clean_prose(prose: str) -> tuple[str, list[str]]:
-    """Drop the model's sentences that name a currency or leave a hole where it tried to write a number.
+    """Drop the model's sentences that name a currency or leave a hole where it tried to write a number,
+    and "feel free to ask" courtesy lines.
 
     The decoder cannot write digits, so a sentence like "It costs  pounds." is broken, not false; the true
-    price is in the facts lines. Returns (kept prose, dropped sentences); the caller records what it dropped.
-    Grounding still checks the kept prose, so nothing is hidden by this.
+    price is in the facts lines. "Feel free to…" offers nothing, but consumer text must not contain the word
+    "free" (the check for free-goods claims cannot tell the idiom apart), so the line goes rather than the
+    whole draft being regenerated for it. Returns (kept prose, dropped sentences); the caller records what it
+    dropped. Grounding still checks the kept prose, so nothing is hidden by this.
     """
     from assistant.grounding import prose_problems
 
@@ -187,7 +193,8 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
         sentence = match.group(0)
         if not sentence.strip():
             continue
-        (dropped if prose_problems(sentence.strip()) else kept).append(sentence)
+        bad = prose_problems(sentence.strip()) or _COURTESY_FREE.search(sentence)
+        (dropped if bad else kept).append(sentence)
     return "".join(kept).strip(), [d.strip() for d in dropped]
 
 

@@ -152,7 +152,9 @@ def generate_copy(
             prose, dropped = clean_prose(raw)
             if not prose:  # nothing whole left: keep it as written, so grounding names the problem
                 prose, dropped = raw, []
-            repairs.extend(f"dropped the model's sentence {d!r} (a number gap or a currency word)" for d in dropped)
+            repairs.extend(
+                f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
+            )
             text = f"{prose}\n{line}"
             facts.prose = [prose]
             out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))

@@ -66,7 +66,9 @@ SUMMARY_FALLBACK = {"en": "Suggested restock for your shop.", "zh": "为您的�
 
 def _clean(prose: str, repairs: list[str]) -> str:
     kept, dropped = clean_prose(prose)
-    repairs.extend(f"dropped the model's sentence {d!r} (a number gap or a currency word)" for d in dropped)
+    repairs.extend(
+        f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
+    )
     return kept
 
 

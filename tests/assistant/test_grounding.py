@@ -132,3 +132,10 @@ def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
         assert not check(text, facts).passed, text
     assert check("The shop owner will check and reply.", facts).passed
     assert check("店主会核实后回复您。", facts).passed
+
+
+def test_one_word_adjustment_lines_are_not_product_mentions() -> None:
+    facts = Facts(audience="consumer", catalog_titles={"returned", "PINK HANGING HEART T-LIGHT HOLDER"})
+    assert check("The shop owner will tell you if it can be sent back or returned later.", facts).claims["titles"] == []
+    grounding = check("Try the Pink Hanging Heart T-Light Holder.", facts)
+    assert any("PINK HANGING HEART" in p for p in grounding.problems)

@@ -52,3 +52,9 @@ def test_speakable_names_hold_no_digits() -> None:
     assert speakable("S/12 MINI RABBIT EASTER") == "Mini Rabbit Easter"
     assert speakable("SET 10 CARDS XMAS GRAPHIC  17218") == "Set Cards Xmas Graphic"
     assert speakable("12345") == "12345"  # nothing left: keep the name (grounding then judges what is written)
+
+
+def test_clean_prose_drops_feel_free_courtesy_lines_only() -> None:
+    kept, dropped = clean_prose("Thanks for your message! Feel free to ask anything else.")
+    assert kept == "Thanks for your message!" and dropped == ["Feel free to ask anything else."]
+    assert clean_prose("Everything is free today!") == ("Everything is free today!", [])  # grounding flags it
