@@ -6,6 +6,7 @@ rendered here from the recommender's output and the catalog, and the whole text 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +71,19 @@ def _clean(prose: str, repairs: list[str]) -> str:
         f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
     )
     return kept
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _own_words(reason: str, line: RestockLine, lang: str, repairs: list[str]) -> str:
+    """A reason that only repeats the product's name (or, for zh, has no Chinese at all) says nothing; it is
+    replaced by the recommender's own reason and the swap recorded."""
+    rest = reason.upper().replace(speakable(line.title).upper(), "").replace(line.title.upper(), "")
+    if reason and (not re.search(r"\w", rest) or (lang == "zh" and not _CJK.search(reason))):
+        repairs.append(f"reason for {line.sku} {reason!r} only named the product; used the recommender's reason")
+        return ""
+    return reason
 
 
 def _token_budget(n: int, lang: str) -> int:
@@ -165,6 +179,7 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
         summary = _clean(trim_to_sentence(str(data.get("summary", "")), SUMMARY_CHARS[lang]), repairs)
         reasons = [_clean(trim_to_sentence(str(r), REASON_CHARS[lang]), repairs) for r in data.get("reasons", [])]
         reasons = reasons[: len(lines)] + [""] * (len(lines) - len(reasons))
+        reasons = [_own_words(r, line, lang, repairs) for r, line in zip(reasons, lines, strict=True)]
         # a reason the model did not write whole is the recommender's own reason, in words
         reasons = [r or hints.get(line.reason_kind, hints["popular"]) for r, line in zip(reasons, lines, strict=True)]
         summary = summary or SUMMARY_FALLBACK[lang]

@@ -59,3 +59,11 @@ def test_still_failing_draft_is_flagged_with_exact_problems(deps: GeneratorDeps)
 def test_unknown_merchant(deps: GeneratorDeps) -> None:
     with pytest.raises(GenerationError, match="unknown merchant"):
         generate_restock(deps, "nobody")
+
+
+def test_reason_that_only_names_the_product_becomes_the_recommenders_reason(deps: GeneratorDeps) -> None:
+    script(deps, js({"summary": "该补货了。", "reasons": ["Cream Hanging Heart T-Light Holder", "同类店铺都在卖。"]}))
+    draft = generate_restock(deps, "m-zh")
+    assert draft.items[0].reason and draft.items[0].reason != "Cream Hanging Heart T-Light Holder"
+    assert draft.items[1].reason == "同类店铺都在卖。" and draft.grounding.passed
+    assert len(draft.repairs) == 1 and "85123A" in draft.repairs[0]
