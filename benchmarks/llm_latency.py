@@ -1,7 +1,8 @@
-"""Latency of the embedded model: start-up, chat-turn time to first token (cold vs cached system prompt),
-generation speed, and the three generators end to end. Prints a table; the CPU load is printed with it.
+"""Latency of the embedded model: start-up, chat-turn time to first token (cold vs cached system prompt) and
+generation speed. Prints a table; the CPU load is printed with it. The three generators' first-token and total
+latencies (median / p95 per generator) come from `s2b eval generate` (evals/generate/last_run.md).
 
-    S2B_HOME=/tmp/you/.s2b .venv/bin/python benchmarks/llm_latency.py --turns 5 [--variant 0.5b] [--generators]
+    S2B_HOME=/tmp/you/.s2b .venv/bin/python benchmarks/llm_latency.py --turns 5 [--variant 0.5b]
 """
 
 from __future__ import annotations
