@@ -7,6 +7,7 @@ Everything is vectorised over all merchants at once (pair keys = m * n_items + i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from scipy import sparse
 from recsys.als import ALSFactors
 from recsys.arrays import sorted_unique
 from recsys.history import History, basket_recency_rank
+from recsys.itemknn import families, family_candidates, family_orders, item_similarity, knn_candidates, knn_scores
 from recsys.neighbours import neighbour_pool, neighbour_scores
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
@@ -41,6 +43,14 @@ class Stats:
     topfreq_rank: np.ndarray  # per pair (aligned with pairs), 0 = first
     share: sparse.csr_matrix  # merchant x item: order-decayed share of the merchant's orders containing the item
     pool: np.ndarray  # merchants eligible as neighbours
+    family: np.ndarray  # per item: product family id (-1: none)
+    fam_orders: sparse.csr_matrix  # merchant x family: orders containing an item of the family
+
+    @cached_property
+    def sim(self) -> sparse.csr_matrix:
+        """Item x item co-purchase cosine, top neighbours per item (recsys.itemknn); built on first use (a loaded
+        model with precomputed candidate features never needs it)."""
+        return item_similarity(self.share, self.item["baskets"].to_numpy())
 
 
 def pair_stats(history: History, quantities: bool = True) -> PairStats:
@@ -76,6 +86,12 @@ def merchant_stats(history: History, pairs: PairStats) -> pd.DataFrame:
     table = table.reindex(np.arange(history.n_merchants)).fillna(0.0)
     table["n_items"] = np.bincount(pairs.m, minlength=history.n_merchants).astype(np.float64)
     table["n_lines"] = np.bincount(history.m, minlength=history.n_merchants).astype(np.float64)
+    # share of the items in the merchant's last order that it bought there for the first time
+    last = pairs.table["in_last"].to_numpy() > 0
+    first_in_last = last & (pairs.table["first_t"].to_numpy() >= table["last_t"].to_numpy()[pairs.m])
+    in_last = np.bincount(pairs.m[last], minlength=history.n_merchants)
+    new_in_last = np.bincount(pairs.m[first_in_last], minlength=history.n_merchants)
+    table["new_in_last"] = new_in_last / np.maximum(in_last, 1)
     return table
 
 
@@ -92,6 +108,8 @@ def item_stats(history: History, pairs: PairStats) -> pd.DataFrame:
     age = history.as_of - pairs.table["last_t"].to_numpy()
     for days in (30, 90):
         table[f"merchants_{days}"] = np.bincount(pairs.i[age <= days], minlength=n).astype(np.float64)
+    first_age = history.as_of - pairs.table["first_t"].to_numpy()
+    table["new_buyers_30"] = np.bincount(pairs.i[first_age <= 30], minlength=n).astype(np.float64)
     return table
 
 
@@ -114,8 +132,17 @@ def compute_stats(history: History, quantities: bool = True) -> Stats:
     values = pairs.table["order_decay"].to_numpy() / np.maximum(total[pairs.m], 1e-9)
     share = sparse.csr_matrix((values, (pairs.m, pairs.i)), shape=(history.n_merchants, history.n_items))
     pool = neighbour_pool(merchants["n_orders"].to_numpy())
+    family = families(history.skus)
     return Stats(
-        history=history, pairs=pairs, merchant=merchants, item=items, topfreq_rank=rank, share=share, pool=pool
+        history=history,
+        pairs=pairs,
+        merchant=merchants,
+        item=items,
+        topfreq_rank=rank,
+        share=share,
+        pool=pool,
+        family=family,
+        fam_orders=family_orders(history.basket_m, history.b, history.i, family, history.n_merchants),
     )
 
 
@@ -129,9 +156,18 @@ def recent_popular(stats: Stats, n: int) -> np.ndarray:
 
 
 def candidates(
-    stats: Stats, als: ALSFactors, merchants: np.ndarray, *, n_history: int, n_als: int, n_popular: int
+    stats: Stats,
+    als: ALSFactors,
+    merchants: np.ndarray,
+    *,
+    n_history: int,
+    n_als: int,
+    n_popular: int,
+    n_knn: int = 0,
+    n_family: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(m, i) candidate pairs: the merchant's own top history items, ALS discoveries and recent popular items."""
+    """(m, i) candidate pairs: the merchant's own top history items, ALS discoveries, recent popular items, the
+    never-bought items with the best item-kNN scores and never-bought siblings of its items (recsys.itemknn)."""
     history = stats.history
     n_items = history.n_items
     wanted = np.zeros(history.n_merchants, dtype=bool)
@@ -148,6 +184,13 @@ def candidates(
     if n_popular > 0 and len(merchants):
         popular = recent_popular(stats, n_popular)
         keys.append(np.repeat(merchants, len(popular)) * n_items + np.tile(popular, len(merchants)))
+    bought_matrix = stats.share
+    if n_knn > 0 and len(merchants):
+        km, ki = knn_candidates(stats.share, stats.sim, bought_matrix, merchants, n_knn)
+        keys.append(km * n_items + ki)
+    if n_family > 0 and len(merchants):
+        fm, fi = family_candidates(stats.fam_orders, stats.family, bought_matrix, merchants, n_family)
+        keys.append(fm * n_items + fi)
     unique = sorted_unique(np.concatenate(keys))
     return unique // n_items, unique % n_items
 
@@ -185,6 +228,13 @@ FEATURES = [
     "decay_rank",
     "nb_rank",
     "due_gap",
+    "knn_score",
+    "knn_rank",
+    "fam_frac",
+    "item_new_buyers_30",
+    "item_new_share",
+    "m_new_rate",
+    "m_new_last",
 ]
 
 
@@ -239,7 +289,6 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "log_qty": pair_col("log_qty"),
         "als_score": als_scores,
         "als_rank": _als_rank(m, als_scores),
-        "nb_score": neighbour_scores(als, stats.share, m, i, stats.pool),
         "item_baskets": it["baskets"].to_numpy()[i],
         "item_merchants": it["merchants"].to_numpy()[i],
         "item_merchants_30": it["merchants_30"].to_numpy()[i],
@@ -253,9 +302,23 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "m_overdue": (history.as_of - m_last) / np.maximum(np.nan_to_num(m_interval, nan=365.0), 1.0),
         "item_repeat_rate": it["repeat_rate"].to_numpy()[i],
         "m_basket_size": stats.merchant["n_lines"].to_numpy()[m] / np.maximum(m_orders, 1),
+        "nb_score": neighbour_scores(als, stats.share, m, i, stats.pool),
         "share": np.asarray(stats.share[m, i]).ravel(),
     }
     columns["decay_rank"] = _rank_within(m, columns["decay_60"])
     columns["nb_rank"] = _rank_within(m, columns["nb_score"])
     columns["due_gap"] = since_last - interval
+    columns["knn_score"] = knn_scores(stats.share, stats.sim, m, i)
+    columns["knn_rank"] = _rank_within(m, columns["knn_score"])
+    fam = stats.family[i]
+    fam_count = np.zeros(len(m))
+    if (fam >= 0).any():
+        has = fam >= 0
+        fam_count[has] = np.asarray(stats.fam_orders[m[has], fam[has]]).ravel()
+    columns["fam_frac"] = fam_count / np.maximum(m_orders, 1)
+    new_buyers = it["new_buyers_30"].to_numpy()[i]
+    columns["item_new_buyers_30"] = new_buyers
+    columns["item_new_share"] = new_buyers / np.maximum(it["merchants"].to_numpy()[i], 1.0)
+    columns["m_new_rate"] = mt["n_items"].to_numpy()[m] / np.maximum(mt["n_lines"].to_numpy()[m], 1.0)
+    columns["m_new_last"] = mt["new_in_last"].to_numpy()[m]
     return np.column_stack([columns[name] for name in FEATURES]).astype(np.float32)

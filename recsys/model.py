@@ -81,10 +81,11 @@ def _serving_parts(
     history = build_history(events, stamp)
     stats, als = compute_stats(history), fit_als(history, params.als)
     merchants = np.arange(history.n_merchants, dtype=np.int64)
-    most_rows = int((stats.topfreq_rank < params.n_history).sum()) + len(merchants) * (params.n_als + params.n_popular)
+    per_merchant = params.n_als + params.n_popular + params.n_knn + params.n_family
+    most_rows = int((stats.topfreq_rank < params.n_history).sum()) + len(merchants) * per_merchant
     if most_rows > PRECOMPUTE_ROWS:  # too many to keep: `rank` builds features per call, in chunks
         return stats, als, None
-    m, i = candidates(stats, als, merchants, n_history=params.n_history, n_als=params.n_als, n_popular=params.n_popular)
+    m, i = candidates(stats, als, merchants, **params.candidate_counts())
     return stats, als, CandidateFeatures(m=m, i=i, x=feature_matrix(stats, als, m, i))
 
 
@@ -195,9 +196,7 @@ class RestockModel:
             pre = self.features.subset(merchants, history.n_merchants)
             m, i = pre[0], pre[1]
         else:
-            m, i = candidates(
-                self.stats, self.als, merchants, n_history=p.n_history, n_als=p.n_als, n_popular=p.n_popular
-            )
+            m, i = candidates(self.stats, self.als, merchants, **p.candidate_counts())
         slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
         scores = np.empty(len(m), dtype=np.float64)
         new_scores = np.zeros(len(m), dtype=np.float64)

@@ -43,6 +43,8 @@ class RankerParams:
     n_history: int = 80
     n_als: int = 30
     n_popular: int = 10
+    n_knn: int = 0  # item-kNN and family candidate generators: off (measured no gain, see the docstring)
+    n_family: int = 0
     validation_days: tuple[int, ...] = (60, 120)
     learning_rate: float = 0.15
     num_leaves: int = 15
@@ -55,12 +57,23 @@ class RankerParams:
     max_train_merchants: int = 1500  # per validation window: a ranker needs thousands of groups, not millions
     objective: str = "lambdarank"
     new_items_objective: str = "binary"
+    new_items_ranker: bool = False  # measured: the blend orders new items better (see the docstring)
     threads: int = 1
     seed: int = 7
     als: ALSParams = field(default_factory=ALSParams)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def candidate_counts(self) -> dict[str, int]:
+        """Keyword arguments of `recsys.features.candidates`."""
+        return {
+            "n_history": self.n_history,
+            "n_als": self.n_als,
+            "n_popular": self.n_popular,
+            "n_knn": self.n_knn,
+            "n_family": self.n_family,
+        }
 
     def digest(self) -> str:
         """Short hash of the parameters (part of the model version and cache key)."""
@@ -81,6 +94,8 @@ def window_for(
         n_history=params.n_history,
         n_als=params.n_als,
         n_popular=params.n_popular,
+        n_knn=params.n_knn,
+        n_family=params.n_family,
         early_end=early_end,
     )
 
@@ -231,7 +246,10 @@ def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
     if fitted is None:
         return None
     booster, metrics = fitted
-    if len(windows) > 1:
+    if not params.new_items_ranker:  # the discovery slots take the blend's best new items
+        new_fitted = None
+        slot_windows = list(range(len(windows)))
+    elif len(windows) > 1:
         new_split, new_labels = new_item_split(windows, split)
         new_fitted = _fit_booster(windows, new_split, params, params.new_items_objective, new_labels)
         slot_windows = [len(windows) - 1]  # the only held-out merchants the new-item ranker is out-of-time for

@@ -65,6 +65,8 @@ def labelled_window(
     n_history: int,
     n_als: int,
     n_popular: int,
+    n_knn: int = 0,
+    n_family: int = 0,
     early_end: pd.Timestamp | None = None,
 ) -> Window:
     history = build_history(events, start)
@@ -84,7 +86,9 @@ def labelled_window(
     if len(merchants) > max_merchants:
         rng = np.random.default_rng(seed)
         merchants = np.sort(rng.choice(merchants, size=max_merchants, replace=False))
-    m, i = candidates(stats, als, merchants, n_history=n_history, n_als=n_als, n_popular=n_popular)
+    m, i = candidates(
+        stats, als, merchants, n_history=n_history, n_als=n_als, n_popular=n_popular, n_knn=n_knn, n_family=n_family
+    )
     y = member(m * history.n_items + i, target_keys).astype(np.float32)
     y_early = None
     if early_end is not None:

@@ -1,0 +1,175 @@
+"""Item-to-item signals for never-bought items: co-purchase neighbours (item-kNN) and product families.
+
+Wholesale merchants mostly add variants and companions of what they already stock, so a new item is
+likely when it is often bought by the same merchants as the merchant's own (recent) items, or when it
+is a colour/size variant of one of them.
+
+- **Item-kNN**: cosine similarity between items over the merchant x item "ever bought" matrix, keeping
+  each item's `NEIGHBOURS` most similar items (a sparse item x item matrix). The score of item j for
+  merchant m is the sum over m's items i of share(m, i) * sim(i, j), where share is the order-decayed
+  share of m's orders containing i (recent, regular items weigh most).
+- **Product families**: SKUs like 85099B / 85099C / 85099F are variants of one stem (the digits before a
+  letter suffix). A family needs at least two SKUs; SKUs without that structure (other shops' codes,
+  POST, gift vouchers) belong to no family, so on a shop whose codes have no such structure every family
+  feature is 0 and no family candidates are generated (a no-op).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from scipy import sparse
+
+from recsys.arrays import sorted_unique
+
+NEIGHBOURS = 30  # similar items kept per item
+MAX_SIM_ITEMS = 5_000  # similarities among the most-bought items only (all of them on the demo data)
+MAX_SIM_MERCHANTS = 30_000  # similarities from the most active merchants only (all of them on the demo data)
+_STEM = re.compile(r"^(\d{4,})[A-Z]{0,2}$")
+
+
+def item_similarity(
+    bought: sparse.csr_matrix, popularity: np.ndarray, n: int = NEIGHBOURS, chunk: int = 512
+) -> sparse.csr_matrix:
+    """Item x item cosine similarities over merchants (binary), each row keeping its n best (self excluded)."""
+    n_merchants, n_items = bought.shape
+    x = bought.astype(bool).astype(np.float32).tocsr()
+    if n_merchants > MAX_SIM_MERCHANTS:
+        activity = np.diff(x.indptr)
+        x = x[np.sort(np.argsort(-activity, kind="stable")[:MAX_SIM_MERCHANTS])]
+    universe = np.arange(n_items, dtype=np.int64)
+    if n_items > MAX_SIM_ITEMS:
+        universe = np.sort(np.argsort(-popularity, kind="stable")[:MAX_SIM_ITEMS])
+    xu = x[:, universe].tocsc()
+    norms = np.sqrt(np.asarray(xu.sum(axis=0)).ravel())
+    n = min(n, max(len(universe) - 1, 0))
+    rows, cols, vals = [], [], []
+    xt = xu.T.tocsr()
+    for start in range(0, len(universe), chunk):
+        stop = min(start + chunk, len(universe))
+        block = (xt[start:stop] @ xu).toarray()
+        block /= np.maximum(norms[start:stop, None] * norms[None, :], 1e-9)
+        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        if n == 0:
+            break
+        part = np.argpartition(-block, n - 1, axis=1)[:, :n]
+        values = np.take_along_axis(block, part, axis=1)
+        keep = values > 0
+        rows.append(np.repeat(np.arange(start, stop), n)[keep.ravel()])
+        cols.append(part[keep])
+        vals.append(values[keep])
+    if not rows:
+        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    r, c = universe[np.concatenate(rows)], universe[np.concatenate(cols)]
+    return sparse.csr_matrix((np.concatenate(vals), (r, c)), shape=(n_items, n_items), dtype=np.float32)
+
+
+def knn_block(share: sparse.csr_matrix, sim: sparse.csr_matrix, rows: np.ndarray) -> sparse.coo_matrix:
+    """Item-kNN scores of merchants `rows` for every item (rows of the result align with `rows`)."""
+    return (share[rows] @ sim).tocoo()
+
+
+def lookup(block: sparse.coo_matrix, rows: np.ndarray, n_items: int, m: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Values of `block` (rows = merchants `rows`) at the (m, i) pairs (0 where absent)."""
+    keys = rows[block.row] * n_items + block.col
+    order = np.argsort(keys)
+    keys, values = keys[order], block.data[order]
+    wanted = m * n_items + i
+    if len(keys) == 0:
+        return np.zeros(len(wanted))
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[pos] == wanted, values[pos], 0.0)
+
+
+def knn_scores(share: sparse.csr_matrix, sim: sparse.csr_matrix, m: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Item-kNN score of each (m, i) pair; pairs sorted by merchant."""
+    out = np.zeros(len(m), dtype=np.float64)
+    merchants = sorted_unique(m)
+    n_items = share.shape[1]
+    for start in range(0, len(merchants), 4096):
+        rows = merchants[start : start + 4096]
+        lo, hi = np.searchsorted(m, rows[0]), np.searchsorted(m, rows[-1], side="right")
+        out[lo:hi] = lookup(knn_block(share, sim, rows), rows, n_items, m[lo:hi], i[lo:hi])
+    return out
+
+
+def top_unbought(
+    scores: sparse.csr_matrix, bought: sparse.csr_matrix, rows: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(m, i) of the n best-scoring items per merchant (rows of `scores` align with `rows`) it never bought."""
+    scores = scores.tocsr()
+    scores = scores - scores.multiply(bought[rows].astype(bool))
+    scores.eliminate_zeros()
+    coo = scores.tocoo()
+    order = np.lexsort((-coo.data, coo.row))
+    r, c = coo.row[order], coo.col[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1] if len(r) else np.zeros(0, dtype=np.int64)
+    within = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    keep = within < n
+    return rows[r[keep]], c[keep].astype(np.int64)
+
+
+def knn_candidates(
+    share: sparse.csr_matrix, sim: sparse.csr_matrix, bought: sparse.csr_matrix, merchants: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The n never-bought items with the best item-kNN score per merchant."""
+    ms, items = [], []
+    for start in range(0, len(merchants), 4096):
+        rows = merchants[start : start + 4096]
+        m, i = top_unbought(knn_block(share, sim, rows).tocsr(), bought, rows, n)
+        ms.append(m)
+        items.append(i)
+    if not ms:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(ms), np.concatenate(items)
+
+
+def families(skus: np.ndarray) -> np.ndarray:
+    """Family id per SKU (-1: none): SKUs sharing the digits before a letter suffix, at least two of them."""
+    stems = np.array([(match.group(1) if (match := _STEM.match(str(sku))) else "") for sku in skus], dtype=object)
+    family = np.full(len(skus), -1, dtype=np.int64)
+    has = stems != ""
+    if not has.any():
+        return family
+    codes, uniques = np.unique(stems[has].astype(str), return_inverse=True)
+    sizes = np.bincount(uniques, minlength=len(codes))
+    family[np.flatnonzero(has)] = np.where(sizes[uniques] >= 2, uniques, -1)
+    return family
+
+
+def family_orders(
+    basket_m: np.ndarray, b: np.ndarray, i: np.ndarray, family: np.ndarray, n_merchants: int
+) -> sparse.csr_matrix:
+    """Merchant x family matrix: how many of the merchant's orders contained an item of the family."""
+    n_families = int(family.max()) + 1 if len(family) and family.max() >= 0 else 0
+    f = family[i]
+    has = f >= 0
+    if n_families == 0 or not has.any():
+        return sparse.csr_matrix((n_merchants, max(n_families, 1)), dtype=np.float32)
+    pairs = sorted_unique(b[has] * n_families + f[has])  # (basket, family) once per basket
+    mat = sparse.csr_matrix(
+        (np.ones(len(pairs), dtype=np.float32), (basket_m[pairs // n_families], pairs % n_families)),
+        shape=(n_merchants, n_families),
+    )
+    mat.sum_duplicates()
+    return mat
+
+
+def family_candidates(
+    fam_orders: sparse.csr_matrix, family: np.ndarray, bought: sparse.csr_matrix, merchants: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Never-bought siblings of the merchant's items, the n from its most-ordered families per merchant."""
+    has = np.flatnonzero(family >= 0)
+    if len(has) == 0 or n <= 0 or len(merchants) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    members = sparse.csr_matrix(
+        (np.ones(len(has), dtype=np.float32), (family[has], has)), shape=(fam_orders.shape[1], bought.shape[1])
+    )
+    ms, items = [], []
+    for start in range(0, len(merchants), 4096):
+        rows = merchants[start : start + 4096]
+        m, i = top_unbought((fam_orders[rows] @ members).tocsr(), bought, rows, n)
+        ms.append(m)
+        items.append(i)
+    return np.concatenate(ms), np.concatenate(items)
