@@ -38,6 +38,11 @@ class RankerParams:
     fit several-fold. Tried and dropped: 2 LightGBM threads (3-5x slower on this shared 2-core machine), 40
     sampled negatives per merchant and learning rate 0.25 (both lower on A and B), a binary blend objective
     (no clear gain). The new-item ranker uses the binary objective (more new-item hits than lambdarank on A).
+    Round 2 (same inner splits, figures in recsys/README.md): the item-kNN, product-family, freshness and
+    merchant-exploration features raised A and B at d = 0, 1 and 2; the item-kNN / family candidate generators
+    (n_knn, n_family) raised the candidate recall of new items (A 12.7% -> 15.3% with 20 + 10) but not the lists,
+    so they are 0; the time-held-out new-item LightGBM ordered new items worse than the blend on A and B, so the
+    discovery slots take the blend's best new items (new_items_ranker False: no second training).
     """
 
     n_history: int = 80
