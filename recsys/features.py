@@ -16,7 +16,7 @@ from scipy import sparse
 from recsys.als import ALSFactors
 from recsys.arrays import sorted_unique
 from recsys.history import History, basket_recency_rank
-from recsys.itemknn import families, family_candidates, family_orders, item_similarity, knn_candidates, knn_scores
+from recsys.itemknn import families, family_orders, item_similarity, knn_scores
 from recsys.neighbours import neighbour_pool, neighbour_scores
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
@@ -163,11 +163,8 @@ def candidates(
     n_history: int,
     n_als: int,
     n_popular: int,
-    n_knn: int = 0,
-    n_family: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(m, i) candidate pairs: the merchant's own top history items, ALS discoveries, recent popular items, the
-    never-bought items with the best item-kNN scores and never-bought siblings of its items (recsys.itemknn)."""
+    """(m, i) candidate pairs: the merchant's own top history items, ALS discoveries and recent popular items."""
     history = stats.history
     n_items = history.n_items
     wanted = np.zeros(history.n_merchants, dtype=bool)
@@ -184,13 +181,6 @@ def candidates(
     if n_popular > 0 and len(merchants):
         popular = recent_popular(stats, n_popular)
         keys.append(np.repeat(merchants, len(popular)) * n_items + np.tile(popular, len(merchants)))
-    bought_matrix = stats.share
-    if n_knn > 0 and len(merchants):
-        km, ki = knn_candidates(stats.share, stats.sim, bought_matrix, merchants, n_knn)
-        keys.append(km * n_items + ki)
-    if n_family > 0 and len(merchants):
-        fm, fi = family_candidates(stats.fam_orders, stats.family, bought_matrix, merchants, n_family)
-        keys.append(fm * n_items + fi)
     unique = sorted_unique(np.concatenate(keys))
     return unique // n_items, unique % n_items
 

@@ -10,8 +10,11 @@ is a colour/size variant of one of them.
   share of m's orders containing i (recent, regular items weigh most).
 - **Product families**: SKUs like 85099B / 85099C / 85099F are variants of one stem (the digits before a
   letter suffix). A family needs at least two SKUs; SKUs without that structure (other shops' codes,
-  POST, gift vouchers) belong to no family, so on a shop whose codes have no such structure every family
-  feature is 0 and no family candidates are generated (a no-op).
+  POST, gift vouchers) belong to no family, so on a shop whose codes have no such structure the family
+  feature is 0 everywhere (a no-op).
+
+Round 2 also generated candidates from both (never-bought items with the best kNN score, never-bought
+siblings); they raised candidate recall but not the lists on the inner splits, and were removed in round 3.
 """
 
 from __future__ import annotations
@@ -94,37 +97,6 @@ def knn_scores(share: sparse.csr_matrix, sim: sparse.csr_matrix, m: np.ndarray, 
     return out
 
 
-def top_unbought(
-    scores: sparse.csr_matrix, bought: sparse.csr_matrix, rows: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(m, i) of the n best-scoring items per merchant (rows of `scores` align with `rows`) it never bought."""
-    scores = scores.tocsr()
-    scores = scores - scores.multiply(bought[rows].astype(bool))
-    scores.eliminate_zeros()
-    coo = scores.tocoo()
-    order = np.lexsort((-coo.data, coo.row))
-    r, c = coo.row[order], coo.col[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1] if len(r) else np.zeros(0, dtype=np.int64)
-    within = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
-    keep = within < n
-    return rows[r[keep]], c[keep].astype(np.int64)
-
-
-def knn_candidates(
-    share: sparse.csr_matrix, sim: sparse.csr_matrix, bought: sparse.csr_matrix, merchants: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The n never-bought items with the best item-kNN score per merchant."""
-    ms, items = [], []
-    for start in range(0, len(merchants), 4096):
-        rows = merchants[start : start + 4096]
-        m, i = top_unbought(knn_block(share, sim, rows).tocsr(), bought, rows, n)
-        ms.append(m)
-        items.append(i)
-    if not ms:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(ms), np.concatenate(items)
-
-
 def families(skus: np.ndarray) -> np.ndarray:
     """Family id per SKU (-1: none): SKUs sharing the digits before a letter suffix, at least two of them."""
     stems = np.array([(match.group(1) if (match := _STEM.match(str(sku))) else "") for sku in skus], dtype=object)
@@ -154,22 +126,3 @@ def family_orders(
     )
     mat.sum_duplicates()
     return mat
-
-
-def family_candidates(
-    fam_orders: sparse.csr_matrix, family: np.ndarray, bought: sparse.csr_matrix, merchants: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Never-bought siblings of the merchant's items, the n from its most-ordered families per merchant."""
-    has = np.flatnonzero(family >= 0)
-    if len(has) == 0 or n <= 0 or len(merchants) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    members = sparse.csr_matrix(
-        (np.ones(len(has), dtype=np.float32), (family[has], has)), shape=(fam_orders.shape[1], bought.shape[1])
-    )
-    ms, items = [], []
-    for start in range(0, len(merchants), 4096):
-        rows = merchants[start : start + 4096]
-        m, i = top_unbought((fam_orders[rows] @ members).tocsr(), bought, rows, n)
-        ms.append(m)
-        items.append(i)
-    return np.concatenate(ms), np.concatenate(items)

@@ -24,7 +24,7 @@ from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
 from recsys.history import History, build_history
 from recsys.ranker import RankerParams, train_ranker, window_for
-from recsys.slots import discovery_scores, top_k_with_slots
+from recsys.slots import top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
@@ -81,7 +81,7 @@ def _serving_parts(
     history = build_history(events, stamp)
     stats, als = compute_stats(history), fit_als(history, params.als)
     merchants = np.arange(history.n_merchants, dtype=np.int64)
-    per_merchant = params.n_als + params.n_popular + params.n_knn + params.n_family
+    per_merchant = params.n_als + params.n_popular
     most_rows = int((stats.topfreq_rank < params.n_history).sum()) + len(merchants) * per_merchant
     if most_rows > PRECOMPUTE_ROWS:  # too many to keep: `rank` builds features per call, in chunks
         return stats, als, None
@@ -109,7 +109,6 @@ class RestockModel:
         ranker_text: str | None,
         meta: dict[str, Any],
         features: CandidateFeatures | None = None,
-        new_items_text: str | None = None,
     ) -> None:
         lgb = lightgbm()
 
@@ -119,8 +118,6 @@ class RestockModel:
         self.features = features  # every merchant's candidate features, precomputed by `fit` (None: per `rank`)
         self.ranker_text = ranker_text
         self.booster = lgb.Booster(model_str=ranker_text) if ranker_text else None
-        self.new_items_text = new_items_text  # the new-item ranker that fills the discovery slots
-        self.new_booster = lgb.Booster(model_str=new_items_text) if new_items_text else None
         self.meta = meta
 
     @property
@@ -139,17 +136,15 @@ class RestockModel:
         stamp = pd.Timestamp(cutoff)
         starts = [stamp - pd.Timedelta(days=days) for days in params.validation_days]
         starts = [start for start in starts if (events["ordered_at"] < start).any()]
-        # The serving statistics, ALS and candidate features do not depend on the ranker: build them on a
-        # second thread while the validation windows build and LightGBM trains (numpy, pandas, implicit and
-        # LightGBM release the GIL in their heavy loops).
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        starts = sorted(starts)  # oldest first
+        # Schedule for 2 cores: the validation windows build side by side, then LightGBM trains while the serving
+        # statistics, ALS and candidate features (which do not depend on the ranker) build on the other thread.
+        # numpy, pandas, scipy, implicit and LightGBM release the GIL in their heavy loops; every part is computed
+        # exactly as it would be alone, so the model does not depend on the schedule.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(window_for, events, start, stamp, params) for start in starts]
             serving = pool.submit(_serving_parts, events, stamp, params)
-            starts = sorted(starts)  # oldest first
-            # Older windows also get labels ending where the next window starts, for the new-item ranker's
-            # out-of-time training (see recsys.ranker.train_ranker).
-            early: list[pd.Timestamp | None] = [*starts[1:], None]
-            windows = [window_for(events, start, stamp, params, end) for start, end in zip(starts, early, strict=True)]
-            windows = [w for w in windows if len(w.merchants)]
+            windows = [w for w in (future.result() for future in futures) if len(w.merchants)]
             labelled = sum(len(w.merchants) for w in windows)
             seconds = {"windows": time.perf_counter() - started}
             trained = train_ranker(windows, params) if labelled >= MIN_LABELLED_MERCHANTS else None
@@ -178,9 +173,7 @@ class RestockModel:
             "train_seconds": round(time.perf_counter() - started, 3),
             "phase_seconds": {name: round(value, 3) for name, value in seconds.items()},
         }
-        ranker_text = trained.ranker if trained else None
-        new_items_text = trained.new_items if trained else None
-        return cls(params, stats, als, ranker_text, meta, features, new_items_text)
+        return cls(params, stats, als, trained.ranker if trained else None, meta, features)
 
     def rank(self, merchants: np.ndarray | None = None, k: int = 20, slots: int | None = None) -> Ranked:
         """Top-k item indices for merchant indices (default: all merchants in the history).
@@ -199,7 +192,6 @@ class RestockModel:
             m, i = candidates(self.stats, self.als, merchants, **p.candidate_counts())
         slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
         scores = np.empty(len(m), dtype=np.float64)
-        new_scores = np.zeros(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000
         for start in range(0, len(m), chunk):
@@ -208,12 +200,7 @@ class RestockModel:
             else:
                 x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
             scores[start : start + chunk] = self._score(x)
-            flags = x[:, FEATURES.index("is_repeat")] == 0
-            is_new[start : start + chunk] = flags
-            if slots > 0 and self.new_booster is not None and flags.any():
-                new_scores[start : start + chunk][flags] = self.new_booster.predict(x[flags], num_threads=1)
-        if slots > 0 and self.new_booster is not None:
-            scores = discovery_scores(m, scores, new_scores, is_new)
+            is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
         if slots > 0:
             keep, slot = top_k_with_slots(m, i, scores, is_new, k, slots)
         else:
@@ -249,8 +236,6 @@ class RestockModel:
         )
         if self.ranker_text:
             (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
-        if self.new_items_text:
-            (folder / "new_items.txt").write_text(self.new_items_text, encoding="utf-8")
         if self.features is not None:  # uncompressed: loading it must cost less than recomputing it
             np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
         (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
@@ -279,7 +264,5 @@ class RestockModel:
         params = RankerParams(**params_dict, als=als_params)
         ranker_path = folder / "ranker.txt"
         ranker_text = ranker_path.read_text(encoding="utf-8") if ranker_path.exists() else None
-        new_path = folder / "new_items.txt"
-        new_text = new_path.read_text(encoding="utf-8") if new_path.exists() else None
         features = _load_features(folder, meta, history)
-        return cls(params, compute_stats(history), als, ranker_text, meta, features, new_text)
+        return cls(params, compute_stats(history), als, ranker_text, meta, features)

@@ -1,9 +1,8 @@
 """Discovery slots: up to d of every 10 list positions go to items the merchant never bought.
 
-A restock list made only of repeats never shows a merchant anything new. The slots are filled from a
-ranking built for new items (a second LightGBM trained only on never-bought candidates with "bought this
-new item" labels; `discovery_scores`), and d is chosen on held-out merchants of the validation windows
-cut from the training period (never the evaluated period), by the product rule:
+A restock list made only of repeats never shows a merchant anything new. The slots take the blend's best
+never-bought candidates, and d is chosen on held-out merchants of the validation windows cut from the
+training period (never the evaluated period), by the product rule:
 
     d = the smallest d in 0..MAX_SLOTS whose validation new-item Recall@10 beats ALS alone's (the
         requirement: discoveries at least as good as plain collaborative filtering), provided validation
@@ -93,21 +92,6 @@ def top_k_with_slots(
         news += n_new
     g, slot = np.nonzero(out < NONE)
     return order[starts[g] + out[g, slot]], slot
-
-
-def discovery_scores(m: np.ndarray, score: np.ndarray, new_score: np.ndarray, is_new: np.ndarray) -> np.ndarray:
-    """Scores with each merchant's new items re-ordered by `new_score` (the new-item ranker).
-
-    The new items keep the places the blend gives them (the j-th best blend score among a merchant's new
-    items goes to its j-th best item by `new_score`), so repeats are untouched and the discovery slots take
-    the new items the new-item ranker likes best.
-    """
-    idx = np.flatnonzero(is_new)
-    by_blend = idx[np.lexsort((idx, -score[idx], m[idx]))]
-    by_new = idx[np.lexsort((idx, -new_score[idx], m[idx]))]
-    out = score.copy()
-    out[by_new] = score[by_blend]
-    return out
 
 
 def choose_slots(table: dict[str, float], min_ratio: float = MIN_RECALL_RATIO) -> int:

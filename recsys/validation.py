@@ -13,7 +13,7 @@ import numpy as np
 
 from recsys.arrays import member
 from recsys.features import FEATURES
-from recsys.slots import BLOCK, MAX_SLOTS, discovery_scores, top_k_with_slots
+from recsys.slots import BLOCK, MAX_SLOTS, top_k_with_slots
 from recsys.windows import Window
 
 DISCOUNT = 1.0 / np.log2(np.arange(BLOCK) + 2.0)
@@ -21,13 +21,12 @@ DISCOUNT = 1.0 / np.log2(np.arange(BLOCK) + 2.0)
 
 @dataclass
 class HeldOut:
-    """One window's held-out merchants: their candidate rows with both rankers' scores."""
+    """One window's held-out merchants: their candidate rows with the blend's scores."""
 
     window: Window
     merchants: np.ndarray
     rows: np.ndarray
     score: np.ndarray
-    new_score: np.ndarray | None
 
 
 def _list_metrics(
@@ -62,10 +61,7 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
         m, i, y = w.m[rows], w.i[rows], w.y[rows]
         is_new = w.x[rows, repeat_col] == 0
         for d in range(MAX_SLOTS + 1):
-            score = part.score
-            if d > 0 and part.new_score is not None:
-                score = discovery_scores(m, part.score, part.new_score, is_new)
-            keep, slot = top_k_with_slots(m, i, score, is_new, BLOCK, d)
+            keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, d)
             add(f"d{d}", _list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep]))
         top = np.nan_to_num(w.x[rows, rank_col], nan=BLOCK) < BLOCK
         slot = w.x[rows, rank_col][top].astype(np.int64)

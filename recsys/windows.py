@@ -30,7 +30,6 @@ class Window:
     i: np.ndarray
     x: np.ndarray
     y: np.ndarray
-    y_early: np.ndarray | None  # labels from first orders before `early_end` only (None: no early end given)
     target_keys: np.ndarray  # m * n_items + i of every target item the history knows (sorted)
     n_target: np.ndarray  # per merchant index: items in the target order (unknown SKUs included)
     n_new_target: np.ndarray  # per merchant index: target items the merchant never bought before v
@@ -65,9 +64,6 @@ def labelled_window(
     n_history: int,
     n_als: int,
     n_popular: int,
-    n_knn: int = 0,
-    n_family: int = 0,
-    early_end: pd.Timestamp | None = None,
 ) -> Window:
     history = build_history(events, start)
     stats = compute_stats(history, quantities=False)
@@ -86,18 +82,8 @@ def labelled_window(
     if len(merchants) > max_merchants:
         rng = np.random.default_rng(seed)
         merchants = np.sort(rng.choice(merchants, size=max_merchants, replace=False))
-    m, i = candidates(
-        stats, als, merchants, n_history=n_history, n_als=n_als, n_popular=n_popular, n_knn=n_knn, n_family=n_family
-    )
+    m, i = candidates(stats, als, merchants, n_history=n_history, n_als=n_als, n_popular=n_popular)
     y = member(m * history.n_items + i, target_keys).astype(np.float32)
-    y_early = None
-    if early_end is not None:
-        early = first_order_rows(events, start, early_end)
-        em = pd.Index(history.merchant_ids).get_indexer(early["merchant_id"].to_numpy())
-        ei = pd.Index(history.skus).get_indexer(early["sku"].to_numpy())
-        known = (em >= 0) & (ei >= 0)
-        early_keys = sorted_unique(em[known] * history.n_items + ei[known])
-        y_early = member(m * history.n_items + i, early_keys).astype(np.float32)
     return Window(
         stats=stats,
         als=als,
@@ -106,7 +92,6 @@ def labelled_window(
         i=i,
         x=feature_matrix(stats, als, m, i),
         y=y,
-        y_early=y_early,
         target_keys=target_keys,
         n_target=n_target,
         n_new_target=n_new_target,

@@ -10,7 +10,6 @@ import pytest
 
 from recsys.data import fingerprint
 from recsys.model import RestockModel
-from recsys.ranker import RankerParams
 
 
 def test_model_ranks_every_merchant_without_duplicates(sample_model: RestockModel) -> None:
@@ -67,23 +66,9 @@ def test_features_precomputed_by_fit_rank_like_features_computed_per_call(sample
         sample_model.als,
         sample_model.ranker_text,
         sample_model.meta,
-        new_items_text=sample_model.new_items_text,
     )
     subset = np.arange(sample_model.history.n_merchants, dtype=np.int64)[::3]
     for slots in (None, 1):
         fast, slow = sample_model.rank(subset, 10, slots=slots), plain.rank(subset, 10, slots=slots)
         np.testing.assert_array_equal(fast.items, slow.items)
         np.testing.assert_array_equal(fast.scores, slow.scores)
-
-
-def test_optional_new_item_ranker_saves_loads_and_fills_the_slots(
-    sample_events: pd.DataFrame, sample_cutoff: date, tmp_path: Path
-) -> None:
-    model = RestockModel.fit(sample_events, sample_cutoff, RankerParams(new_items_ranker=True))
-    assert model.new_booster is not None
-    assert "new_items_best_iteration" in model.meta["metrics"]
-    model.save(tmp_path / "model")
-    assert (tmp_path / "model" / "new_items.txt").exists()
-    loaded = RestockModel.load(tmp_path / "model", sample_events)
-    assert loaded.new_booster is not None and loaded.params.new_items_ranker
-    np.testing.assert_array_equal(model.rank(k=10, slots=1).items, loaded.rank(k=10, slots=1).items)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys.slots import choose_slots, discovery_scores, slotted, top_k_with_slots
+from recsys.slots import choose_slots, slotted, top_k_with_slots
 
 
 def test_slotted_guarantees_new_items_per_block_and_keeps_score_order() -> None:
@@ -51,16 +51,6 @@ def test_choose_slots_never_breaks_the_recall_floor() -> None:
     assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.025, 0.06], 0.2, 0.03)) == 0
     # no d keeps the floor: no slots
     assert choose_slots(_table([0.20, 0.19, 0.18, 0.17], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 0
-
-
-def test_discovery_scores_reorder_only_new_items_within_their_places() -> None:
-    m = np.array([0, 0, 0, 0, 1, 1])
-    score = np.array([4.0, 3.0, 2.0, 1.0, 2.0, 1.0])
-    is_new = np.array([False, True, False, True, True, True])
-    new_score = np.array([0.0, 0.1, 0.0, 0.9, 0.5, 0.7])
-    out = discovery_scores(m, score, new_score, is_new)
-    # merchant 0: repeats keep 4 and 2; the new items swap places (item 3 is the new-item ranker's favourite)
-    assert out.tolist() == [4.0, 1.0, 2.0, 3.0, 1.0, 2.0]
 
 
 def test_vectorised_slots_equal_the_per_merchant_rule_on_random_lists() -> None:

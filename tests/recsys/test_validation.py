@@ -35,7 +35,7 @@ def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
     # a "ranker" that scores by top-frequency order: its d = 0 list is the top-frequency baseline
     rank = np.nan_to_num(window.x[:, FEATURES.index("topfreq_rank")], nan=1e9)
     rows = np.arange(len(window.m))
-    table = validation_table([HeldOut(window, window.merchants, rows, score=-rank, new_score=None)])
+    table = validation_table([HeldOut(window, window.merchants, rows, score=-rank)])
 
     ids = history.merchant_ids[window.merchants]
     targets = {mid: skus for mid, skus in first_orders_after(sample_events, start, end).items() if mid in set(ids)}
