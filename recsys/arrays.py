@@ -7,6 +7,7 @@ per call here; sorting and `searchsorted` do the same work several times faster.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -23,3 +24,26 @@ def member(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_reference, values), len(sorted_reference) - 1)
     return sorted_reference[pos] == values
+
+
+def values_at(block: sparse.csr_matrix, rows: np.ndarray, m: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Values of `block` (row r holds merchant rows[r], `rows` sorted ascending) at the pairs (m, i); 0 where absent.
+
+    A sparse product such as `block` often has millions of entries, of which only the candidate pairs are wanted:
+    an element-wise product with a 0/1 mask of those pairs picks them in one pass (no sort of the entries), and
+    multiplying by 1.0 leaves each value exactly as it was.
+    """
+    block = block.tocsr()
+    n_cols = block.shape[1]
+    wanted = m * n_cols + i
+    mask = sparse.csr_matrix(
+        (np.ones(len(m)), (np.searchsorted(rows, m), i)), shape=block.shape, dtype=block.dtype
+    )
+    picked = block.multiply(mask).tocoo()
+    keys = rows[picked.row] * n_cols + picked.col
+    order = np.argsort(keys)
+    keys, values = keys[order], picked.data[order]
+    if len(keys) == 0:
+        return np.zeros(len(wanted))
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[pos] == wanted, values[pos], 0.0)

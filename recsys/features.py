@@ -311,4 +311,7 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
     columns["item_new_share"] = new_buyers / np.maximum(it["merchants"].to_numpy()[i], 1.0)
     columns["m_new_rate"] = mt["n_items"].to_numpy()[m] / np.maximum(mt["n_lines"].to_numpy()[m], 1.0)
     columns["m_new_last"] = mt["new_in_last"].to_numpy()[m]
-    return np.column_stack([columns[name] for name in FEATURES]).astype(np.float32)
+    out = np.empty((len(m), len(FEATURES)), dtype=np.float32)  # filled column by column: no float64 copy
+    for j, name in enumerate(FEATURES):
+        out[:, j] = columns[name]
+    return out

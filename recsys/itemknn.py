@@ -24,7 +24,7 @@ import re
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import sorted_unique
+from recsys.arrays import sorted_unique, values_at
 
 NEIGHBOURS = 30  # similar items kept per item
 MAX_SIM_ITEMS = 5_000  # similarities among the most-bought items only (all of them on the demo data)
@@ -68,32 +68,14 @@ def item_similarity(
     return sparse.csr_matrix((np.concatenate(vals), (r, c)), shape=(n_items, n_items), dtype=np.float32)
 
 
-def knn_block(share: sparse.csr_matrix, sim: sparse.csr_matrix, rows: np.ndarray) -> sparse.coo_matrix:
-    """Item-kNN scores of merchants `rows` for every item (rows of the result align with `rows`)."""
-    return (share[rows] @ sim).tocoo()
-
-
-def lookup(block: sparse.coo_matrix, rows: np.ndarray, n_items: int, m: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """Values of `block` (rows = merchants `rows`) at the (m, i) pairs (0 where absent)."""
-    keys = rows[block.row] * n_items + block.col
-    order = np.argsort(keys)
-    keys, values = keys[order], block.data[order]
-    wanted = m * n_items + i
-    if len(keys) == 0:
-        return np.zeros(len(wanted))
-    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return np.where(keys[pos] == wanted, values[pos], 0.0)
-
-
 def knn_scores(share: sparse.csr_matrix, sim: sparse.csr_matrix, m: np.ndarray, i: np.ndarray) -> np.ndarray:
     """Item-kNN score of each (m, i) pair; pairs sorted by merchant."""
     out = np.zeros(len(m), dtype=np.float64)
     merchants = sorted_unique(m)
-    n_items = share.shape[1]
     for start in range(0, len(merchants), 4096):
         rows = merchants[start : start + 4096]
         lo, hi = np.searchsorted(m, rows[0]), np.searchsorted(m, rows[-1], side="right")
-        out[lo:hi] = lookup(knn_block(share, sim, rows), rows, n_items, m[lo:hi], i[lo:hi])
+        out[lo:hi] = values_at(share[rows] @ sim, rows, m[lo:hi], i[lo:hi])
     return out
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import sorted_unique
+from recsys.arrays import sorted_unique, values_at
 
 NEIGHBOURS = 30
 POOL = 5_000  # neighbours are searched among the most active merchants: all of them on the demo data
@@ -56,7 +56,6 @@ def neighbour_scores(
     if len(m) == 0:
         return out
     merchants = sorted_unique(m)
-    n_items = share.shape[1]
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]
         idx, sims = nearest(als, rows, pool=pool)
@@ -65,13 +64,6 @@ def neighbour_scores(
         mix = sparse.csr_matrix(
             (weights.ravel(), idx.ravel(), np.arange(0, idx.size + 1, idx.shape[1])), shape=(len(rows), share.shape[0])
         )
-        product = (mix @ share).tocoo()
-        keys = rows[product.row] * n_items + product.col
-        order = np.argsort(keys)
-        keys, values = keys[order], product.data[order]
         lo, hi = np.searchsorted(m, rows[0]), np.searchsorted(m, rows[-1], side="right")
-        wanted = m[lo:hi] * n_items + i[lo:hi]
-        pos = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        hit = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
-        out[lo:hi] = np.where(hit, values[pos] if len(keys) else 0.0, 0.0)
+        out[lo:hi] = values_at(mix @ share, rows, m[lo:hi], i[lo:hi])
     return out
