@@ -8,6 +8,7 @@ metrics, feature names), `als.npz` (merchant/item factors with their id arrays) 
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> 
     return keep, within[within < k]
 
 
+# Prediction is per row, so any thread count gives the same scores; training keeps RankerParams.threads.
+PREDICT_THREADS = min(4, os.cpu_count() or 1)
 PRECOMPUTE_ROWS = 2_000_000  # candidate rows whose features fit precomputes (about 280 MB of float32 at most)
 
 
@@ -215,7 +218,7 @@ class RestockModel:
 
     def _score(self, x: np.ndarray) -> np.ndarray:
         if self.booster is not None:
-            return np.asarray(self.booster.predict(x, num_threads=1), dtype=np.float64)
+            return np.asarray(self.booster.predict(x, num_threads=PREDICT_THREADS), dtype=np.float64)
         # Fallback when too little history to learn a ranker: own items by top-frequency order, then ALS.
         repeat = x[:, FEATURES.index("is_repeat")] > 0
         rank = np.nan_to_num(x[:, FEATURES.index("topfreq_rank")], nan=0.0)

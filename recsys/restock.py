@@ -23,6 +23,9 @@ NEIGHBOURS = 50
 
 @dataclass
 class Suggestion:
+    """One listed item. Fields in the order of the stored JSON (`as_json`; orjson writes the dataclass itself the
+    same way: the date as ISO text), `score` already rounded to 6 decimals."""
+
     sku: str
     quantity: int
     expected_reorder_date: date
@@ -43,6 +46,10 @@ def _pair_lookup(history_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray
     pos = np.minimum(np.searchsorted(history_keys, keys), max(len(history_keys) - 1, 0))
     found = history_keys[pos] == keys if len(history_keys) else np.zeros(keys.shape, dtype=bool)
     return pos, found
+
+
+def _rounded(scores: np.ndarray) -> list[float]:
+    return [round(score, 6) for score in scores.tolist()]
 
 
 def _dates(days: np.ndarray) -> list[date]:
@@ -95,7 +102,7 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     scores = ranked.scores[row, slot]
     reasons = _reasons(own, n_pair, m_orders, history.as_of - last_t, qty, cycle, similar, recent, neighbours.shape[1])
     listed = list(
-        map(Suggestion, history.skus[item].astype(str).tolist(), qty.tolist(), dates, scores.tolist(), reasons)
+        map(Suggestion, history.skus[item].astype(str).tolist(), qty.tolist(), dates, _rounded(scores), reasons)
     )
     # rows come grouped by merchant (np.nonzero order): one slice per merchant
     bounds = np.searchsorted(row, np.arange(len(merchants) + 1)).tolist()
