@@ -36,9 +36,7 @@ def values_at(block: sparse.csr_matrix, rows: np.ndarray, m: np.ndarray, i: np.n
     block = block.tocsr()
     n_cols = block.shape[1]
     wanted = m * n_cols + i
-    mask = sparse.csr_matrix(
-        (np.ones(len(m)), (np.searchsorted(rows, m), i)), shape=block.shape, dtype=block.dtype
-    )
+    mask = sparse.csr_matrix((np.ones(len(m)), (np.searchsorted(rows, m), i)), shape=block.shape, dtype=block.dtype)
     picked = block.multiply(mask).tocoo()
     keys = rows[picked.row] * n_cols + picked.col
     order = np.argsort(keys)
