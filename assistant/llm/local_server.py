@@ -24,7 +24,7 @@ from assistant.llm.base import LLMError
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 180.0
 
-_READY = re.compile(r"READY (https?://[^\s]+)")
+_READY = re.compile(r"READY https?://")
 
 
 def free_port() -> int:
@@ -100,7 +100,9 @@ class LocalLlamaServer:
             self.stop()
             tail = "\n".join(list(self._log_tail)[-8:])
             raise LLMError(f"the local model server did not start (model {self.model_path}).\nLast output:\n{tail}")
-        self._url = found[0]
+        # The URL comes from the port chosen here, not from the marker's text: llama.cpp's native logs share
+        # the pipe and can glue digits onto the marker (seen: "READY http://127.0.0.1:486110.02.007.038").
+        self._url = f"http://127.0.0.1:{port}"
         self._wait_healthy(deadline)
 
     def _pump(self, proc: subprocess.Popen[str], ready: threading.Event, found: list[str]) -> None:
@@ -109,9 +111,8 @@ class LocalLlamaServer:
             line = line.rstrip()
             self._log_tail.append(line)
             # llama.cpp's native logs share this pipe and can land on the same line as the marker.
-            match = _READY.search(line)
-            if match and not ready.is_set():
-                found.append(match.group(1).rstrip("/"))
+            if _READY.search(line) and not ready.is_set():
+                found.append(line)
                 ready.set()
 
     def _wait_healthy(self, deadline: float) -> None:

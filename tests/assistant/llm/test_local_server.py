@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -55,6 +56,30 @@ def test_ready_marker_glued_to_a_native_log_line_is_found(tmp_path: Path) -> Non
     from assistant.llm.local_server import _READY
 
     glued = "srv  load_model: loading model 'm.gguf'READY http://127.0.0.1:41234/ main: server is listening"
-    match = _READY.search(glued)
-    assert match is not None and match.group(1).rstrip("/") == "http://127.0.0.1:41234"
+    assert _READY.search(glued) is not None
     assert _READY.search("main: model loaded") is None
+
+
+def test_url_comes_from_the_chosen_port_even_when_logs_garble_the_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen live: native log digits glued onto the marker's port ("READY http://127.0.0.1:486110.02.007.038")."""
+    script = tmp_path / "garbled.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from fake_openai_server import FakeOpenAI\n"
+        "port = int(sys.argv[sys.argv.index('--port') + 1])\n"
+        "server = FakeOpenAI(port=port)\n"
+        "print(f'READY {server.url}0.02.007.038 I srv  update_slots: all slots are idle', flush=True)\n"
+        "sys.stdin.read()\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    server = LocalLlamaServer(model_path=tmp_path / "m.gguf", alias="m", command=[sys.executable, str(script)])
+    try:
+        url = server.ensure()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d{1,5}", url)
+        assert httpx.get(f"{url}/health", timeout=2.0).status_code == 200
+    finally:
+        server.stop()
