@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     params = xlc.CommonParams()
     params.model.path = args.model
-    params.model_alias = args.alias
+    params.model_alias = {args.alias}  # a set of names: a bare string would become a set of its characters
     params.hostnames = ["127.0.0.1"]
     params.port = args.port
     params.n_ctx = args.ctx

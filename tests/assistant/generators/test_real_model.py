@@ -25,6 +25,7 @@ def real_deps(deps: GeneratorDeps) -> Iterator[GeneratorDeps]:
         pytest.skip(f"the {variant} model part packages are not installed (see `s2b llm status` for the pip command)")
     model = make_chat_model(deps.settings)
     start_local_model(model)
+    assert model.health().startswith(f"{model.model_name} at http://127.0.0.1:")  # the server serves it by its alias
     deps.llm = model
     yield deps
     model.close()
