@@ -13,14 +13,13 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from assistant.generators.deps import GeneratorDeps
-from assistant.generators.schema import NO_NUMBERS, prose_schema, schema_errors, token_budget
-from assistant.grounding import Grounding
+from assistant.generators.schema import schema_errors
+from assistant.grounding import Grounding, prose_problems
 from assistant.llm.base import ChatMessage, LLMError
 from core.db import Store
 from core.tables import Merchant, Product
 from prompts.registry import Prompt
 
-__all__ = ["NO_NUMBERS", "prose_schema", "token_budget"]  # re-exported for the generators and tests
 T = TypeVar("T")
 CATALOG_TTL_S = 60.0
 WHITESPACE_RUN = 24  # a run this long outside the JSON layout means the decoder is looping on whitespace
@@ -185,8 +184,6 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     whole draft being regenerated for it. Returns (kept prose, dropped sentences); the caller records what it
     dropped. Grounding still checks the kept prose, so nothing is hidden by this.
     """
-    from assistant.grounding import prose_problems
-
     kept: list[str] = []
     dropped: list[str] = []
     for match in _SENTENCE.finditer(prose):

@@ -16,13 +16,12 @@ from assistant.generators.common import (
     clean_prose,
     grounded_attempts,
     money_text,
-    prose_schema,
     speakable,
-    token_budget,
     trim_to_sentence,
 )
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import CopyDraft, CopyVariant, ProductOffer
+from assistant.generators.schema import prose_schema, token_budget
 from assistant.grounding import Facts, Grounding, check
 from assistant.pricing import price_quotes
 

@@ -20,7 +20,7 @@ from assistant.generators.common import (
     clean_prose,
     grounded_attempts,
     merchant_language,
-    prose_schema,
+    money_text,
     speakable,
     trim_to_sentence,
 )
@@ -28,6 +28,7 @@ from assistant.generators.copy import MAX_PRODUCTS
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ProductOffer, ReplyDraft
 from assistant.generators.relevance import gated_search
+from assistant.generators.schema import prose_schema
 from assistant.grounding import Facts, Grounding, check
 from assistant.language import detect_language
 from assistant.pricing import price_quotes
@@ -35,7 +36,7 @@ from core.tables import Order
 
 PROMPT_ID = "reply"
 CANDIDATES = 5
-REPLY_CHARS = {"en": 240, "zh": 90}  # one or two sentences; bounds a looping reply (tokens: token_budget)
+REPLY_CHARS = {"en": 240, "zh": 90}  # one or two sentences; bounds a looping reply (tokens: REPLY_TOKENS_NOTE)
 _STOP = {"the", "and", "for", "with", "you", "your", "have", "has", "sell", "any", "can", "how", "much", "what",
          "does", "this", "that", "there", "some", "want", "need", "buy", "get", "one", "are",
          "our", "please", "hi", "hello", "still", "cost", "price", "stock", "available", "again",
@@ -134,7 +135,7 @@ def _fact_lines(lang: str, chosen: list[ProductOffer]) -> list[str]:
     words = LINES[lang]
     out = []
     for offer in chosen:
-        price = f"£{offer.retail_price:.2f}" if offer.retail_price is not None else ""
+        price = money_text(offer.retail_price, offer.currency) if offer.retail_price is not None else ""
         state = words["in"] if offer.available else words["out"]
         out.append(
             f"{offer.title.title()}：{price}，{state}" if lang == "zh" else f"{offer.title.title()}: {price}, {state}"

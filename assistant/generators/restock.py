@@ -19,13 +19,12 @@ from assistant.generators.common import (
     grounded_attempts,
     merchant_language,
     money_text,
-    prose_schema,
     speakable,
-    token_budget,
     trim_to_sentence,
 )
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import RestockDraft, RestockLine
+from assistant.generators.schema import prose_schema, token_budget
 from assistant.grounding import Facts, Grounding, check
 from assistant.pricing import money, price_quotes
 from core.domain import RestockItem

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.generators.common import NO_NUMBERS
+from assistant.generators.schema import NO_NUMBERS
 from assistant.grounding import Facts, check
 
 
