@@ -104,21 +104,25 @@ def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> list[ProductOffer]:
+def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> tuple[list[ProductOffer], set[Decimal]]:
+    """The gated search hits as offers at the merchant's prices, and their wholesale prices (never to be shown)."""
     hits = gated_search(deps.search, message, k=CANDIDATES, merchant_id=merchant_id)  # off-catalog -> none
     quotes = price_quotes(deps.store, deps.settings, merchant_id, [h.sku for h in hits])
     offers = []
+    wholesale = set()
     for hit in hits:
         quote = quotes.get(hit.sku.upper())
         if quote is None:
             continue
+        if quote.wholesale:
+            wholesale.add(quote.wholesale)
         offers.append(
             ProductOffer(
                 sku=quote.sku, title=quote.title, retail_price=quote.retail, currency=quote.currency,
                 price_source=quote.source, available=quote.active and (quote.stock is None or quote.stock > 0),
             )
         )  # fmt: skip
-    return offers
+    return offers, wholesale
 
 
 def _order_note(deps: GeneratorDeps, merchant_id: str, order_id: str | None) -> str:
@@ -151,17 +155,12 @@ def generate_reply(
     merchant_language(deps.store, merchant_id)  # unknown merchant -> GenerationError
     lang = lang or detect_language(message)
     question, injected = strip_instructions(message)
-    candidates = _candidates(deps, merchant_id, question)
+    candidates, wholesale = _candidates(deps, merchant_id, question)
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
               "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
     catalog_skus, catalog_titles = catalog_index(deps.store)
-    wholesale = {
-        q.wholesale
-        for q in price_quotes(deps.store, deps.settings, merchant_id, [c.sku for c in candidates]).values()
-        if q.wholesale
-    }
     state: dict[str, Any] = {}
 
     def attempt(problems: list[str]) -> tuple[str, Grounding]:
