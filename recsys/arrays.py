@@ -26,6 +26,21 @@ def member(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
     return sorted_reference[pos] == values
 
 
+def rank_in_groups(order: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row's position within its group when rows are taken in `order` (a sort whose first key is `groups`).
+
+    rank[order[j]] counts the rows of the same group before position j; 0 = the group's first row.
+    """
+    n = len(order)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    sorted_groups = groups[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    return rank
+
+
 def values_at(block: sparse.csr_matrix, rows: np.ndarray, m: np.ndarray, i: np.ndarray) -> np.ndarray:
     """Values of `block` (row r holds merchant rows[r], `rows` sorted ascending) at the pairs (m, i); 0 where absent.
 

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import sorted_unique
+from recsys.arrays import rank_in_groups, sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.itemknn import families, family_orders, item_similarity, knn_scores
 from recsys.neighbours import neighbour_pool, neighbour_scores
@@ -122,11 +122,7 @@ def compute_stats(history: History, quantities: bool = True) -> Stats:
     order = np.lexsort(
         (pairs.i, -popularity[pairs.i], -pairs.table["last_t"].to_numpy(), -pairs.table["n_orders"].to_numpy(), pairs.m)
     )
-    sorted_m = pairs.m[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1] if len(order) else np.zeros(0, dtype=np.int64)
-    counts = np.diff(np.r_[starts, len(order)])
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - np.repeat(starts, counts)
+    rank = rank_in_groups(order, pairs.m)
     merchants = merchant_stats(history, pairs)
     total = (1.0 - ORDER_DECAY ** merchants["n_orders"].to_numpy()) / (1.0 - ORDER_DECAY)
     values = pairs.table["order_decay"].to_numpy() / np.maximum(total[pairs.m], 1e-9)
@@ -233,12 +229,7 @@ def _rank_within(m: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def _als_rank(m: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    order = np.lexsort((-scores, m))
-    sorted_m = m[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1] if len(m) else np.zeros(0, dtype=np.int64)
-    rank = np.empty(len(m), dtype=np.float64)
-    rank[order] = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))
-    return rank
+    return rank_in_groups(np.lexsort((-scores, m)), m).astype(np.float64)
 
 
 def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) -> np.ndarray:

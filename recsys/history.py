@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from recsys.arrays import rank_in_groups
+
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -88,11 +90,4 @@ def build_history(events: pd.DataFrame, as_of: date | pd.Timestamp) -> History:
 
 def basket_recency_rank(history: History) -> np.ndarray:
     """Per basket: how many of the merchant's baskets came after it (0 = the merchant's latest order)."""
-    order = np.lexsort((-history.basket_t, history.basket_m))
-    sorted_m = history.basket_m[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1]
-    counts = np.diff(np.r_[starts, len(sorted_m)])
-    within = np.arange(len(sorted_m)) - np.repeat(starts, counts)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = within
-    return rank
+    return rank_in_groups(np.lexsort((-history.basket_t, history.basket_m)), history.basket_m)

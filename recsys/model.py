@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSFactors, ALSParams, fit_als
+from recsys.arrays import rank_in_groups
 from recsys.boosting import lightgbm
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
@@ -35,9 +36,7 @@ FORMAT_VERSION = 2
 def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows kept: the k best-scoring items of each merchant, sorted by (merchant, score desc)."""
     order = np.lexsort((i, -score, m))
-    sorted_m = m[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1] if len(m) else np.zeros(0, dtype=np.int64)
-    within = np.arange(len(m)) - np.repeat(starts, np.diff(np.r_[starts, len(m)]))
+    within = rank_in_groups(order, m)[order]
     keep = order[within < k]
     return keep, within[within < k]
 
