@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from recsys.arrays import member, rank_in_groups, sorted_unique, values_at
+
+
+def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
+    groups = np.array([2, 0, 2, 0, 2, 1])
+    scores = np.array([0.1, 0.5, 0.9, 0.7, 0.3, 0.2])
+    rank = rank_in_groups(np.lexsort((-scores, groups)), groups)
+    assert rank.tolist() == [2, 1, 0, 0, 1, 0]
+    assert rank_in_groups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_sort_based_set_operations_match_numpy() -> None:
+    rng = np.random.default_rng(3)
+    values, reference = rng.integers(0, 50, 200), rng.integers(0, 50, 30)
+    assert np.array_equal(sorted_unique(values), np.unique(values))
+    assert np.array_equal(member(values, np.unique(reference)), np.isin(values, reference))
+
+
+def test_values_at_picks_the_pairs_and_zero_where_absent() -> None:
+    block = sparse.csr_matrix(np.array([[0.0, 1.5, 0.0], [2.5, 0.0, 3.5]]))
+    rows = np.array([4, 9])  # block row r holds merchant rows[r]
+    got = values_at(block, rows, np.array([4, 4, 9, 9]), np.array([1, 2, 0, 2]))
+    assert got.tolist() == [1.5, 0.0, 2.5, 3.5]
