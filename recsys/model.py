@@ -41,7 +41,7 @@ def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> 
     return keep, within[within < k]
 
 
-# Prediction is per row, so any thread count gives the same scores; training keeps RankerParams.threads.
+# Prediction is per row, so any thread count gives the same scores (training: RankerParams.threads).
 PREDICT_THREADS = min(4, os.cpu_count() or 1)
 PRECOMPUTE_ROWS = 2_000_000  # candidate rows whose features fit precomputes (about 280 MB of float32 at most)
 
@@ -139,20 +139,21 @@ class RestockModel:
         starts = [stamp - pd.Timedelta(days=days) for days in params.validation_days]
         starts = [start for start in starts if (events["ordered_at"] < start).any()]
         starts = sorted(starts)  # oldest first
-        # Schedule for 2 cores: the validation windows build side by side, then LightGBM trains while the serving
-        # statistics, ALS and candidate features (which do not depend on the ranker) build on the other thread.
-        # numpy, pandas, scipy, implicit and LightGBM release the GIL in their heavy loops; every part is computed
-        # exactly as it would be alone, so the model does not depend on the schedule.
+        # Schedule for 2 cores: the serving statistics, ALS and candidate features (which do not depend on the
+        # ranker) and the validation windows build side by side first; then LightGBM trains alone on every core
+        # it is given (`RankerParams.threads`). numpy, pandas, scipy and implicit release the GIL in their heavy
+        # loops; each part is computed exactly as it would be alone, and LightGBM (deterministic, row-wise
+        # histograms) grows the same trees for any thread count, so the model does not depend on the schedule.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(window_for, events, start, stamp, params) for start in starts]
             serving = pool.submit(_serving_parts, events, stamp, params)
+            futures = [pool.submit(window_for, events, start, stamp, params) for start in starts]
             windows = [w for w in (future.result() for future in futures) if len(w.merchants)]
-            labelled = sum(len(w.merchants) for w in windows)
             seconds = {"windows": time.perf_counter() - started}
-            trained = train_ranker(windows, params) if labelled >= MIN_LABELLED_MERCHANTS else None
-            seconds["ranker"] = time.perf_counter() - started - seconds["windows"]
             stats, als, features = serving.result()
-            seconds["serving_wait"] = time.perf_counter() - started - seconds["windows"] - seconds["ranker"]
+            seconds["serving_wait"] = time.perf_counter() - started - seconds["windows"]
+        labelled = sum(len(w.merchants) for w in windows)
+        trained = train_ranker(windows, params) if labelled >= MIN_LABELLED_MERCHANTS else None
+        seconds["ranker"] = time.perf_counter() - started - seconds["windows"] - seconds["serving_wait"]
         metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
         if trained is not None:
             metrics.update(trained.metrics)
@@ -168,6 +169,7 @@ class RestockModel:
             "metrics": metrics,
             "features": FEATURES,
             "discovery_slots": trained.slots if trained else 0,
+            "new_item_offset": trained.new_item_offset if trained else 0.0,
             "ranker": "lightgbm" if trained else "fallback: own items by top-frequency, then ALS",
             "merchants": history.n_merchants,
             "items": history.n_items,
@@ -193,6 +195,7 @@ class RestockModel:
         else:
             m, i = candidates(self.stats, self.als, merchants, **p.candidate_counts())
         slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
+        offset = float(self.meta.get("new_item_offset", 0.0))
         scores = np.empty(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000
@@ -201,8 +204,8 @@ class RestockModel:
                 x = pre[2][start : start + chunk]
             else:
                 x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
-            scores[start : start + chunk] = self._score(x)
             is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
+            scores[start : start + chunk] = self._score(x) + offset * is_new[start : start + chunk]
         if slots > 0:
             keep, slot = top_k_with_slots(m, i, scores, is_new, k, slots)
         else:

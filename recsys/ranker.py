@@ -1,14 +1,16 @@
 """The learned blend: a LightGBM lambdarank over candidate features, trained on validation windows.
 
 Labels come only from inside the training period: for a validation cut-off v < as_of, features are
-computed from events before v and the label is "in the merchant's first order in [v, as_of)". The
-number of boosting rounds is chosen by early stopping on held-out validation merchants.
+computed from events before v and the label is "in the merchant's first order in [v, as_of)". A fixed
+number of rounds at a low learning rate (chosen on inner splits, see `RankerParams`); held-out merchants
+of the windows choose the new-item offset and the discovery slots.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,7 +22,7 @@ from recsys.arrays import member
 from recsys.boosting import lightgbm
 from recsys.features import FEATURES
 from recsys.slots import choose_slots
-from recsys.validation import HeldOut, validation_table
+from recsys.validation import HeldOut, choose_new_item_offset, validation_table, with_offset
 from recsys.windows import Window, labelled_window
 
 
@@ -32,34 +34,37 @@ class RankerParams:
     before 2011-09-01; B: list date 2011-04-02, targets before 2011-06-01), comparing Recall@10 / NDCG@10 against
     personal top-frequency and the training time (the batch job has 10 s for everything). 15 leaves and 100 rows
     per leaf come from the first version (same inner split A). For speed: 2 windows (60/120 days) instead of
-    60/90/120, at most 1500 merchants per window instead of 3000, learning rate 0.15 (<= 150 rounds, early
-    stopping after 15) instead of 0.05, ALS 32 factors x 8 iterations instead of 64 x 12 and feature_fraction 0.5:
-    each kept A and B within their noise (several tenths of a percent to 3 percent between reruns), cut the
-    fit several-fold. Tried and dropped: 2 LightGBM threads (3-5x slower on this shared 2-core machine), 40
-    sampled negatives per merchant and learning rate 0.25 (both lower on A and B), a binary blend objective
-    (no clear gain).
+    60/90/120, at most 1500 merchants per window instead of 3000, ALS 32 factors x 8 iterations instead of
+    64 x 12 and feature_fraction 0.5: each kept A and B within their noise (several tenths of a percent to 3
+    percent between reruns), cut the fit several-fold. Tried and dropped: 40 sampled negatives per merchant
+    and learning rate 0.25 (both lower on A and B), a binary blend objective (no clear gain).
     Round 2 (same inner splits, figures in recsys/README.md): the item-kNN, product-family, freshness and
     merchant-exploration features raised A and B at d = 0, 1 and 2; the item-kNN / family candidate generators
     (n_knn, n_family) raised the candidate recall of new items (A 12.7% -> 15.3% with 20 + 10) but not the lists,
     so they were removed in round 3, as was the time-held-out new-item LightGBM, which ordered new items worse
     than the blend on A and B: the discovery slots take the blend's best new items.
+    Round 4 (recsys/README.md): inner-split Recall@10 against the number of rounds showed that early stopping
+    on held-out NDCG picked 5 to 49 rounds almost at random while the lists peaked at 10-30 rounds with
+    learning rate 0.15 and then fell (B to 1.00x by 45 rounds), but rose and stayed flat at 0.05 (A 1.09-1.10x
+    from 10 to 120 rounds, B 1.05-1.075x from 10 on). So: learning rate 0.05, a fixed 60 rounds, no early
+    stopping (A 1.109 -> 1.100x, B 1.035 -> 1.068x Recall@10, both with the new-item offset).
     """
 
     n_history: int = 80
     n_als: int = 30
     n_popular: int = 10
     validation_days: tuple[int, ...] = (60, 120)
-    learning_rate: float = 0.15
+    learning_rate: float = 0.05
     num_leaves: int = 15
     max_bin: int = 63
     min_data_in_leaf: int = 100
     feature_fraction: float = 0.5
-    max_rounds: int = 150
-    early_stopping: int = 15
+    max_rounds: int = 60
+    early_stopping: int = 0  # > 0: stop on held-out NDCG after this many rounds without gain
     holdout_share: float = 0.2
     max_train_merchants: int = 1500  # per validation window: a ranker needs thousands of groups, not millions
     objective: str = "lambdarank"
-    threads: int = 1
+    threads: int = 2  # LightGBM threads (at most the machine's cores); the trees do not depend on it
     seed: int = 7
     als: ALSParams = field(default_factory=ALSParams)
 
@@ -142,9 +147,9 @@ def _lgb_params(params: RankerParams) -> dict[str, object]:
         "bagging_fraction": 0.8,
         "bagging_freq": 1,
         "seed": params.seed,
-        # LightGBM's OpenMP threads thrash on a shared 2-core machine (measured 3-5x slower with 2 threads
-        # while the serving statistics build alongside); one thread is fastest here.
-        "num_threads": params.threads,
+        # Trains after everything else is built (RestockModel.fit), so no other thread competes for the cores:
+        # 2 threads measured 1.9x faster than 1 on the 2-core box, with identical trees (deterministic, row-wise).
+        "num_threads": max(1, min(params.threads, os.cpu_count() or 1)),
         "verbose": -1,
         "deterministic": True,
         "max_bin": params.max_bin,
@@ -153,7 +158,10 @@ def _lgb_params(params: RankerParams) -> dict[str, object]:
 
 
 def _fit_booster(windows: list[Window], rows: Split, params: RankerParams) -> tuple[Any, dict[str, float]] | None:
-    """One LightGBM on the training rows, early-stopped on the held-out rows; None without training data."""
+    """One LightGBM on the training rows; None without training data.
+
+    `params.early_stopping` > 0 stops on the held-out rows' NDCG; 0 trains `params.max_rounds` rounds.
+    """
     lgb = lightgbm()
 
     def dataset(parts: list[np.ndarray], reference: Any = None) -> Any:
@@ -165,20 +173,23 @@ def _fit_booster(windows: list[Window], rows: Split, params: RankerParams) -> tu
     if sum(len(r) for r in rows.train) == 0 or sum(len(r) for r in rows.valid) == 0:
         return None
     train_set = dataset(rows.train)
-    valid_set = dataset(rows.valid, reference=train_set)
+    if params.early_stopping <= 0:
+        booster = lgb.train(_lgb_params(params), train_set, num_boost_round=params.max_rounds)
+        return booster, {"rounds": float(booster.current_iteration())}
     booster = lgb.train(
         _lgb_params(params),
         train_set,
         num_boost_round=params.max_rounds,
-        valid_sets=[valid_set],
+        valid_sets=[dataset(rows.valid, reference=train_set)],
         callbacks=[lgb.early_stopping(params.early_stopping, verbose=False)],
     )
     metrics = {f"valid_{k}": float(v) for k, v in booster.best_score.get("valid_0", {}).items()}
-    metrics["best_iteration"] = float(booster.best_iteration)
+    metrics["rounds"] = float(booster.best_iteration)
     return booster, metrics
 
 
 def _predict(booster: Any, x: np.ndarray) -> np.ndarray:
+    """Scores of the kept rounds (`best_iteration` is 0, i.e. all rounds, without early stopping)."""
     return np.asarray(booster.predict(x, num_iteration=booster.best_iteration, num_threads=1), dtype=np.float64)
 
 
@@ -187,14 +198,16 @@ class Trained:
     ranker: str
     metrics: dict[str, float]
     slots: int
+    new_item_offset: float
 
 
 def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
-    """The blend ranker and the discovery slots.
+    """The blend ranker, its new-item offset and the discovery slots.
 
-    The blend trains on the windows' merchants minus a held-out share and is early-stopped on that share;
-    the slots (`recsys.slots.choose_slots`, filled with the blend's best never-bought items) are chosen on
-    the held-out merchants of every window. None when there is nothing to learn from.
+    The blend trains on the windows' merchants minus a held-out share and is early-stopped on that share.
+    On the held-out merchants of every window, first the offset added to never-bought candidates' scores
+    (`recsys.validation.choose_new_item_offset`, for Recall@10), then the slots (`recsys.slots.choose_slots`,
+    filled with the blend's best never-bought items) are chosen. None when there is nothing to learn from.
     """
     split = split_rows(windows, params)
     fitted = _fit_booster(windows, split, params)
@@ -210,8 +223,12 @@ def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
         )
         for n, window in enumerate(windows)
     ]
-    table = validation_table(held)
+    offset = choose_new_item_offset(held)
+    table = validation_table(with_offset(held, offset))
     metrics.update(table)
     return Trained(
-        ranker=booster.model_to_string(num_iteration=booster.best_iteration), metrics=metrics, slots=choose_slots(table)
+        ranker=booster.model_to_string(num_iteration=booster.best_iteration),
+        metrics=metrics,
+        slots=choose_slots(table),
+        new_item_offset=offset,
     )

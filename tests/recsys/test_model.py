@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from recsys.data import fingerprint
+from recsys.features import FEATURES
 from recsys.model import RestockModel
 
 
@@ -72,3 +73,24 @@ def test_features_precomputed_by_fit_rank_like_features_computed_per_call(sample
         fast, slow = sample_model.rank(subset, 10, slots=slots), plain.rank(subset, 10, slots=slots)
         np.testing.assert_array_equal(fast.items, slow.items)
         np.testing.assert_array_equal(fast.scores, slow.scores)
+
+
+def test_new_item_offset_is_saved_and_moves_never_bought_items_up(sample_model: RestockModel) -> None:
+    assert isinstance(sample_model.meta["new_item_offset"], float) and sample_model.meta["new_item_offset"] >= 0
+    features = sample_model.features
+    assert features is not None
+    is_new = features.x[:, FEATURES.index("is_repeat")] == 0
+    new_keys = set((features.m[is_new] * sample_model.history.n_items + features.i[is_new]).tolist())
+
+    def new_share(offset: float) -> float:
+        sample_model.meta["new_item_offset"] = offset
+        ranked = sample_model.rank(k=10, slots=0)
+        rows, cols = np.nonzero(ranked.items >= 0)
+        keys = ranked.merchants[rows] * sample_model.history.n_items + ranked.items[rows, cols]
+        return float(np.mean([key in new_keys for key in keys.tolist()]))
+
+    original = sample_model.meta["new_item_offset"]
+    try:
+        assert new_share(0.0) < new_share(1e6) == 1.0  # a huge offset lists never-bought candidates first
+    finally:
+        sample_model.meta["new_item_offset"] = original

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -11,8 +12,45 @@ from recsys.baselines import als_alone, top_frequency
 from recsys.evaluation import _as_lists
 from recsys.features import FEATURES
 from recsys.metrics import evaluate
-from recsys.validation import HeldOut, validation_table
-from recsys.windows import first_orders_after, labelled_window
+from recsys.validation import OFFSET_STEPS, HeldOut, choose_new_item_offset, validation_table, with_offset
+from recsys.windows import Window, first_orders_after, labelled_window
+
+
+def _window(events: pd.DataFrame, cutoff: date) -> Window:
+    end = pd.Timestamp(cutoff)
+    return labelled_window(
+        events,
+        end - pd.Timedelta(timedelta(days=90)),
+        end,
+        als_params=ALSParams(),
+        max_merchants=10_000,
+        seed=7,
+        n_history=80,
+        n_als=30,
+        n_popular=10,
+    )
+
+
+def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_never_hit(
+    sample_events: pd.DataFrame, sample_cutoff: date
+) -> None:
+    window = _window(sample_events, sample_cutoff)
+    rows = np.arange(len(window.m))
+    is_new = window.x[:, FEATURES.index("is_repeat")] == 0
+    assert (window.y[is_new] > 0).any() and (window.y[~is_new] > 0).any()
+    # Oracle scores (hits 1, misses 0) with every new item pushed down by 1.5: new hits (-0.5) now rank below
+    # repeat misses (0), so recall needs an offset above 0.5 (and below 1.5, where new misses would pass them).
+    oracle = window.y.astype(np.float64)
+    shifted = HeldOut(window, window.merchants, rows, score=oracle - 1.5 * is_new)
+    offset = choose_new_item_offset([shifted])
+    assert 0.5 < offset < 1.5
+    lifted = validation_table(with_offset([shifted], offset))["valid_d0_recall@10"]
+    assert lifted > validation_table([shifted])["valid_d0_recall@10"]
+    assert max(OFFSET_STEPS) * float(np.std(shifted.score)) >= offset
+    # When no new item is ever a target, any offset can only cost recall: 0.
+    no_new_hits = HeldOut(window, window.merchants, rows, score=np.where(is_new, -1.0, oracle))
+    no_new_hits.window = replace(window, y=np.where(is_new, 0.0, window.y).astype(np.float32))
+    assert choose_new_item_offset([no_new_hits]) == 0.0
 
 
 def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
