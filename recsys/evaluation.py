@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import fit_als
-from recsys.baselines import als_alone, global_popularity, top_frequency
+from recsys.baselines import ALS_ALONE, als_alone, global_popularity, top_frequency
 from recsys.features import compute_stats
 from recsys.history import build_history
 from recsys.metrics import evaluate
@@ -29,6 +29,7 @@ MODELS = (
     "learned blend (LightGBM, d chosen on validation)",
     "learned blend + 1 discovery slot per 10",
     "learned blend, no discovery slots",
+    "ALS, the blend's discovery settings",
 )
 
 
@@ -68,9 +69,10 @@ def evaluate_cutoff(
     seconds["baselines"] = time.perf_counter() - started
     params = params or RankerParams()
     started = time.perf_counter()
-    als = fit_als(history, params.als)
-    lists[MODELS[2]] = _as_lists(history.skus, merchant_ids, als_alone(als, merchants, k))
+    lists[MODELS[2]] = _as_lists(history.skus, merchant_ids, als_alone(fit_als(history, ALS_ALONE), merchants, k))
     seconds["ALS"] = time.perf_counter() - started
+    discovery_als = fit_als(history, params.als)
+    lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(discovery_als, merchants, k))
     started = time.perf_counter()
     model = RestockModel.fit(events, cutoff, params)
     seconds["blend fit"] = time.perf_counter() - started
