@@ -71,8 +71,6 @@ def evaluate_cutoff(
     started = time.perf_counter()
     lists[MODELS[2]] = _as_lists(history.skus, merchant_ids, als_alone(fit_als(history, ALS_ALONE), merchants, k))
     seconds["ALS"] = time.perf_counter() - started
-    discovery_als = fit_als(history, params.als)
-    lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(discovery_als, merchants, k))
     started = time.perf_counter()
     model = RestockModel.fit(events, cutoff, params)
     seconds["blend fit"] = time.perf_counter() - started
@@ -83,5 +81,7 @@ def evaluate_cutoff(
     # Fixed slot settings next to the validation-chosen one (shown for the trade-off, not chosen on this period).
     lists[MODELS[4]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=1).items)
     lists[MODELS[5]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=0).items)
+    # The blend's own ALS (fitted by RestockModel.fit on the same history), ranked on its own.
+    lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(model.als, merchants, k))
     metrics = {name: evaluate(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
     return EvalResult(cutoff=cutoff, merchants=len(targets), metrics=metrics, seconds=seconds, model_meta=model.meta)

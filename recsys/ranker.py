@@ -208,10 +208,11 @@ class Trained:
 def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
     """The blend ranker, its new-item offset and the discovery slots.
 
-    The blend trains on the windows' merchants minus a held-out share and is early-stopped on that share.
-    On the held-out merchants of every window, first the offset added to never-bought candidates' scores
-    (`recsys.validation.choose_new_item_offset`, for Recall@10), then the slots (`recsys.slots.choose_slots`,
-    filled with the blend's best never-bought items) are chosen. None when there is nothing to learn from.
+    The blend trains on the windows' merchants minus a held-out share (early-stopped on that share only when
+    `params.early_stopping` > 0). On the held-out merchants of every window, first the offset added to
+    never-bought candidates' scores (`recsys.validation.choose_new_item_offset`, for Recall@10), then the
+    slots (`recsys.slots.choose_slots`, filled with the blend's best never-bought items) are chosen. None
+    when there is nothing to learn from.
     """
     split = split_rows(windows, params)
     fitted = _fit_booster(windows, split, params)

@@ -57,11 +57,10 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
         for metric, array in values.items():
             per.setdefault(f"{name}_{metric}", []).append(array)
 
-    repeat_col, rank_col = FEATURES.index("is_repeat"), FEATURES.index("topfreq_rank")
+    rank_col = FEATURES.index("topfreq_rank")
     for part in held:
         w, rows = part.window, part.rows
-        m, i, y = w.m[rows], w.i[rows], w.y[rows]
-        is_new = w.x[rows, repeat_col] == 0
+        m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
         for d in range(MAX_SLOTS + 1):
             keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, d)
             add(f"d{d}", _list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep]))
@@ -95,16 +94,21 @@ def choose_new_item_offset(held: list[HeldOut]) -> float:
     scale = float(np.std(np.concatenate(scores)))
     best, best_recall = 0.0, -1.0
     for step in OFFSET_STEPS:
-        recalls = []
-        for part in held:
-            w, rows = part.window, part.rows
-            m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
-            keep, slot = top_k_with_slots(m, i, part.score + step * scale * is_new, is_new, BLOCK, 0)
-            recalls.append(_list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep])["recall"])
-        recall = float(np.mean(np.concatenate(recalls)))
+        recall = _recall_at_10(with_offset(held, step * scale))
         if recall > best_recall + 1e-12:
             best, best_recall = step * scale, recall
     return best
+
+
+def _recall_at_10(held: list[HeldOut]) -> float:
+    """Mean Recall@10 of the plain score order (no discovery slots) over every part's held-out merchants."""
+    recalls = []
+    for part in held:
+        w, rows = part.window, part.rows
+        m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
+        keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, 0)
+        recalls.append(_list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep])["recall"])
+    return float(np.mean(np.concatenate(recalls)))
 
 
 def with_offset(held: list[HeldOut], offset: float) -> list[HeldOut]:
