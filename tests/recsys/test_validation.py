@@ -58,17 +58,7 @@ def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
 ) -> None:
     end = pd.Timestamp(sample_cutoff)
     start = end - pd.Timedelta(timedelta(days=90))
-    window = labelled_window(
-        sample_events,
-        start,
-        end,
-        als_params=ALSParams(),
-        max_merchants=10_000,
-        seed=7,
-        n_history=80,
-        n_als=30,
-        n_popular=10,
-    )
+    window = _window(sample_events, sample_cutoff)
     history = window.stats.history
     # a "ranker" that scores by top-frequency order: its d = 0 list is the top-frequency baseline
     rank = np.nan_to_num(window.x[:, FEATURES.index("topfreq_rank")], nan=1e9)
