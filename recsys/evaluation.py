@@ -17,7 +17,7 @@ from recsys.als import fit_als
 from recsys.baselines import ALS_ALONE, als_alone, global_popularity, top_frequency
 from recsys.features import compute_stats
 from recsys.history import build_history
-from recsys.metrics import evaluate
+from recsys.metrics import means, per_merchant, ratio_interval
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.windows import first_orders_after
@@ -31,6 +31,13 @@ MODELS = (
     "learned blend, no discovery slots",
     "ALS, the blend's discovery settings",
 )
+# Ratios reported with a paired bootstrap interval over merchants: name -> (model, baseline, metric).
+COMPARISONS = {
+    "recall@10 vs top-frequency": (MODELS[3], MODELS[1], "recall@10"),
+    "ndcg@10 vs top-frequency": (MODELS[3], MODELS[1], "ndcg@10"),
+    "new_recall@10 vs ALS": (MODELS[3], MODELS[2], "new_recall@10"),
+    "new_recall@10 vs ALS with the blend's discovery settings": (MODELS[3], MODELS[6], "new_recall@10"),
+}
 
 
 @dataclass
@@ -40,6 +47,7 @@ class EvalResult:
     metrics: dict[str, dict[str, float]]
     seconds: dict[str, float] = field(default_factory=dict)
     model_meta: dict[str, object] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # COMPARISONS: 95% bootstrap
 
 
 def _as_lists(skus: np.ndarray, merchant_ids: np.ndarray, items: np.ndarray) -> dict[str, list[str]]:
@@ -83,5 +91,16 @@ def evaluate_cutoff(
     lists[MODELS[5]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=0).items)
     # The blend's own ALS (fitted by RestockModel.fit on the same history), ranked on its own.
     lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(model.als, merchants, k))
-    metrics = {name: evaluate(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
-    return EvalResult(cutoff=cutoff, merchants=len(targets), metrics=metrics, seconds=seconds, model_meta=model.meta)
+    values = {name: per_merchant(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
+    intervals = {
+        name: ratio_interval(values[model_name][metric], values[baseline][metric])
+        for name, (model_name, baseline, metric) in COMPARISONS.items()
+    }
+    return EvalResult(
+        cutoff=cutoff,
+        merchants=len(targets),
+        metrics={name: means(per) for name, per in values.items()},
+        seconds=seconds,
+        model_meta=model.meta,
+        intervals=intervals,
+    )

@@ -143,7 +143,7 @@ def eval_recsys(
     """
     from recsys.data import load_order_lines, purchase_events
     from recsys.evaluation import evaluate_cutoff
-    from recsys.report import markdown_table, ratios, write_report
+    from recsys.report import markdown_table, ratios, with_interval, write_report
 
     if orders is not None:
         from ingestion.parse import parse_orders
@@ -165,6 +165,7 @@ def eval_recsys(
             result = evaluate_cutoff(events, day, k=k)
         results.append(result)
         typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
-        typer.echo("  " + ", ".join(f"{name} = {value:.3f}x" for name, value in ratios(result).items()))
+        shown = (f"{name} = {with_interval(result, name, value)}" for name, value in ratios(result).items())
+        typer.echo("  " + ", ".join(shown))
     path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]))
     console.print(f"report: {path} (plot: {out / 'recsys_eval.png'})")

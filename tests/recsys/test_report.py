@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from recsys.evaluation import MODELS, evaluate_cutoff
-from recsys.report import validation_lines, write_report
+from recsys.report import ratios, validation_lines, with_interval, write_report
 
 
 def test_report_shows_every_model_and_the_validation_the_slots_came_from(
@@ -20,6 +21,15 @@ def test_report_shows_every_model_and_the_validation_the_slots_came_from(
     chosen = result.model_meta["discovery_slots"]
     assert f"d = {chosen} chosen" in text
     assert (tmp_path / "recsys_eval.png").stat().st_size > 0 and (tmp_path / "recsys_eval.json").exists()
+    # every comparison has a paired bootstrap interval around its point ratio, in the summary and the JSON
+    values = ratios(result)
+    for name in ("recall@10 vs top-frequency", "ndcg@10 vs top-frequency"):
+        low, high = result.intervals[name]
+        assert low <= values[name] <= high and high > low
+    recall = with_interval(result, "recall@10 vs top-frequency", values["recall@10 vs top-frequency"])
+    assert f"| 2011-09-01 | {result.merchants} | {recall} |" in text
+    saved = json.loads((tmp_path / "recsys_eval.json").read_text(encoding="utf-8"))
+    assert saved[0]["intervals"]["ndcg@10 vs top-frequency"] == list(result.intervals["ndcg@10 vs top-frequency"])
 
 
 def test_validation_lines_without_a_ranker() -> None:

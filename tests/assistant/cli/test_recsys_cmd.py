@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from assistant.cli.main import app
+
+
+def test_eval_recsys_on_a_file_prints_ratios_with_intervals_and_writes_the_report(
+    sample_orders_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    args = ["eval", "recsys", "--orders", str(sample_orders_path), "--cutoff", "2011-09-01", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "cut-off 2011-09-01" in result.output and "recall@10 vs top-frequency = " in result.output
+    assert "(95% CI " in result.output
+    saved = json.loads((out / "recsys_eval.json").read_text(encoding="utf-8"))
+    assert [entry["cutoff"] for entry in saved] == ["2011-09-01"]
+    low, high = saved[0]["intervals"]["recall@10 vs top-frequency"]
+    assert low < high
+    assert "## Summary" in (out / "recsys_eval.md").read_text(encoding="utf-8")
+
+
+def test_eval_recsys_rejects_a_bad_cutoff(sample_orders_path: Path, tmp_path: Path) -> None:
+    args = ["eval", "recsys", "--orders", str(sample_orders_path), "--cutoff", "2011-13-01", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert "2011-13-01" in result.output
