@@ -12,7 +12,14 @@ from recsys.baselines import als_alone, top_frequency
 from recsys.evaluation import _as_lists
 from recsys.features import FEATURES
 from recsys.metrics import evaluate
-from recsys.validation import OFFSET_STEPS, HeldOut, choose_new_item_offset, validation_table, with_offset
+from recsys.validation import (
+    OFFSET_STEPS,
+    HeldOut,
+    choose_new_item_offset,
+    smallest_within_one_se,
+    validation_table,
+    with_offset,
+)
 from recsys.windows import Window, first_orders_after, labelled_window
 
 
@@ -51,6 +58,25 @@ def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_n
     no_new_hits = HeldOut(window, window.merchants, rows, score=np.where(is_new, -1.0, oracle))
     no_new_hits.window = replace(window, y=np.where(is_new, 0.0, window.y).astype(np.float32))
     assert choose_new_item_offset([no_new_hits]) == 0.0
+
+
+def test_one_se_rule_keeps_the_smallest_setting_unless_a_larger_one_clearly_helps() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.0, 1.0, 400)
+    noise = rng.normal(0.0, 0.2, 400)
+    # 0.5 is best by a hair (0.002 on values whose paired differences have a standard error near 0.01): keep 0
+    centred = noise - noise.mean()
+    flat = {0.0: base, 0.2: base + centred * 0.5, 0.5: base + centred + 0.002}
+    assert max(flat, key=lambda s: flat[s].mean()) == 0.5
+    assert smallest_within_one_se(flat) == 0.0
+    # a clear gain at 0.5 (0.05, five standard errors): 0.5, and 0.75 (no better than 0.5) is not taken
+    clear = {0.0: base, 0.5: base + 0.05 + noise * 0.1, 0.75: base + 0.05 + noise * 0.1}
+    assert smallest_within_one_se(clear) == 0.5
+    # a middle setting within one standard error of the best is preferred to the best
+    other = rng.normal(0.0, 0.2, 400)
+    other -= other.mean()
+    middle = {0.0: base, 0.3: base + 0.049 + other * 0.1, 0.6: base + 0.05 + centred * 0.1}
+    assert smallest_within_one_se(middle) == 0.3
 
 
 def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
