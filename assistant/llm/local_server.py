@@ -90,13 +90,12 @@ class LocalLlamaServer:
         self._proc = proc
         self.starts += 1
         ready = threading.Event()
-        found: list[str] = []
-        self._pump_thread = threading.Thread(target=self._pump, args=(proc, ready, found), daemon=True)
+        self._pump_thread = threading.Thread(target=self._pump, args=(proc, ready), daemon=True)
         self._pump_thread.start()
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline and proc.poll() is None and not ready.wait(0.1):
             pass
-        if not found:
+        if not ready.is_set():
             self.stop()
             tail = "\n".join(list(self._log_tail)[-8:])
             raise LLMError(f"the local model server did not start (model {self.model_path}).\nLast output:\n{tail}")
@@ -105,14 +104,13 @@ class LocalLlamaServer:
         self._url = f"http://127.0.0.1:{port}"
         self._wait_healthy(deadline)
 
-    def _pump(self, proc: subprocess.Popen[str], ready: threading.Event, found: list[str]) -> None:
+    def _pump(self, proc: subprocess.Popen[str], ready: threading.Event) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip()
             self._log_tail.append(line)
             # llama.cpp's native logs share this pipe and can land on the same line as the marker.
-            if _READY.search(line) and not ready.is_set():
-                found.append(line)
+            if _READY.search(line):
                 ready.set()
 
     def _wait_healthy(self, deadline: float) -> None:
