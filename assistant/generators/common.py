@@ -195,6 +195,11 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     return "".join(kept).strip(), [d.strip() for d in dropped]
 
 
+def dropped_notes(dropped: list[str]) -> list[str]:
+    """The repair notes recorded for the sentences `clean_prose` dropped."""
+    return [f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped]
+
+
 _DIGIT_WORD = re.compile(r"[^\s]*\d[^\s]*")
 
 

@@ -14,6 +14,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    dropped_notes,
     grounded_attempts,
     money_text,
     speakable,
@@ -151,9 +152,7 @@ def generate_copy(
             prose, dropped = clean_prose(raw)
             if not prose:  # nothing whole left: keep it as written, so grounding names the problem
                 prose, dropped = raw, []
-            repairs.extend(
-                f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
-            )
+            repairs.extend(dropped_notes(dropped))
             text = f"{prose}\n{line}"
             facts.prose = [prose]
             out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))

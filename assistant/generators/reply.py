@@ -18,6 +18,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    dropped_notes,
     grounded_attempts,
     merchant_language,
     money_text,
@@ -175,9 +176,7 @@ def generate_reply(
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         prose, dropped = clean_prose(trim_to_sentence(str(data.get("reply", "")), 240))
         prose = prose or LINES[lang]["thanks"]
-        repairs = [
-            f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
-        ]
+        repairs = dropped_notes(dropped)
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
         if not picked and not chosen:
             # the model named no product although the best hit passed the relevance gate: show that one (also

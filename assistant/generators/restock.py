@@ -16,6 +16,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    dropped_notes,
     grounded_attempts,
     merchant_language,
     money_text,
@@ -66,9 +67,7 @@ SUMMARY_FALLBACK = {"en": "Suggested restock for your shop.", "zh": "为您的�
 
 def _clean(prose: str, repairs: list[str]) -> str:
     kept, dropped = clean_prose(prose)
-    repairs.extend(
-        f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped
-    )
+    repairs.extend(dropped_notes(dropped))
     return kept
 
 
