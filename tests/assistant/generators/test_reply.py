@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ReplyDraft
 from assistant.generators.reply import generate_reply, strip_instructions
@@ -70,12 +72,19 @@ def test_sentence_with_a_number_hole_is_dropped_and_recorded(deps: GeneratorDeps
     assert len(draft.repairs) == 1 and "It costs  pounds." in draft.repairs[0]
 
 
-def test_agreeing_with_a_misquoted_price_is_a_problem(deps: GeneratorDeps) -> None:
-    draft = _answered_twice(
-        deps,
-        {"topic": "price", "products": [1], "reply": "Yes, that is correct."},
-        "The cream hanging heart holder is £1.50, right?",
-    )
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ("Yes, that is correct.", "The cream hanging heart holder is £1.50, right?"),
+        (
+            "We sell it for just under what your friend mentioned.",
+            "My friend said the cream hanging heart holder is £1.50?",
+        ),
+    ],
+    ids=["agreeing", "comparing"],
+)
+def test_going_along_with_a_misquoted_price_is_a_problem(deps: GeneratorDeps, reply: str, message: str) -> None:
+    draft = _answered_twice(deps, {"topic": "price", "products": [1], "reply": reply}, message)
     assert draft.flagged and any("customer's price" in p for p in draft.grounding.problems)
 
 
@@ -178,15 +187,6 @@ def test_strip_instructions_keeps_ordinary_sentences() -> None:
     )
     assert strip_instructions("Please ignore my last message, I want the red one.")[1] == []
     assert strip_instructions("Is the heart holder £1.50?") == ("Is the heart holder £1.50?", [])
-
-
-def test_comparing_with_a_misquoted_price_is_a_problem(deps: GeneratorDeps) -> None:
-    draft = _answered_twice(
-        deps,
-        {"topic": "price", "products": [1], "reply": "We sell it for just under what your friend mentioned."},
-        "My friend said the cream hanging heart holder is £1.50?",
-    )
-    assert draft.flagged and any("customer's price" in p for p in draft.grounding.problems)
 
 
 def test_offering_something_else_when_nothing_matched_is_a_problem(deps: GeneratorDeps) -> None:
