@@ -60,10 +60,9 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
     rank_col = FEATURES.index("topfreq_rank")
     for part in held:
         w, rows = part.window, part.rows
-        m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
+        m, y = w.m[rows], w.y[rows]
         for d in range(MAX_SLOTS + 1):
-            keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, d)
-            add(f"d{d}", _list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep]))
+            add(f"d{d}", _blend_metrics(part, d))
         top = np.nan_to_num(w.x[rows, rank_col], nan=BLOCK) < BLOCK
         slot = w.x[rows, rank_col][top].astype(np.int64)
         add("topfreq", _list_metrics(w, part.merchants, m[top], slot, y[top], np.zeros(int(top.sum()))))
@@ -79,6 +78,14 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
 
 def _is_new(part: HeldOut) -> np.ndarray:
     return part.window.x[part.rows, FEATURES.index("is_repeat")] == 0
+
+
+def _blend_metrics(part: HeldOut, slots: int) -> dict[str, np.ndarray]:
+    """Per held-out merchant of one part: the metrics of the blend's list (its scores) with `slots` per 10."""
+    w, rows = part.window, part.rows
+    m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
+    keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, slots)
+    return _list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep])
 
 
 def choose_new_item_offset(held: list[HeldOut]) -> float:
@@ -119,13 +126,7 @@ def smallest_within_one_se(curves: dict[float, np.ndarray]) -> float:
 
 def _recalls_at_10(held: list[HeldOut]) -> np.ndarray:
     """Per held-out merchant (every part's, concatenated): Recall@10 of the plain score order (no slots)."""
-    recalls = []
-    for part in held:
-        w, rows = part.window, part.rows
-        m, i, y, is_new = w.m[rows], w.i[rows], w.y[rows], _is_new(part)
-        keep, slot = top_k_with_slots(m, i, part.score, is_new, BLOCK, 0)
-        recalls.append(_list_metrics(w, part.merchants, m[keep], slot, y[keep], (y * is_new)[keep])["recall"])
-    return np.concatenate(recalls)
+    return np.concatenate([_blend_metrics(part, 0)["recall"] for part in held])
 
 
 def with_offset(held: list[HeldOut], offset: float) -> list[HeldOut]:
