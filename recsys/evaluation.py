@@ -31,13 +31,23 @@ MODELS = (
     "learned blend, no discovery slots",
     "ALS, the blend's discovery settings",
 )
-# Ratios reported with a paired bootstrap interval over merchants: name -> (model, baseline, metric).
-COMPARISONS = {
+# The blend's ratios to the baselines, in report order: name -> (model, baseline, metric).
+RATIOS = {
     "recall@10 vs top-frequency": (MODELS[3], MODELS[1], "recall@10"),
     "ndcg@10 vs top-frequency": (MODELS[3], MODELS[1], "ndcg@10"),
+    "no-slots recall@10 vs top-frequency": (MODELS[5], MODELS[1], "recall@10"),
+    "no-slots ndcg@10 vs top-frequency": (MODELS[5], MODELS[1], "ndcg@10"),
     "new_recall@10 vs ALS": (MODELS[3], MODELS[2], "new_recall@10"),
+    "new_recall@20 vs ALS": (MODELS[3], MODELS[2], "new_recall@20"),
     "new_recall@10 vs ALS with the blend's discovery settings": (MODELS[3], MODELS[6], "new_recall@10"),
 }
+# The ratios reported with a paired bootstrap interval over merchants.
+COMPARISONS = (
+    "recall@10 vs top-frequency",
+    "ndcg@10 vs top-frequency",
+    "new_recall@10 vs ALS",
+    "new_recall@10 vs ALS with the blend's discovery settings",
+)
 
 
 @dataclass
@@ -92,10 +102,10 @@ def evaluate_cutoff(
     # The blend's own ALS (fitted by RestockModel.fit on the same history), ranked on its own.
     lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(model.als, merchants, k))
     values = {name: per_merchant(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
-    intervals = {
-        name: ratio_interval(values[model_name][metric], values[baseline][metric])
-        for name, (model_name, baseline, metric) in COMPARISONS.items()
-    }
+    intervals = {}
+    for name in COMPARISONS:
+        model_name, baseline, metric = RATIOS[name]
+        intervals[name] = ratio_interval(values[model_name][metric], values[baseline][metric])
     return EvalResult(
         cutoff=cutoff,
         merchants=len(targets),

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from recsys.evaluation import COMPARISONS, MODELS, EvalResult
+from recsys.evaluation import COMPARISONS, RATIOS, EvalResult
 from recsys.slots import MAX_SLOTS
 
 COLUMNS = [
@@ -19,22 +19,14 @@ COLUMNS = [
     "new_recall@10",
     "new_recall@20",
 ]
-TOP_FREQ, BLEND, ALS, NO_SLOTS, DISCOVERY_ALS = MODELS[1], MODELS[3], MODELS[2], MODELS[5], MODELS[6]
 
 
 def ratios(result: EvalResult) -> dict[str, float]:
-    blend, base = result.metrics[BLEND], result.metrics[TOP_FREQ]
+    """The blend's ratios to the baselines (`recsys.evaluation.RATIOS`); a missing or zero baseline counts as 1e-12."""
+    metrics = result.metrics
     return {
-        "recall@10 vs top-frequency": blend["recall@10"] / base["recall@10"],
-        "ndcg@10 vs top-frequency": blend["ndcg@10"] / base["ndcg@10"],
-        "no-slots recall@10 vs top-frequency": result.metrics[NO_SLOTS]["recall@10"] / base["recall@10"],
-        "no-slots ndcg@10 vs top-frequency": result.metrics[NO_SLOTS]["ndcg@10"] / base["ndcg@10"],
-        "new_recall@10 vs ALS": blend.get("new_recall@10", 0.0)
-        / max(result.metrics[ALS].get("new_recall@10", 0.0), 1e-12),
-        "new_recall@20 vs ALS": blend.get("new_recall@20", 0.0)
-        / max(result.metrics[ALS].get("new_recall@20", 0.0), 1e-12),
-        "new_recall@10 vs ALS with the blend's discovery settings": blend.get("new_recall@10", 0.0)
-        / max(result.metrics[DISCOVERY_ALS].get("new_recall@10", 0.0), 1e-12),
+        name: metrics[model].get(metric, 0.0) / max(metrics[baseline].get(metric, 0.0), 1e-12)
+        for name, (model, baseline, metric) in RATIOS.items()
     }
 
 
@@ -46,7 +38,6 @@ def with_interval(result: EvalResult, name: str, value: float) -> str:
 
 def summary_lines(results: list[EvalResult]) -> list[str]:
     """One row per cut-off: the blend's ratios with their paired bootstrap intervals over merchants."""
-    names = list(COMPARISONS)
     lines = [
         "## Summary",
         "",
@@ -59,7 +50,7 @@ def summary_lines(results: list[EvalResult]) -> list[str]:
     ]
     for result in results:
         values = ratios(result)
-        cells = [with_interval(result, name, values[name]) for name in names]
+        cells = [with_interval(result, name, values[name]) for name in COMPARISONS]
         lines.append(f"| {result.cutoff.isoformat()} | {result.merchants} | " + " | ".join(cells) + " |")
     return lines
 
