@@ -293,8 +293,8 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
     columns["knn_rank"] = _rank_within(m, columns["knn_score"])
     fam = stats.family[i]
     fam_count = np.zeros(len(m))
-    if (fam >= 0).any():
-        has = fam >= 0
+    has = fam >= 0
+    if has.any():
         fam_count[has] = np.asarray(stats.fam_orders[m[has], fam[has]]).ravel()
     columns["fam_frac"] = fam_count / np.maximum(m_orders, 1)
     new_buyers = it["new_buyers_30"].to_numpy()[i]
