@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
+from recsys.baselines import ALS_ALONE
 from recsys.evaluation import COMPARISONS, RATIOS, EvalResult
+from recsys.ranker import RankerParams
 from recsys.slots import MAX_SLOTS
 
 COLUMNS = [
@@ -55,26 +58,51 @@ def summary_lines(results: list[EvalResult]) -> list[str]:
     return lines
 
 
-METHOD = [
-    "How every setting was chosen (never on the evaluated periods):",
-    "",
-    "- Ranker: lambdarank, learning rate 0.05, a fixed 40 rounds, trained on labels cut from the training period",
-    "  (each merchant's first order between a window start, 30 or 90 days before the list date, and the list",
-    "  date; at most 1000 merchants per window, 20% of them held out).",
-    "- New-item offset (round 4): added to the blend's score of never-bought candidates; of 0 to 1 standard",
-    "  deviation of the scores, the smallest within one paired standard error of the best Recall@10 on the",
-    "  held-out merchants (round 5; round 4 took the best).",
-    "- Discovery slots d (the blend row uses the validation-chosen d): on the same held-out merchants, the",
-    "  smallest d whose new-item Recall@10 beats the windows' ALS (the blend's 32-factor discovery ALS) while",
-    "  Recall@10 stays >= 1.05 x personal top-frequency's, else 0 (`recsys/slots.py`). The validation table",
-    "  under each cut-off shows the figures. The slots take the blend's best never-bought items.",
-    "- Everything else (features, candidate sources, ranker settings, ALS alone's settings) was compared on two",
-    "  inner splits inside the training periods (A: list date 2011-07-03, targets before 2011-09-01; B: list",
-    "  date 2011-04-02, targets before 2011-06-01) and on training time (the batch job's 10 s budget); the",
-    "  rounds are in recsys/README.md.",
-    "- ALS alone: tuned for its own Recall@10 on A and B (512 factors, regularization 10, alpha 4, 15",
-    "  iterations; `recsys/baselines.py`). 'ALS, the blend's discovery settings' is the 32-factor ALS the blend",
-    "  draws candidates and features from, shown because it recommends far more new items.",
+def method_lines(params: dict[str, Any]) -> list[str]:
+    """How every setting was chosen; the current settings come from the models' saved `params` and `ALS_ALONE`."""
+    als = params["als"]
+    windows = " or ".join(str(days) for days in params["validation_days"])
+    rounds = f"a fixed {params['max_rounds']} rounds"
+    if params["early_stopping"] > 0:
+        rounds = f"up to {params['max_rounds']} rounds (early-stopped on held-out NDCG)"
+    return [
+        "How every setting was chosen (never on the evaluated periods):",
+        "",
+        f"- Ranker: {params['objective']}, learning rate {params['learning_rate']:g}, {rounds}, trained on labels"
+        " cut from the training period",
+        f"  (each merchant's first order between a window start, {windows} days before the list date, and the list",
+        f"  date; at most {params['max_train_merchants']} merchants per window, "
+        f"{params['holdout_share']:.0%} of them held out).",
+        "- New-item offset (round 4): added to the blend's score of never-bought candidates; of 0 to 1 standard",
+        "  deviation of the scores, the smallest within one paired standard error of the best Recall@10 on the",
+        "  held-out merchants (round 5; round 4 took the best).",
+        "- Discovery slots d (the blend row uses the validation-chosen d): on the same held-out merchants, the",
+        f"  smallest d whose new-item Recall@10 beats the windows' ALS (the blend's {als['factors']}-factor "
+        "discovery ALS) while",
+        "  Recall@10 stays >= 1.05 x personal top-frequency's, else 0 (`recsys/slots.py`). The validation table",
+        "  under each cut-off shows the figures. The slots take the blend's best never-bought items.",
+        "- Everything else (features, candidate sources, ranker settings, ALS alone's settings) was compared on two",
+        "  inner splits inside the training periods (A: list date 2011-07-03, targets before 2011-09-01; B: list",
+        "  date 2011-04-02, targets before 2011-06-01) and on training time (the batch job's 10 s budget); the",
+        "  rounds are in recsys/README.md.",
+        f"- ALS alone: tuned for its own Recall@10 on A and B ({ALS_ALONE.factors} factors, regularization "
+        f"{ALS_ALONE.regularization:g}, alpha {ALS_ALONE.alpha:g}, {ALS_ALONE.iterations}",
+        "  iterations; `recsys/baselines.py`). 'ALS, the blend's discovery settings' is the "
+        f"{als['factors']}-factor ALS the blend",
+        "  draws candidates and features from, shown because it recommends far more new items.",
+        *DISCLOSURE,
+        "- The '+ 1 discovery slot' and 'no discovery slots' rows are fixed settings shown for the trade-off.",
+    ]
+
+
+def model_params(meta: dict[str, object]) -> dict[str, Any]:
+    """The ranker parameters a model was trained with (saved in its meta), else the defaults."""
+    params = meta.get("params")
+    return params if isinstance(params, dict) else RankerParams().as_dict()
+
+
+# Which test cut-offs were seen before, with what figures: history, so written out, not derived.
+DISCLOSURE = [
     "- Disclosure: 2011-09-01, 2011-06-01 and 2011-10-01 were evaluated at the end of rounds 1 and 2 and twice",
     "  in round 4, before its last change (Recall@10 / NDCG@10 vs top-frequency with 60 rounds, 1500 merchants",
     "  and windows 60 + 120 days: 1.062 / 1.052, 1.066 / 1.073, 1.056 / 1.059; with 40 rounds and 1000",
@@ -83,7 +111,6 @@ METHOD = [
     "  with round 4's final settings. Round 5 changed only the new-item offset rule (chosen on the inner splits,",
     "  seeds 7-15); with round 4's rule all six were evaluated once, and the offset differs at 2011-06-01",
     "  (Recall@10 / NDCG@10 then 1.071 / 1.069) and 2011-08-01 (1.074 / 1.073) only.",
-    "- The '+ 1 discovery slot' and 'no discovery slots' rows are fixed settings shown for the trade-off.",
 ]
 
 
@@ -93,9 +120,10 @@ def validation_lines(meta: dict[str, object]) -> list[str]:
     if not isinstance(metrics, dict) or "valid_topfreq_recall@10" not in metrics:
         return ["Validation: no learned ranker (too little history)."]
     base = float(metrics["valid_topfreq_recall@10"])
+    factors = model_params(meta)["als"]["factors"]
     lines = [
         f"Validation (held-out merchants of the windows): d = {meta.get('discovery_slots')} chosen; "
-        f"top-frequency Recall@10 {base:.4f}, the windows' 32-factor ALS new-item Recall@10 "
+        f"top-frequency Recall@10 {base:.4f}, the windows' {factors}-factor ALS new-item Recall@10 "
         f"{metrics['valid_als_new_recall@10']:.4f}; new-item offset {meta.get('new_item_offset', 0.0):.3f}.",
         "",
         "| d | Recall@10 | vs top-frequency | new-item Recall@10 |",
@@ -126,7 +154,7 @@ def write_report(results: list[EvalResult], out: Path, command: str) -> Path:
         "repeat/new recall = recall over target items the merchant had / had not bought before, averaged over",
         "merchants that have such items.",
         "",
-        *METHOD,
+        *method_lines(model_params(results[0].model_meta if results else {})),
         "",
         *summary_lines(results),
     ]

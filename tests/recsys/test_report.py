@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.evaluation import MODELS, evaluate_cutoff
-from recsys.report import ratios, validation_lines, with_interval, write_report
+from recsys.report import method_lines, model_params, ratios, validation_lines, with_interval, write_report
 
 
 def test_report_shows_every_model_and_the_validation_the_slots_came_from(
@@ -36,3 +36,16 @@ def test_validation_lines_without_a_ranker() -> None:
     assert validation_lines({"metrics": {"labelled_merchants": 3.0}}) == [
         "Validation: no learned ranker (too little history)."
     ]
+
+
+def test_report_names_the_settings_the_models_were_trained_with(sample_events: pd.DataFrame) -> None:
+    result = evaluate_cutoff(sample_events, date(2011, 9, 1))
+    meta = dict(result.model_meta)
+    params = dict(model_params(meta))
+    params["als"] = {**params["als"], "factors": 48}
+    params["validation_days"] = [45, 75]
+    meta["params"] = params
+    assert "the windows' 48-factor ALS" in validation_lines(meta)[0]
+    method = "\n".join(method_lines(params))
+    assert "45 or 75 days before the list date" in method and "the blend's 48-factor discovery ALS" in method
+    assert "32-factor" not in method
