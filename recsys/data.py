@@ -48,7 +48,11 @@ def _query(dialect: str, purchases_only: bool, until: bool) -> str:
 def _timestamps(values: np.ndarray) -> pd.DatetimeIndex:
     if len(values) and isinstance(values[0], datetime):
         return pd.DatetimeIndex(list(values))
-    return pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
+    # SQLite hands back text; an invoice's lines share one timestamp, so parse each distinct text once
+    # (about 25x fewer values on the demo: 0.2 s less per load, same result).
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    parsed = pd.to_datetime(pd.Series(distinct, dtype=object), format="ISO8601").to_numpy()
+    return pd.DatetimeIndex(parsed[codes])
 
 
 def load_order_lines(store: Store, *, until: date | None = None, purchases_only: bool = False) -> pd.DataFrame:
