@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -76,6 +77,15 @@ def confidence_matrix(history: History, alpha: float) -> sparse.csr_matrix:
     return counts
 
 
+def implicit_als() -> Any:
+    """implicit's CPU ALS class. Importing it loads scipy's OpenBLAS: callers that limit BLAS threads for a block
+    of concurrent fits import it first, so the limit covers that library too (a library loaded inside the block
+    would keep its default and race with the per-fit limits below)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    return AlternatingLeastSquares
+
+
 def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
     """ALS factors for every merchant and item.
 
@@ -84,9 +94,9 @@ def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
     fitted item factors (one least-squares step each, `recalculate_user`), which costs a fraction of the
     full alternating iterations.
     """
-    from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
+    als_class = implicit_als()  # before the limit below, so that it covers the BLAS this import loads
     params = params or ALSParams()
     confidence = confidence_matrix(history, params.alpha)
     fit_rows = np.arange(history.n_merchants, dtype=np.int64)
@@ -94,7 +104,7 @@ def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
         activity = np.diff(confidence.indptr)
         fit_rows = np.sort(np.argsort(-activity, kind="stable")[:MAX_FIT_MERCHANTS])
     with threadpool_limits(1, "blas"):  # implicit parallelises itself; nested BLAS threads only slow it down
-        model = AlternatingLeastSquares(
+        model = als_class(
             factors=params.factors,
             regularization=params.regularization,
             alpha=1.0,
@@ -102,7 +112,7 @@ def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
             random_state=params.seed,
             # Per-merchant solves are independent, so the factors are identical for any thread count; on the
             # shared 2-core box one thread measured faster (0.95 s vs 1.5 s per demo fit) and it leaves the
-            # other core to LightGBM, which trains alongside (RestockModel.fit).
+            # other core to the fit running beside it (RestockModel.fit builds windows and serving parts in pairs).
             num_threads=1,
         )
         model.fit(confidence[fit_rows], show_progress=False)

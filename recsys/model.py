@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from recsys.als import ALSFactors, ALSParams, fit_als
+from recsys.als import ALSFactors, ALSParams, fit_als, implicit_als
 from recsys.arrays import rank_in_groups
 from recsys.boosting import lightgbm
 from recsys.data import fingerprint
@@ -144,7 +145,10 @@ class RestockModel:
         # it is given (`RankerParams.threads`). numpy, pandas, scipy and implicit release the GIL in their heavy
         # loops; each part is computed exactly as it would be alone, and LightGBM (deterministic, row-wise
         # histograms) grows the same trees for any thread count, so the model does not depend on the schedule.
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # BLAS runs single-threaded meanwhile: the two threads already fill both cores, and OpenBLAS threads
+        # started from both would only contend (its products do not depend on the thread count).
+        implicit_als()  # loaded before the limit, so that the limit covers its BLAS too
+        with threadpool_limits(1, "blas"), ThreadPoolExecutor(max_workers=2) as pool:
             serving = pool.submit(_serving_parts, events, stamp, params)
             futures = [pool.submit(window_for, events, start, stamp, params) for start in starts]
             windows = [w for w in (future.result() for future in futures) if len(w.merchants)]
