@@ -174,7 +174,7 @@ def generate_reply(
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
         chosen = chosen[:MAX_PRODUCTS]
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
-        prose, dropped = clean_prose(trim_to_sentence(str(data.get("reply", "")), 240))
+        prose, dropped = clean_prose(trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang]))
         prose = prose or LINES[lang]["thanks"]
         repairs = dropped_notes(dropped)
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
