@@ -141,6 +141,7 @@ def run_batch(
         written += len(members)
         if progress is not None:
             progress(len(members))
+    service.saved()  # the model trained for this run (if any) is on disk before the run reports
     seconds = time.perf_counter() - started
     return BatchSummary(
         run_key=run_key,

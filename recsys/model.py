@@ -247,7 +247,10 @@ class RestockModel:
             (folder / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
         if self.features is not None:  # uncompressed: loading it must cost less than recomputing it
             np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
-        (folder / "meta.json").write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+        # Last and atomically: a folder counts as a saved model once meta.json exists (`RestockService.model_for`).
+        partial = folder / "meta.json.partial"
+        partial.write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+        partial.replace(folder / "meta.json")
 
     @classmethod
     def load(cls, folder: Path, events: pd.DataFrame) -> RestockModel:

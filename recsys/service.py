@@ -4,7 +4,8 @@
 there is one (prices and availability refreshed from the products table), and otherwise computes it on
 demand. A list "as of" a date uses every order placed up to the end of that date. The model is trained
 lazily and cached twice: in memory, and on disk under `model_dir/restock/<cutoff>-<data fingerprint>/`
-(.npz + JSON + LightGBM text), so a second process with the same data loads instead of retraining.
+(.npz + JSON + LightGBM text), so a second process with the same data loads instead of retraining. A model
+trained here is written to disk in the background while lists are computed; `saved()` waits for it.
 
 A merchant the store has no purchases for (unknown or brand new) gets the cold-start list: what most
 merchants bought in the last 30 days. No KeyError is raised for unknown merchants.
@@ -13,6 +14,7 @@ merchants bought in the last 30 days. No KeyError is raised for unknown merchant
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ class RestockService:
         self._events: pd.DataFrame | None = None
         self._models: dict[date, RestockModel] = {}
         self._lock = threading.RLock()
+        self._saves: list[Future[None]] = []
         self.last_model_source = ""
 
     @classmethod
@@ -81,10 +84,29 @@ class RestockService:
                 self.last_model_source = f"loaded {folder}"
             else:
                 model = RestockModel.fit(events, cutoff, self.params)
-                model.save(folder)
+                self._save_in_background(model, folder)
                 self.last_model_source = f"trained and saved {folder}"
             self._models[as_of] = model
             return model
+
+    def _save_in_background(self, model: RestockModel, folder: Path) -> None:
+        # Writing the folder (mostly the 55 MB feature matrix on the demo) takes 0.15-0.3 s, spent in zlib and
+        # file writes that release the GIL, so it overlaps with the lists computed next. The worker thread is
+        # joined at interpreter exit too, so a process that never calls `saved()` still finishes the write.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s2b-model-save")
+        self._saves.append(pool.submit(model.save, folder))
+        pool.shutdown(wait=False)
+
+    def saved(self) -> None:
+        """Wait until every model this service trained is on disk; re-raises a failed write."""
+        with self._lock:
+            pending, self._saves = self._saves, []
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        """Finish pending model writes (the HTTP service's lifespan calls this at shutdown)."""
+        self.saved()
 
     # -- lists ----------------------------------------------------------------------------------------
     def suggestions(self, model: RestockModel, merchant_ids: list[str], k: int) -> dict[str, list[Suggestion]]:

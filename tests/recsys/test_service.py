@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core.db import Store
@@ -92,9 +93,21 @@ def test_model_is_cached_on_disk_by_data_fingerprint(store_copy: Store, tmp_path
     first = _service(store_copy, tmp_path)
     first.model_for(date(2011, 12, 9))
     assert first.last_model_source.startswith("trained")
+    first.saved()
+    assert not list(tmp_path.rglob("*.partial"))
     second = _service(store_copy, tmp_path)
     second.model_for(date(2011, 12, 9))
     assert second.last_model_source.startswith("loaded")
+
+
+def test_a_failed_model_write_is_raised_by_saved(store_copy: Store, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "models"
+    not_a_folder.write_text("a file where the model folder should go", encoding="utf-8")
+    service = _service(store_copy, not_a_folder)
+    service.model_for(date(2011, 12, 9))  # trains; the write runs in the background and fails there
+    with pytest.raises(OSError):
+        service.saved()
+    service.saved()  # reported once: nothing pending any more
 
 
 def test_parse_shard() -> None:
