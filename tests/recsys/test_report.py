@@ -49,3 +49,6 @@ def test_report_names_the_settings_the_models_were_trained_with(sample_events: p
     method = "\n".join(method_lines(params))
     assert "45 or 75 days before the list date" in method and "the blend's 48-factor discovery ALS" in method
     assert "32-factor" not in method
+    assert "lambdarank over extremely randomized trees" in method and f"a fixed {params['max_rounds']} rounds" in method
+    params["extra_trees"] = False
+    assert "lambdarank over extremely randomized trees" not in "\n".join(method_lines(params))
