@@ -47,7 +47,7 @@ class RankerParams:
     Round 4 (recsys/README.md): inner-split Recall@10 against the number of rounds showed that early stopping
     on held-out NDCG picked 5 to 49 rounds almost at random while the lists peaked at 10-30 rounds with
     learning rate 0.15 and then fell (B to 1.00x by 45 rounds), but rose and stayed flat at 0.05 (A 1.09-1.10x
-    from 10 to 120 rounds, B 1.05-1.075x from 10 on). So: learning rate 0.05, a fixed 40 rounds, no early
+    from 10 to 120 rounds, B 1.05-1.075x from 10 on). So: learning rate 0.05, a fixed 40 rounds (round 8: 60), no early
     stopping, at most 1000 merchants per window (A 1.109 -> 1.103x, B 1.035 -> 1.069x Recall@10, both with
     the new-item offset; 40 rounds and 1000 merchants each matched 60 rounds and 1500 merchants on A and B).
     Then windows 30 and 90 days before the list date instead of 60 and 120, the best pair on the means over
