@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -248,7 +249,7 @@ class RestockModel:
         if self.features is not None:  # uncompressed: loading it must cost less than recomputing it
             np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
         # Last and atomically: a folder counts as a saved model once meta.json exists (`RestockService.model_for`).
-        partial = folder / "meta.json.partial"
+        partial = folder / f"meta.json.{os.getpid()}-{threading.get_ident()}.partial"  # one per writer
         partial.write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
         partial.replace(folder / "meta.json")
 
