@@ -58,11 +58,11 @@ class RankerParams:
     on every window merchant after the offset is chosen (A 1.099 / 1.096, B 1.051 / 1.064) against the kept
     A 1.100 / 1.098, B 1.056 / 1.066: no change clear of the seed spread, so the settings stay.
     Round 8 (recsys/README.md), paired over seeds 7-24 (9 of them fresh, to replicate the first 9): extremely
-    randomized trees (LightGBM `extra_trees`, one random threshold per feature and split; cheaper per round) with
-    60 rounds instead of 40 best-split rounds: A +0.75% / +0.27%, B +1.04% / +0.93% Recall@10 / NDCG@10 (standard
-    errors 0.17-0.27%). 80 rounds added another 0.1-0.3% for 0.6 s more per batch, which the 10 s budget cannot
-    spare. Monotone constraints, path smoothing, `lambdarank_norm` off and an init score from top-frequency's rank
-    did not help.
+    randomized trees (LightGBM `extra_trees`, one random threshold per feature and split; a round costs the same as
+    a best-split round) with 60 rounds instead of 40 best-split rounds: A +0.75% / +0.27%, B +1.04% / +0.93%
+    Recall@10 / NDCG@10 (standard errors 0.17-0.27%). 80 rounds added another 0.1-0.3% for another 0.4 s of
+    training per batch, which the 10 s budget cannot spare. Monotone constraints, path smoothing, `lambdarank_norm`
+    off and an init score from top-frequency's rank did not help on both splits.
     """
 
     n_history: int = 80
