@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.db import Store
+from core.gcpause import paused_gc
 
 LINE_COLUMNS = [
     "row_number",
@@ -96,15 +97,19 @@ def load_order_lines(store: Store, *, until: date | None = None, purchases_only:
 
 def _fetch(store: Store, query: str, params: tuple[object, ...], n_columns: int) -> list[np.ndarray]:
     raw = store.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        raw.close()
-    # One 2-D object array, sliced by column: several times faster than zip(*rows) on 500k rows.
-    table = np.array(rows, dtype=object) if rows else np.empty((0, n_columns), dtype=object)
+    # The row tuples hold only strings and numbers, so they can form no reference cycle: the collector would only
+    # walk them, again and again as they pile up (a full collection over the 400k demo rows, 0.08 s).
+    with paused_gc():
+        try:
+            cursor = raw.cursor()
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
+        # One 2-D object array, sliced by column: several times faster than zip(*rows) on 500k rows.
+        table = np.array(rows, dtype=object) if rows else np.empty((0, n_columns), dtype=object)
+        del rows
     return [table[:, j] for j in range(n_columns)]
 
 
