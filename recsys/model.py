@@ -184,10 +184,17 @@ class RestockModel:
         }
         return cls(params, stats, als, trained.ranker if trained else None, meta, features)
 
-    def rank(self, merchants: np.ndarray | None = None, k: int = 20, slots: int | None = None) -> Ranked:
+    def rank(
+        self,
+        merchants: np.ndarray | None = None,
+        k: int = 20,
+        slots: int | None = None,
+        new_item_offset: float | None = None,
+    ) -> Ranked:
         """Top-k item indices for merchant indices (default: all merchants in the history).
 
-        `slots` overrides the validation-chosen number of discovery slots per 10 positions.
+        `slots` overrides the model's discovery slots per 10 positions and `new_item_offset` its validation-chosen
+        offset for never-bought candidates (the evaluation shows the blend without it).
         """
         history = self.history
         if merchants is None:
@@ -200,7 +207,7 @@ class RestockModel:
         else:
             m, i = candidates(self.stats, self.als, merchants, **p.candidate_counts())
         slots = int(self.meta.get("discovery_slots", 0)) if slots is None else slots
-        offset = float(self.meta.get("new_item_offset", 0.0))
+        offset = float(self.meta.get("new_item_offset", 0.0)) if new_item_offset is None else new_item_offset
         scores = np.empty(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
         chunk = 500_000

@@ -1,15 +1,14 @@
-"""Discovery slots: up to d of every 10 list positions go to items the merchant never bought.
+"""Discovery slots: at least d of every 10 list positions go to items the merchant never bought.
 
-A restock list made only of repeats never shows a merchant anything new. The slots take the blend's best
-never-bought candidates, and d is chosen on held-out merchants of the validation windows cut from the
-training period (never the evaluated period), by the product rule:
+A restock list made only of repeats never shows a merchant anything new. Round 10 leaves discovery to the
+blend's new-item offset (`RankerParams.discovery_boost`), which lists a never-bought item only where its score
+comes close to the weakest repeats; slots force d per 10 everywhere and cost Recall@10 (inner splits A and B:
+about 2% for 1 slot), so d is a fixed setting, `RankerParams.discovery_slots`, default 0. Until round 10 d was
+chosen on the validation windows' held-out merchants (the smallest d whose new-item Recall@10 beat the windows'
+ALS while Recall@10 stayed >= 1.05 x top-frequency's); that estimate is noisy, the rule fired in 2 of 36
+inner-split runs and both lost Recall@10 (recsys/README.md, rounds 8 and 10).
 
-    d = the smallest d in 0..MAX_SLOTS whose validation new-item Recall@10 beats ALS alone's (the
-        requirement: discoveries at least as good as plain collaborative filtering), provided validation
-        Recall@10 stays >= 1.05 x personal top-frequency's (the accuracy target);
-        if no d does both: 0 (slots that cannot meet the requirement are not worth the accuracy they cost).
-
-RestockModel.rank(..., slots=d) forces d; the evaluation also reports d = 1.
+RestockModel.rank(..., slots=d) overrides d; the evaluation also reports d = 1.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import numpy as np
 BLOCK = 10
 MAX_SLOTS = 3
 NONE = np.iinfo(np.int64).max
-MIN_RECALL_RATIO = 1.05  # validation Recall@10 the slots must keep, relative to personal top-frequency
 
 
 def slotted(is_new: list[bool], k: int, d: int) -> list[int]:
@@ -92,17 +90,3 @@ def top_k_with_slots(
         news += n_new
     g, slot = np.nonzero(out < NONE)
     return order[starts[g] + out[g, slot]], slot
-
-
-def choose_slots(table: dict[str, float], min_ratio: float = MIN_RECALL_RATIO) -> int:
-    """The number of discovery slots d per 10 positions, from validation metrics (see the module docstring).
-
-    The smallest d whose new-item Recall@10 beats ALS alone's while Recall@10 stays >= min_ratio x personal
-    top-frequency's; 0 if no d does both.
-    """
-    floor = min_ratio * table["valid_topfreq_recall@10"]
-    for d in range(MAX_SLOTS + 1):
-        beats_als = table[f"valid_d{d}_new_recall@10"] > table["valid_als_new_recall@10"]
-        if beats_als and table[f"valid_d{d}_recall@10"] >= floor:
-            return d
-    return 0

@@ -10,7 +10,7 @@ from recsys.evaluation import MODELS, evaluate_cutoff
 from recsys.report import method_lines, model_params, ratios, validation_lines, with_interval, write_report
 
 
-def test_report_shows_every_model_and_the_validation_the_slots_came_from(
+def test_report_shows_every_model_the_validation_and_the_discovery_settings(
     sample_events: pd.DataFrame, tmp_path: Path
 ) -> None:
     result = evaluate_cutoff(sample_events, date(2011, 9, 1))
@@ -18,8 +18,10 @@ def test_report_shows_every_model_and_the_validation_the_slots_came_from(
     text = path.read_text(encoding="utf-8")
     for name in MODELS:
         assert f"| {name} |" in text
-    chosen = result.model_meta["discovery_slots"]
-    assert f"d = {chosen} chosen" in text
+    slots = result.model_meta["discovery_slots"]
+    assert f"d = {slots};" in text and f"Discovery slots: {slots} per 10, fixed" in text
+    boost = model_params(result.model_meta)["discovery_boost"]
+    assert f"of {boost:g} (the discovery" in text
     assert (tmp_path / "recsys_eval.png").stat().st_size > 0 and (tmp_path / "recsys_eval.json").exists()
     # every comparison has a paired bootstrap interval around its point ratio, in the summary and the JSON
     values = ratios(result)
@@ -47,7 +49,8 @@ def test_report_names_the_settings_the_models_were_trained_with(sample_events: p
     meta["params"] = params
     assert "the windows' 48-factor ALS" in validation_lines(meta)[0]
     method = "\n".join(method_lines(params))
-    assert "45 or 75 days before the list date" in method and "the blend's 48-factor discovery ALS" in method
+    assert "45 or 75 days before the list date" in method and "the windows' 48-factor ALS" in method
+    assert "is the 48-factor ALS the blend" in method
     assert "32-factor" not in method
     assert "lambdarank over extremely randomized trees" in method and f"a fixed {params['max_rounds']} rounds" in method
     params["extra_trees"] = False

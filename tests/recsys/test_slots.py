@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys.slots import choose_slots, slotted, top_k_with_slots
+from recsys.slots import slotted, top_k_with_slots
 
 
 def test_slotted_guarantees_new_items_per_block_and_keeps_score_order() -> None:
@@ -29,28 +29,6 @@ def test_top_k_with_slots_matches_plain_top_k_without_slots() -> None:
         expected = np.argsort(-score[m == merchant])[:10] + merchant * 30
         assert rows.tolist() == expected.tolist()
     assert slot.max() == 9
-
-
-def _table(recall: list[float], new_recall: list[float], topfreq: float, als_new: float) -> dict[str, float]:
-    table = {"valid_topfreq_recall@10": topfreq, "valid_als_new_recall@10": als_new}
-    for d, (r, n) in enumerate(zip(recall, new_recall, strict=True)):
-        table[f"valid_d{d}_recall@10"] = r
-        table[f"valid_d{d}_new_recall@10"] = n
-    return table
-
-
-def test_choose_slots_takes_the_fewest_slots_that_beat_als_on_new_items_within_the_recall_floor() -> None:
-    # d = 2 is the first to beat ALS's 0.03 on new items, and its recall 0.22 >= 1.05 x 0.2
-    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 2
-    # d = 0 already beats ALS on new items: no slots
-    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.05, 0.06, 0.07, 0.08], 0.2, 0.03)) == 0
-
-
-def test_choose_slots_never_breaks_the_recall_floor() -> None:
-    # only d = 3 beats ALS on new items, but its recall 0.20 < 1.05 x 0.2: no slots
-    assert choose_slots(_table([0.24, 0.23, 0.22, 0.20], [0.01, 0.02, 0.025, 0.06], 0.2, 0.03)) == 0
-    # no d keeps the floor: no slots
-    assert choose_slots(_table([0.20, 0.19, 0.18, 0.17], [0.01, 0.02, 0.04, 0.06], 0.2, 0.03)) == 0
 
 
 def test_vectorised_slots_equal_the_per_merchant_rule_on_random_lists() -> None:

@@ -60,6 +60,26 @@ def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_n
     assert choose_new_item_offset([no_new_hits]) == 0.0
 
 
+def test_discovery_boost_is_the_smallest_offset_the_rule_may_choose(
+    sample_events: pd.DataFrame, sample_cutoff: date
+) -> None:
+    window = _window(sample_events, sample_cutoff)
+    rows = np.arange(len(window.m))
+    is_new = window.x[:, FEATURES.index("is_repeat")] == 0
+    # Oracle scores: no offset is best, so without a floor the rule keeps 0
+    oracle = HeldOut(window, window.merchants, rows, score=window.y.astype(np.float64))
+    scale = float(np.std(oracle.score))
+    assert choose_new_item_offset([oracle]) == 0.0
+    # with a floor the rule starts there: the floor, as the larger steps are no better on these scores
+    assert choose_new_item_offset([oracle], floor=0.5) == pytest.approx(0.5 * scale)
+    # a floor off the grid is tried as it is, and a floor past the grid is the only setting
+    assert choose_new_item_offset([oracle], floor=0.45) == pytest.approx(0.45 * scale)
+    assert choose_new_item_offset([oracle], floor=2.0) == pytest.approx(2.0 * scale)
+    # the floor still lets a clearly better, larger offset win: new hits pushed down by 1.5 need more than 0.5
+    shifted = HeldOut(window, window.merchants, rows, score=oracle.score - 1.5 * is_new)
+    assert choose_new_item_offset([shifted], floor=0.1) > 0.5
+
+
 def test_one_se_rule_keeps_the_smallest_setting_unless_a_larger_one_clearly_helps() -> None:
     rng = np.random.default_rng(3)
     base = rng.uniform(0.0, 1.0, 400)
