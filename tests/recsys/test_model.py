@@ -90,7 +90,10 @@ def test_new_item_offset_is_saved_and_moves_never_bought_items_up(sample_model: 
         return float(np.mean([key in new_keys for key in keys.tolist()]))
 
     original = sample_model.meta["new_item_offset"]
+    overridden = sample_model.rank(k=10, slots=0, new_item_offset=0.0)  # the evaluation's "no new-item offset" row
     try:
         assert new_share(0.0) < new_share(1e6) == 1.0  # a huge offset lists never-bought candidates first
+        sample_model.meta["new_item_offset"] = 0.0
+        np.testing.assert_array_equal(overridden.items, sample_model.rank(k=10, slots=0).items)
     finally:
         sample_model.meta["new_item_offset"] = original
