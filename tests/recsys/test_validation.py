@@ -38,12 +38,17 @@ def _window(events: pd.DataFrame, cutoff: date) -> Window:
     )
 
 
-def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_never_hit(
-    sample_events: pd.DataFrame, sample_cutoff: date
-) -> None:
+@pytest.fixture
+def window_rows_new(sample_events: pd.DataFrame, sample_cutoff: date) -> tuple[Window, np.ndarray, np.ndarray]:
+    """A labelled window, all its rows, and which rows are never-bought candidates."""
     window = _window(sample_events, sample_cutoff)
-    rows = np.arange(len(window.m))
-    is_new = window.x[:, FEATURES.index("is_repeat")] == 0
+    return window, np.arange(len(window.m)), window.x[:, FEATURES.index("is_repeat")] == 0
+
+
+def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_never_hit(
+    window_rows_new: tuple[Window, np.ndarray, np.ndarray],
+) -> None:
+    window, rows, is_new = window_rows_new
     assert (window.y[is_new] > 0).any() and (window.y[~is_new] > 0).any()
     # Oracle scores (hits 1, misses 0) with every new item pushed down by 1.5: new hits (-0.5) now rank below
     # repeat misses (0), so recall needs an offset above 0.5 (and below 1.5, where new misses would pass them).
@@ -61,11 +66,9 @@ def test_new_item_offset_lifts_under_scored_new_items_and_stays_zero_when_they_n
 
 
 def test_discovery_boost_is_the_smallest_offset_the_rule_may_choose(
-    sample_events: pd.DataFrame, sample_cutoff: date
+    window_rows_new: tuple[Window, np.ndarray, np.ndarray],
 ) -> None:
-    window = _window(sample_events, sample_cutoff)
-    rows = np.arange(len(window.m))
-    is_new = window.x[:, FEATURES.index("is_repeat")] == 0
+    window, rows, is_new = window_rows_new
     # Oracle scores: no offset is best, so without a floor the rule keeps 0
     oracle = HeldOut(window, window.merchants, rows, score=window.y.astype(np.float64))
     scale = float(np.std(oracle.score))
