@@ -81,7 +81,7 @@ class RankerParams:
     objective: str = "lambdarank"
     # Round 10: the smallest new-item offset the held-out rule may choose, in standard deviations of the held-out
     # scores. 0.5 is the smallest of 0.3 / 0.5 whose lists beat ALS alone's new-item Recall@10 on both inner splits
-    # in all 18 seeds; it costs 0.1-0.6% of Recall@10 there (recsys/README.md, "Round 10").
+    # in all 18 seeds; it costs 0.1-0.5% of Recall@10 there (recsys/README.md, "Round 10").
     discovery_boost: float = 0.5
     # Positions per 10 reserved for the blend's best never-bought items, fixed (round 10: no longer chosen on
     # validation, which fired on noise in 2 of 36 inner-split runs and cost both of them Recall@10).
