@@ -15,9 +15,12 @@ from typing import Any
 # Every string the model writes: no digits, currency signs or percent signs, so the constrained decoder makes
 # it impossible for the model to state a number; numbers are rendered from data. A whitelist (letters, CJK,
 # spaces, ordinary punctuation): digits of every script, superscripts and currency signs are all outside it.
+# No straight double quote and no newline: llama.cpp emits a pattern's characters raw inside the JSON string,
+# so a `"` let the model close the string and open another array item (2-3 copy variants under maxItems 1)
+# and a raw newline is invalid JSON. Curly quotes and the apostrophe stay.
 PROSE_CHARS = (
     "[A-Za-z\u00c0-\u024f\u4e00-\u9fff\u3000-\u303f\uff01-\uff03\uff06-\uff0f\uff1a-\uff20"
-    " \n,.!?;:'\"()\\-&/…—~、，。！？；：“”‘’（）《》【】]"
+    " ,.!?;:'()\\-&/…—~、，。！？；：“”‘’（）《》【】]"
 )
 NO_NUMBERS = f"^{PROSE_CHARS}*$"
 

@@ -25,6 +25,15 @@ def test_prose_pattern_bounds_the_length_inside_the_pattern() -> None:
     assert token_budget(90, "zh") == 180 and token_budget(240, "en") == 128
 
 
+def test_prose_pattern_keeps_json_string_delimiters_out() -> None:
+    # llama.cpp emits the pattern's characters raw inside the JSON string: a straight quote would close it early
+    # (one string becomes two array items) and a raw newline is invalid JSON
+    pattern = prose_schema(4, 60)["pattern"]
+    for bad in ['Buy now!", "Join us', "Line one\nline two", "back\\slash"]:
+        assert not re.search(pattern, bad), bad
+    assert re.search(pattern, "“Lovely”, isn't it? ‘Café-style’ & more…")
+
+
 def test_schema_errors() -> None:
     assert schema_errors({"topic": "price", "products": [1], "reply": "Here it is."}, SCHEMA) == []
     errors = schema_errors({"topic": "refund", "products": [1, 4, True], "extra": 1}, SCHEMA)
