@@ -77,20 +77,20 @@ def load_order_lines(store: Store, *, until: date | None = None, purchases_only:
     frame = pd.DataFrame(
         {
             "row_number": np.array(cols[0], dtype=np.int64),
-            "invoice_id": np.array(cols[1], dtype=object),
-            "sku": np.array(cols[2], dtype=object),
+            "invoice_id": _text(cols[1]),
+            "sku": _text(cols[2]),
             "description": "",
             "quantity": np.array(cols[3], dtype=np.int64),
             "unit_price": np.array(cols[4], dtype=np.float64),
             "ordered_at": _timestamps(cols[5]),
-            "merchant_id": pd.Series(np.array(cols[6], dtype=object)).fillna("").to_numpy(),
+            "merchant_id": _text(cols[6]).fillna(""),  # guest orders have none
             "country": "",
             "is_product": np.array(cols[7], dtype=bool),
             "line_no": np.array(cols[8], dtype=np.int64),
         },
         columns=LINE_COLUMNS,
     )
-    for column in ("invoice_id", "sku", "merchant_id", "description", "country"):
+    for column in ("description", "country"):
         frame[column] = frame[column].astype(str)
     return frame
 
