@@ -173,7 +173,7 @@ class RestockModel:
             "params": params.as_dict(),
             "metrics": metrics,
             "features": FEATURES,
-            "discovery_slots": trained.slots if trained else 0,
+            "discovery_slots": params.discovery_slots if trained else 0,
             "new_item_offset": trained.new_item_offset if trained else 0.0,
             "ranker": "lightgbm" if trained else "fallback: own items by top-frequency, then ALS",
             "merchants": history.n_merchants,

@@ -220,7 +220,6 @@ def _predict(booster: Any, x: np.ndarray) -> np.ndarray:
 class Trained:
     ranker: str
     metrics: dict[str, float]
-    slots: int
     new_item_offset: float
 
 
@@ -253,6 +252,5 @@ def train_ranker(windows: list[Window], params: RankerParams) -> Trained | None:
     return Trained(
         ranker=booster.model_to_string(num_iteration=booster.best_iteration),
         metrics=metrics,
-        slots=params.discovery_slots,
         new_item_offset=offset,
     )
