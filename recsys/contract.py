@@ -27,6 +27,7 @@ from recsys.data import purchase_events
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
+from recsys.titles import titles_from_lines
 
 
 @dataclass
@@ -48,7 +49,7 @@ def predict_lines(
     events = purchase_events(lines)
     if events.empty:
         raise ValueError("no purchases by identified merchants in the file: nothing to learn from")
-    model = RestockModel.fit(events, as_of + timedelta(days=1), params)
+    model = RestockModel.fit(events, as_of + timedelta(days=1), params, titles_from_lines(lines))
     index = model.history.merchant_index()
     present = sorted({str(mid) for mid in lines["merchant_id"].unique() if str(mid) != ""})
     known = np.array([index[mid] for mid in present if mid in index], dtype=np.int64)

@@ -9,6 +9,7 @@ purchases (no returns, cancellations, adjustments, postage or fees), one row per
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from core.db import Store
 from core.gcpause import paused_gc
+from recsys.titles import titles_digest
 
 LINE_COLUMNS = [
     "row_number",
@@ -159,12 +161,21 @@ def purchase_events(lines: pd.DataFrame) -> pd.DataFrame:
     return grouped[["merchant_id", "invoice_id", "sku", "ordered_at", "quantity", "unit_price"]]
 
 
-def fingerprint(events: pd.DataFrame) -> str:
-    """A short digest of the purchase events a model is trained on (cache key, stored with the model)."""
+def load_titles(store: Store) -> dict[str, str]:
+    """SKU -> product title for every product with one (the title features of `recsys.titles`)."""
+    rows = _fetch(store, "SELECT p.sku, p.title FROM products p WHERE p.title <> ''", (), 2)
+    return dict(zip(rows[0].astype(str), rows[1].astype(str), strict=True))
+
+
+def fingerprint(events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
+    """A short digest of the purchase events a model is trained on, and of those SKUs' titles when given (cache
+    key, stored with the model; without titles it is the events' digest alone)."""
     digest = hashlib.sha256()
     digest.update(str(len(events)).encode())
     for column in ("merchant_id", "invoice_id", "sku"):
         digest.update(pd.util.hash_pandas_object(events[column], index=False).to_numpy().tobytes())
     digest.update(events["ordered_at"].to_numpy().astype("datetime64[s]").astype(np.int64).tobytes())
     digest.update(events["quantity"].to_numpy().astype(np.int64).tobytes())
+    if titles and (text := titles_digest(titles, events["sku"].unique())):
+        digest.update(text.encode())
     return digest.hexdigest()[:16]

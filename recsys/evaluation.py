@@ -7,6 +7,7 @@ merchant gets the same cold-start list from every model, so they would only dilu
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -68,7 +69,12 @@ def _as_lists(skus: np.ndarray, merchant_ids: np.ndarray, items: np.ndarray) -> 
 
 
 def evaluate_cutoff(
-    events: pd.DataFrame, cutoff: date, *, k: int = 20, params: RankerParams | None = None
+    events: pd.DataFrame,
+    cutoff: date,
+    *,
+    k: int = 20,
+    params: RankerParams | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> EvalResult:
     timestamp = pd.Timestamp(cutoff)
     history = build_history(events, timestamp)
@@ -91,7 +97,7 @@ def evaluate_cutoff(
     lists[MODELS[2]] = _as_lists(history.skus, merchant_ids, als_alone(fit_als(history, ALS_ALONE), merchants, k))
     seconds["ALS"] = time.perf_counter() - started
     started = time.perf_counter()
-    model = RestockModel.fit(events, cutoff, params)
+    model = RestockModel.fit(events, cutoff, params, titles)
     seconds["blend fit"] = time.perf_counter() - started
     started = time.perf_counter()
     ranked = model.rank(merchants, k)

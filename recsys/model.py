@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,7 @@ from recsys.slots import top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: title features (round 11)
 
 
 def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +76,7 @@ def _load_features(folder: Path, meta: dict[str, Any], history: History) -> Cand
 
 
 def _serving_parts(
-    events: pd.DataFrame, stamp: pd.Timestamp, params: RankerParams
+    events: pd.DataFrame, stamp: pd.Timestamp, params: RankerParams, titles: Mapping[str, str] | None
 ) -> tuple[Stats, ALSFactors, CandidateFeatures | None]:
     """Statistics and ALS for serving and, when small enough, every merchant's candidate features.
 
@@ -83,7 +84,7 @@ def _serving_parts(
     so rows taken from the all-merchant matrix equal rows computed for any subset of merchants.
     """
     history = build_history(events, stamp)
-    stats, als = compute_stats(history), fit_als(history, params.als)
+    stats, als = compute_stats(history, titles=titles), fit_als(history, params.als)
     merchants = np.arange(history.n_merchants, dtype=np.int64)
     per_merchant = params.n_als + params.n_popular
     most_rows = int((stats.topfreq_rank < params.n_history).sum()) + len(merchants) * per_merchant
@@ -133,8 +134,17 @@ class RestockModel:
         return str(self.meta["version"])
 
     @classmethod
-    def fit(cls, events: pd.DataFrame, cutoff: date, params: RankerParams | None = None) -> RestockModel:
-        """Train on the events strictly before `cutoff` (validation windows are cut from that period too)."""
+    def fit(
+        cls,
+        events: pd.DataFrame,
+        cutoff: date,
+        params: RankerParams | None = None,
+        titles: Mapping[str, str] | None = None,
+    ) -> RestockModel:
+        """Train on the events strictly before `cutoff` (validation windows are cut from that period too).
+
+        `titles` (SKU -> product title, e.g. `recsys.data.load_titles`) feed the title features.
+        """
         params = params or RankerParams()
         started = time.perf_counter()
         stamp = pd.Timestamp(cutoff)
@@ -150,8 +160,8 @@ class RestockModel:
         # started from both would only contend (its products do not depend on the thread count).
         implicit_als()  # loaded before the limit, so that the limit covers its BLAS too
         with threadpool_limits(1, "blas"), ThreadPoolExecutor(max_workers=2) as pool:
-            serving = pool.submit(_serving_parts, events, stamp, params)
-            futures = [pool.submit(window_for, events, start, stamp, params) for start in starts]
+            serving = pool.submit(_serving_parts, events, stamp, params, titles)
+            futures = [pool.submit(window_for, events, start, stamp, params, titles) for start in starts]
             windows = [w for w in (future.result() for future in futures) if len(w.merchants)]
             seconds = {"windows": time.perf_counter() - started}
             stats, als, features = serving.result()
@@ -163,7 +173,7 @@ class RestockModel:
         if trained is not None:
             metrics.update(trained.metrics)
         history = stats.history
-        fp = fingerprint(events[events["ordered_at"] < stamp])
+        fp = fingerprint(events[events["ordered_at"] < stamp], titles)
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
@@ -261,15 +271,18 @@ class RestockModel:
         partial.replace(folder / "meta.json")
 
     @classmethod
-    def load(cls, folder: Path, events: pd.DataFrame) -> RestockModel:
-        """Load a saved model and rebuild its feature statistics from `events` (which must match its fingerprint)."""
+    def load(cls, folder: Path, events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> RestockModel:
+        """Load a saved model and rebuild its feature statistics from `events` and `titles` (which must match its
+        fingerprint)."""
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("kind") != MODEL_KIND or meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
         cutoff = pd.Timestamp(date.fromisoformat(meta["cutoff"]))
         before = events[events["ordered_at"] < cutoff]
-        if fingerprint(before) != meta["fingerprint"]:
-            raise ValueError(f"{folder}: the order data changed since this model was trained (fingerprint differs)")
+        if fingerprint(before, titles) != meta["fingerprint"]:
+            raise ValueError(
+                f"{folder}: the order data or product titles changed since this model was trained (fingerprint differs)"
+            )
         history = build_history(events, cutoff)
         with np.load(folder / "als.npz") as data:
             if not (
@@ -285,4 +298,4 @@ class RestockModel:
         ranker_path = folder / "ranker.txt"
         ranker_text = ranker_path.read_text(encoding="utf-8") if ranker_path.exists() else None
         features = _load_features(folder, meta, history)
-        return cls(params, compute_stats(history), als, ranker_text, meta, features)
+        return cls(params, compute_stats(history, titles=titles), als, ranker_text, meta, features)

@@ -28,7 +28,7 @@ from core.domain import RestockItem, RestockList
 from core.settings import Settings
 from core.tables import RestockList as RestockRow
 from recsys.catalog import Offer, offers, unorderable_skus
-from recsys.data import fingerprint, load_purchase_events
+from recsys.data import fingerprint, load_purchase_events, load_titles
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
@@ -42,6 +42,7 @@ class RestockService:
         self.model_dir = Path(model_dir)
         self.params = params or RankerParams()
         self._events: pd.DataFrame | None = None
+        self._titles: dict[str, str] | None = None
         self._models: dict[date, RestockModel] = {}
         self._lock = threading.RLock()
         self._saves: list[Future[None]] = []
@@ -58,10 +59,18 @@ class RestockService:
                 self._events = load_purchase_events(self.store)
             return self._events
 
+    def titles(self) -> dict[str, str]:
+        """SKU -> product title from S's catalog (the title features), read once like the events."""
+        with self._lock:
+            if self._titles is None:
+                self._titles = load_titles(self.store)
+            return self._titles
+
     def refresh(self) -> None:
-        """Forget cached events and models (call after new orders were ingested)."""
+        """Forget cached events, titles and models (call after new orders or catalog changes were ingested)."""
         with self._lock:
             self._events = None
+            self._titles = None
             self._models.clear()
 
     def default_as_of(self) -> date:
@@ -76,14 +85,14 @@ class RestockService:
             if as_of in self._models:
                 return self._models[as_of]
             cutoff = as_of + timedelta(days=1)
-            events = self.events()
-            fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)])
+            events, titles = self.events(), self.titles()
+            fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)], titles)
             folder = self.model_dir / "restock" / f"{cutoff.isoformat()}-{fp}-{self.params.digest()}"
             if (folder / "meta.json").exists():
-                model = RestockModel.load(folder, events)
+                model = RestockModel.load(folder, events, titles)
                 self.last_model_source = f"loaded {folder}"
             else:
-                model = RestockModel.fit(events, cutoff, self.params)
+                model = RestockModel.fit(events, cutoff, self.params, titles)
                 self._save_in_background(model, folder)
                 self.last_model_source = f"trained and saved {folder}"
             self._models[as_of] = model

@@ -8,6 +8,7 @@ recall for choosing the discovery slots.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,9 +65,10 @@ def labelled_window(
     n_history: int,
     n_als: int,
     n_popular: int,
+    titles: Mapping[str, str] | None = None,
 ) -> Window:
     history = build_history(events, start)
-    stats = compute_stats(history, quantities=False)
+    stats = compute_stats(history, quantities=False, titles=titles)
     als = fit_als(history, als_params)
     first = first_order_rows(events, start, end)
     tm = pd.Index(history.merchant_ids).get_indexer(first["merchant_id"].to_numpy())

@@ -150,28 +150,32 @@ def eval_recsys(
       s2b eval recsys\n
       s2b eval recsys --cutoff 2011-06-01 --cutoff 2011-09-01 --cutoff 2011-10-01 --out out/eval_recsys
     """
-    from recsys.data import load_order_lines, purchase_events
+    from recsys.data import load_order_lines, load_titles, purchase_events
     from recsys.evaluation import evaluate_cutoff
     from recsys.report import markdown_table, ratios, with_interval, write_report
+    from recsys.titles import titles_from_lines
 
     if orders is not None:
         from ingestion.parse import parse_orders
 
         lines = parse_orders(orders).lines
+        titles = titles_from_lines(lines)
     else:
         settings = settings_or_exit()
-        lines = load_order_lines(store_or_exit(settings), purchases_only=True)
+        store = store_or_exit(settings)
+        lines, titles = load_order_lines(store, purchases_only=True), load_titles(store)
         if lines.empty:
             console.print(f"store is empty: evaluating on {settings.demo_data}")
             from ingestion.parse import parse_orders
 
             lines = parse_orders(settings.demo_data).lines
+            titles = titles_from_lines(lines)
     events = purchase_events(lines)
     cutoffs = [d for d in (_date(c) for c in (cutoff or ["2011-09-01"])) if d is not None]
     results = []
     for day in cutoffs:
         with console.status(f"evaluating cut-off {day}", spinner="dots"):
-            result = evaluate_cutoff(events, day, k=k)
+            result = evaluate_cutoff(events, day, k=k, titles=titles)
         results.append(result)
         typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
         shown = (f"{name} = {with_interval(result, name, value)}" for name, value in ratios(result).items())

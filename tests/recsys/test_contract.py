@@ -8,7 +8,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
-from recsys.contract import recommend_file
+from recsys.contract import predict_lines, recommend_file
+from recsys.titles import titles_from_lines
 
 
 def _file_merchants(path: Path) -> set[str]:
@@ -50,3 +51,8 @@ def test_file_contract_reads_lowercase_skus_and_float_ids(tmp_path: Path) -> Non
     assert [r["merchant_id"] for r in records] == ["12345", "23456", "34567"]
     assert all(r["items"] == ["85123A"] for r in records)
     assert all(r["reasons"][0]["kind"] == "repeat" and r["quantities"] == [6] for r in records)
+
+
+def test_file_contract_learns_from_the_files_descriptions(sample_lines: pd.DataFrame) -> None:
+    _, model, _ = predict_lines(sample_lines, 5)
+    assert model.stats.titles == titles_from_lines(sample_lines) and model.stats.title_sim.nnz > 0

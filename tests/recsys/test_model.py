@@ -11,6 +11,7 @@ import pytest
 from recsys.data import fingerprint
 from recsys.features import FEATURES
 from recsys.model import RestockModel
+from recsys.titles import titles_from_lines
 
 
 def test_model_ranks_every_merchant_without_duplicates(sample_model: RestockModel) -> None:
@@ -97,3 +98,14 @@ def test_new_item_offset_is_saved_and_moves_never_bought_items_up(sample_model: 
         np.testing.assert_array_equal(overridden.items, sample_model.rank(k=10, slots=0).items)
     finally:
         sample_model.meta["new_item_offset"] = original
+
+
+def test_load_refuses_changed_titles(sample_events: pd.DataFrame, sample_lines: pd.DataFrame, tmp_path: Path) -> None:
+    titles = titles_from_lines(sample_lines)
+    model = RestockModel.fit(sample_events, date(2011, 9, 1), titles=titles)
+    assert model.stats.title_sim.nnz > 0
+    model.save(tmp_path / "model")
+    assert RestockModel.load(tmp_path / "model", sample_events, titles).version == model.version
+    sku = str(model.history.skus[0])
+    with pytest.raises(ValueError, match="titles changed"):
+        RestockModel.load(tmp_path / "model", sample_events, titles | {sku: "SOMETHING ELSE"})

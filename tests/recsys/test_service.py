@@ -11,6 +11,7 @@ from core.domain import RestockList, RestockSource
 from core.tables import BatchShard, Product
 from core.tables import RestockList as RestockRow
 from recsys.batch import parse_shard, run_batch, shard_of
+from recsys.data import load_titles
 from recsys.service import RestockService
 
 MERCHANT = "12748"  # the sample's most active merchant
@@ -123,3 +124,20 @@ def test_parse_shard() -> None:
 def test_a_date_before_any_order_gives_an_empty_list(store_copy: Store, shared_model_dir: Path) -> None:
     result = _service(store_copy, shared_model_dir).restock_for(MERCHANT, as_of=date(2009, 1, 1))
     assert result.items == [] and result.model_version == "no-orders-yet"
+
+
+def test_the_model_learns_from_the_catalogs_titles_and_retrains_when_they_change(
+    store_copy: Store, shared_model_dir: Path
+) -> None:
+    service = _service(store_copy, shared_model_dir)
+    titles = load_titles(store_copy)
+    assert len(titles) > 100
+    model = service.model_for(date(2011, 12, 9))
+    assert model.stats.titles == titles and model.stats.title_sim.nnz > 0
+    before = model.meta["fingerprint"]
+    sku = str(model.history.skus[0])
+    with store_copy.session() as session:
+        session.execute(update(Product).where(Product.sku == sku).values(title="RENAMED BY S"))
+    service.refresh()
+    assert service.model_for(date(2011, 12, 9)).meta["fingerprint"] != before
+    service.saved()
