@@ -318,7 +318,8 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
     columns["m_new_last"] = mt["new_in_last"].to_numpy()[m]
     # Round 11: for never-bought items only (with repeats too it moved Recall@10 by -0.1% to +0.3%, inside the noise)
     columns["title_score"] = _title_scores(stats, m, i, repeat)
-    columns["title_rank"] = _rank_within(m, columns["title_score"])
+    no_titles = np.full(len(m), np.nan)  # no titles at all: nothing to rank (the scale benchmark)
+    columns["title_rank"] = _rank_within(m, columns["title_score"]) if stats.titles else no_titles
     return _rows_of(columns)
 
 

@@ -105,3 +105,4 @@ def test_title_features_score_never_bought_items_only(sample_events: pd.DataFram
     assert np.isfinite(rank).all()
     untitled = feature_matrix(compute_stats(history, quantities=False), als, m, i)
     assert (untitled[~repeat, FEATURES.index("title_score")] == 0).all()
+    assert np.isnan(untitled[:, FEATURES.index("title_rank")]).all()
