@@ -270,6 +270,15 @@ class RestockModel:
         partial.write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
         partial.replace(folder / "meta.json")
 
+    @staticmethod
+    def is_saved(folder: Path) -> bool:
+        """Whether `folder` holds a model this code can load (an older format is retrained, not loaded)."""
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(meta, dict) and meta.get("kind") == MODEL_KIND and meta.get("format") == FORMAT_VERSION
+
     @classmethod
     def load(cls, folder: Path, events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> RestockModel:
         """Load a saved model and rebuild its feature statistics from `events` and `titles` (which must match its

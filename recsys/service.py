@@ -88,7 +88,7 @@ class RestockService:
             events, titles = self.events(), self.titles()
             fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)], titles)
             folder = self.model_dir / "restock" / f"{cutoff.isoformat()}-{fp}-{self.params.digest()}"
-            if (folder / "meta.json").exists():
+            if RestockModel.is_saved(folder):
                 model = RestockModel.load(folder, events, titles)
                 self.last_model_source = f"loaded {folder}"
             else:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -141,3 +142,17 @@ def test_the_model_learns_from_the_catalogs_titles_and_retrains_when_they_change
     service.refresh()
     assert service.model_for(date(2011, 12, 9)).meta["fingerprint"] != before
     service.saved()
+
+
+def test_a_model_saved_in_an_older_format_is_retrained_not_loaded(store_copy: Store, tmp_path: Path) -> None:
+    first = _service(store_copy, tmp_path / "models")
+    first.model_for(date(2011, 12, 9))
+    first.saved()
+    (meta_path,) = (tmp_path / "models" / "restock").glob("*/meta.json")
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps(meta | {"format": meta["format"] - 1}))
+    second = _service(store_copy, tmp_path / "models")
+    second.model_for(date(2011, 12, 9))
+    second.saved()
+    assert second.last_model_source.startswith("trained")
+    assert json.loads(meta_path.read_text())["format"] == meta["format"]
