@@ -44,26 +44,43 @@ def item_similarity(
     universe = np.arange(n_items, dtype=np.int64)
     if n_items > MAX_SIM_ITEMS:
         universe = np.sort(np.argsort(-popularity, kind="stable")[:MAX_SIM_ITEMS])
-    xu = x[:, universe].tocsc()
-    norms = np.sqrt(np.asarray(xu.sum(axis=0)).ravel())
+    xt = x[:, universe].T.tocsr()  # universe items x merchants
+    norms = np.sqrt(np.asarray(xt.sum(axis=1)).ravel())
+    return top_n_similar(xt, universe, n_items, n, norms, chunk)
+
+
+def top_n_similar(
+    vectors: sparse.csr_matrix,
+    universe: np.ndarray,
+    n_items: int,
+    n: int,
+    norms: np.ndarray | None = None,
+    chunk: int = 512,
+) -> sparse.csr_matrix:
+    """Each universe item's n largest positive similarities to the other universe items (self excluded), as an
+    n_items x n_items CSR matrix.
+
+    Row r of `vectors` describes item universe[r]; the similarity of two items is the dot product of their rows,
+    divided by the product of their `norms` when given (the cosine of unnormalised rows). Computed `chunk` rows at
+    a time, so the dense blocks stay chunk x len(universe).
+    """
     n = min(n, max(len(universe) - 1, 0))
+    if n == 0:
+        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    other = vectors.T.tocsc()
     rows, cols, vals = [], [], []
-    xt = xu.T.tocsr()
     for start in range(0, len(universe), chunk):
         stop = min(start + chunk, len(universe))
-        block = (xt[start:stop] @ xu).toarray()
-        block /= np.maximum(norms[start:stop, None] * norms[None, :], 1e-9)
+        block = (vectors[start:stop] @ other).toarray()
+        if norms is not None:
+            block /= np.maximum(norms[start:stop, None] * norms[None, :], 1e-9)
         block[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        if n == 0:
-            break
         part = np.argpartition(-block, n - 1, axis=1)[:, :n]
         values = np.take_along_axis(block, part, axis=1)
         keep = values > 0
         rows.append(np.repeat(np.arange(start, stop), n)[keep.ravel()])
         cols.append(part[keep])
         vals.append(values[keep])
-    if not rows:
-        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
     r, c = universe[np.concatenate(rows)], universe[np.concatenate(cols)]
     return sparse.csr_matrix((np.concatenate(vals), (r, c)), shape=(n_items, n_items), dtype=np.float32)
 

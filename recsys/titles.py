@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from recsys.itemknn import top_n_similar
+
 NEIGHBOURS = 30  # similar titles kept per item
 MAX_TITLE_ITEMS = 5_000  # similarities among the most-bought items only (all of them on the demo data)
 _TOKEN = re.compile(r"[^\W_]+")
@@ -68,7 +70,9 @@ def _tfidf(skus: np.ndarray, titles: Mapping[str, str]) -> sparse.csr_matrix | N
     rows: list[int] = []
     cols: list[int] = []
     for row, sku in enumerate(skus):
-        for word in title_words(titles.get(str(sku), "")):
+        # sorted: a set's order follows Python's per-process string hashing, and the column order decides the order
+        # of float sums, so unsorted words made the similarities differ between runs in the last bits
+        for word in sorted(title_words(titles.get(str(sku), ""))):
             cols.append(vocab.setdefault(word, len(vocab)))
             rows.append(row)
     if not vocab:
@@ -96,18 +100,4 @@ def title_similarity(
     x = _tfidf(skus[universe], titles) if n > 0 and len(universe) > 1 else None
     if x is None:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-    n = min(n, len(universe) - 1)
-    xt = x.T.tocsc()
-    rows, cols, vals = [], [], []
-    for start in range(0, len(universe), chunk):
-        stop = min(start + chunk, len(universe))
-        block = (x[start:stop] @ xt).toarray()
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        part = np.argpartition(-block, n - 1, axis=1)[:, :n]
-        values = np.take_along_axis(block, part, axis=1)
-        keep = values > 0
-        rows.append(np.repeat(np.arange(start, stop), n)[keep.ravel()])
-        cols.append(part[keep])
-        vals.append(values[keep])
-    r, c = universe[np.concatenate(rows)], universe[np.concatenate(cols)]
-    return sparse.csr_matrix((np.concatenate(vals), (r, c)), shape=(n_items, n_items), dtype=np.float32)
+    return top_n_similar(x, universe, n_items, n, chunk=chunk)  # rows are L2-normalised: dot product = cosine

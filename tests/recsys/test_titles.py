@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -106,3 +110,31 @@ def test_title_features_score_never_bought_items_only(sample_events: pd.DataFram
     untitled = feature_matrix(compute_stats(history, quantities=False), als, m, i)
     assert (untitled[~repeat, FEATURES.index("title_score")] == 0).all()
     assert np.isnan(untitled[:, FEATURES.index("title_rank")]).all()
+
+
+_SIMILARITY_OF_THE_SAMPLE = """
+import sys
+import numpy as np
+from pathlib import Path
+from ingestion.parse import parse_orders
+from recsys.titles import title_similarity, titles_from_lines
+titles = titles_from_lines(parse_orders(Path(sys.argv[1])).lines)
+skus = np.array(sorted(titles))
+sim = title_similarity(skus, titles, np.ones(len(skus)))
+sys.stdout.write(sim.data.tobytes().hex() + sim.indices.tobytes().hex())
+"""
+
+
+def test_title_similarity_is_the_same_in_every_process(sample_orders_path: Path) -> None:
+    """Python salts string hashes per process: word sets must not decide the order of the float sums."""
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _SIMILARITY_OF_THE_SAMPLE, str(sample_orders_path)],
+            env=os.environ | {"PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and len(next(iter(outputs))) > 1000
