@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from recsys.arrays import largest
 from recsys.history import History
 
 MAX_FIT_MERCHANTS = 30_000
@@ -102,7 +103,7 @@ def fit_als(history: History, params: ALSParams | None = None) -> ALSFactors:
     fit_rows = np.arange(history.n_merchants, dtype=np.int64)
     if history.n_merchants > MAX_FIT_MERCHANTS:
         activity = np.diff(confidence.indptr)
-        fit_rows = np.sort(np.argsort(-activity, kind="stable")[:MAX_FIT_MERCHANTS])
+        fit_rows = largest(activity, MAX_FIT_MERCHANTS)
     with threadpool_limits(1, "blas"):  # implicit parallelises itself; nested BLAS threads only slow it down
         model = als_class(
             factors=params.factors,

@@ -18,6 +18,11 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
+def largest(values: np.ndarray, size: int) -> np.ndarray:
+    """Indices of the `size` largest values (ties: the lower index first), in ascending index order."""
+    return np.sort(np.argsort(-values, kind="stable")[:size]).astype(np.int64, copy=False)
+
+
 def member(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
     """np.isin(values, reference) when `sorted_reference` is sorted ascending."""
     if len(sorted_reference) == 0:

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import rank_in_groups, sorted_unique
+from recsys.arrays import largest, rank_in_groups, sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.itemknn import families, family_orders, item_similarity, knn_scores
 from recsys.neighbours import neighbour_pool, neighbour_scores
@@ -183,7 +183,7 @@ def candidates(
         bought = history.matrix()
         universe = None
         if n_items > MAX_ALS_ITEMS:
-            universe = np.sort(np.argsort(-stats.item["baskets"].to_numpy(), kind="stable")[:MAX_ALS_ITEMS])
+            universe = largest(stats.item["baskets"].to_numpy(), MAX_ALS_ITEMS)
         top = als.top_n(merchants, n_als, exclude=bought, items=universe)
         keys.append(np.repeat(merchants, top.shape[1]) * n_items + top.ravel())
     if n_popular > 0 and len(merchants):

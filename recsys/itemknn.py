@@ -24,7 +24,7 @@ import re
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import sorted_unique, values_at
+from recsys.arrays import largest, sorted_unique, values_at
 
 NEIGHBOURS = 30  # similar items kept per item
 MAX_SIM_ITEMS = 5_000  # similarities among the most-bought items only (all of them on the demo data)
@@ -40,10 +40,10 @@ def item_similarity(
     x = bought.astype(bool).astype(np.float32).tocsr()
     if n_merchants > MAX_SIM_MERCHANTS:
         activity = np.diff(x.indptr)
-        x = x[np.sort(np.argsort(-activity, kind="stable")[:MAX_SIM_MERCHANTS])]
+        x = x[largest(activity, MAX_SIM_MERCHANTS)]
     universe = np.arange(n_items, dtype=np.int64)
     if n_items > MAX_SIM_ITEMS:
-        universe = np.sort(np.argsort(-popularity, kind="stable")[:MAX_SIM_ITEMS])
+        universe = largest(popularity, MAX_SIM_ITEMS)
     xt = x[:, universe].T.tocsr()  # universe items x merchants
     norms = np.sqrt(np.asarray(xt.sum(axis=1)).ravel())
     return top_n_similar(xt, universe, n_items, n, norms, chunk)

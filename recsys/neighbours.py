@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import sorted_unique, values_at
+from recsys.arrays import largest, sorted_unique, values_at
 
 NEIGHBOURS = 30
 POOL = 5_000  # neighbours are searched among the most active merchants: all of them on the demo data
@@ -20,7 +20,7 @@ def neighbour_pool(n_orders: np.ndarray, size: int = POOL) -> np.ndarray:
     """Merchant indices eligible as neighbours: the `size` merchants with the most orders (sorted indices)."""
     if len(n_orders) <= size:
         return np.arange(len(n_orders), dtype=np.int64)
-    return np.sort(np.argsort(-n_orders, kind="stable")[:size]).astype(np.int64)
+    return largest(n_orders, size)
 
 
 def nearest(

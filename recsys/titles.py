@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from recsys.arrays import largest
 from recsys.itemknn import top_n_similar
 
 NEIGHBOURS = 30  # similar titles kept per item
@@ -96,7 +97,7 @@ def title_similarity(
     n_items = len(skus)
     universe = np.arange(n_items, dtype=np.int64)
     if n_items > MAX_TITLE_ITEMS:
-        universe = np.sort(np.argsort(-popularity, kind="stable")[:MAX_TITLE_ITEMS])
+        universe = largest(popularity, MAX_TITLE_ITEMS)
     x = _tfidf(skus[universe], titles) if n > 0 and len(universe) > 1 else None
     if x is None:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)

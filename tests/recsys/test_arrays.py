@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import member, rank_in_groups, sorted_unique, values_at
+from recsys.arrays import largest, member, rank_in_groups, sorted_unique, values_at
 
 
 def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
@@ -26,3 +26,10 @@ def test_values_at_picks_the_pairs_and_zero_where_absent() -> None:
     rows = np.array([4, 9])  # block row r holds merchant rows[r]
     got = values_at(block, rows, np.array([4, 4, 9, 9]), np.array([1, 2, 0, 2]))
     assert got.tolist() == [1.5, 0.0, 2.5, 3.5]
+
+
+def test_largest_takes_the_biggest_values_lower_index_first_on_ties() -> None:
+    values = np.array([3.0, 9.0, 5.0, 9.0, 1.0, 5.0])
+    assert largest(values, 3).tolist() == [1, 2, 3]  # 9, 9, then the first of the two 5s
+    assert largest(values, 10).tolist() == list(range(6))
+    assert largest(values, 3).dtype == np.int64
