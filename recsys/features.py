@@ -319,8 +319,10 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
     # Round 11: for never-bought items only; on every candidate it also reordered repeats (Recall@10 A +0.3%, B -0.1%)
     # and left one inner-split run's new-item recall at 0.70x ALS alone's (recsys/README.md)
     columns["title_score"] = _title_scores(stats, m, i, repeat)
-    no_titles = np.full(len(m), np.nan)  # no titles at all: nothing to rank (the scale benchmark)
-    columns["title_rank"] = _rank_within(m, columns["title_score"]) if stats.titles else no_titles
+    if stats.titles:
+        columns["title_rank"] = _rank_within(m, columns["title_score"])
+    else:  # no titles at all: nothing to rank (the scale benchmark)
+        columns["title_rank"] = np.full(len(m), np.nan)
     return _rows_of(columns)
 
 

@@ -75,6 +75,11 @@ def _load_features(folder: Path, meta: dict[str, Any], history: History) -> Cand
     return features if features.x.shape == (len(features.m), len(FEATURES)) and in_range else None
 
 
+def _this_format(meta: object) -> bool:
+    """Whether a saved model's meta is of this code's kind and format."""
+    return isinstance(meta, dict) and meta.get("kind") == MODEL_KIND and meta.get("format") == FORMAT_VERSION
+
+
 def _serving_parts(
     events: pd.DataFrame, stamp: pd.Timestamp, params: RankerParams, titles: Mapping[str, str] | None
 ) -> tuple[Stats, ALSFactors, CandidateFeatures | None]:
@@ -277,14 +282,14 @@ class RestockModel:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return isinstance(meta, dict) and meta.get("kind") == MODEL_KIND and meta.get("format") == FORMAT_VERSION
+        return _this_format(meta)
 
     @classmethod
     def load(cls, folder: Path, events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> RestockModel:
         """Load a saved model and rebuild its feature statistics from `events` and `titles` (which must match its
         fingerprint)."""
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("kind") != MODEL_KIND or meta.get("format") != FORMAT_VERSION:
+        if not _this_format(meta):
             raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
         cutoff = pd.Timestamp(date.fromisoformat(meta["cutoff"]))
         before = events[events["ordered_at"] < cutoff]

@@ -3,7 +3,7 @@
 For a validation cut-off v < as_of, features are computed from events before v and the label of a
 candidate (merchant, item) is "in the merchant's first order in [v, as_of)". The same targets, counted
 in full (items outside the candidates and SKUs unseen before v included), give honest validation
-recall for choosing the discovery slots.
+recall for choosing the new-item offset (and the validation table of discovery slots the model records).
 """
 
 from __future__ import annotations
