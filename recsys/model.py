@@ -145,10 +145,14 @@ class RestockModel:
         cutoff: date,
         params: RankerParams | None = None,
         titles: Mapping[str, str] | None = None,
+        *,
+        data_fingerprint: str | None = None,
     ) -> RestockModel:
         """Train on the events strictly before `cutoff` (validation windows are cut from that period too).
 
         `titles` (SKU -> product title, e.g. `recsys.data.load_titles`) feed the title features.
+        `data_fingerprint`: `fingerprint` of those events and titles when the caller has it already (computed here
+        otherwise).
         """
         params = params or RankerParams()
         started = time.perf_counter()
@@ -178,7 +182,7 @@ class RestockModel:
         if trained is not None:
             metrics.update(trained.metrics)
         history = stats.history
-        fp = fingerprint(events[events["ordered_at"] < stamp], titles)
+        fp = data_fingerprint or fingerprint(events[events["ordered_at"] < stamp], titles)
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
@@ -285,15 +289,21 @@ class RestockModel:
         return _this_format(meta)
 
     @classmethod
-    def load(cls, folder: Path, events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> RestockModel:
+    def load(
+        cls,
+        folder: Path,
+        events: pd.DataFrame,
+        titles: Mapping[str, str] | None = None,
+        *,
+        data_fingerprint: str | None = None,
+    ) -> RestockModel:
         """Load a saved model and rebuild its feature statistics from `events` and `titles` (which must match its
-        fingerprint)."""
+        fingerprint; `data_fingerprint` as in `fit`)."""
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if not _this_format(meta):
             raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
         cutoff = pd.Timestamp(date.fromisoformat(meta["cutoff"]))
-        before = events[events["ordered_at"] < cutoff]
-        if fingerprint(before, titles) != meta["fingerprint"]:
+        if (data_fingerprint or fingerprint(events[events["ordered_at"] < cutoff], titles)) != meta["fingerprint"]:
             raise ValueError(
                 f"{folder}: the order data or product titles changed since this model was trained (fingerprint differs)"
             )

@@ -89,10 +89,10 @@ class RestockService:
             fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)], titles)
             folder = self.model_dir / "restock" / f"{cutoff.isoformat()}-{fp}-{self.params.digest()}"
             if RestockModel.is_saved(folder):
-                model = RestockModel.load(folder, events, titles)
+                model = RestockModel.load(folder, events, titles, data_fingerprint=fp)
                 self.last_model_source = f"loaded {folder}"
             else:
-                model = RestockModel.fit(events, cutoff, self.params, titles)
+                model = RestockModel.fit(events, cutoff, self.params, titles, data_fingerprint=fp)
                 self._save_in_background(model, folder)
                 self.last_model_source = f"trained and saved {folder}"
             self._models[as_of] = model

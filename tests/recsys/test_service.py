@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select, update
 
+import recsys.model
+import recsys.service
 from core.db import Store
 from core.domain import RestockList, RestockSource
 from core.tables import BatchShard, Product
 from core.tables import RestockList as RestockRow
 from recsys.batch import parse_shard, run_batch, shard_of
-from recsys.data import load_titles
+from recsys.data import fingerprint, load_titles
 from recsys.service import RestockService
 
 MERCHANT = "12748"  # the sample's most active merchant
@@ -91,15 +95,27 @@ def test_batch_is_sharded_and_resumable(store_copy: Store, shared_model_dir: Pat
     assert listed.model_version == part.model_version and len(listed.items) == 5
 
 
-def test_model_is_cached_on_disk_by_data_fingerprint(store_copy: Store, tmp_path: Path) -> None:
+def test_model_is_cached_on_disk_by_data_fingerprint(
+    store_copy: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests: list[str] = []
+
+    def counted(events: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
+        digests.append(fingerprint(events, titles))
+        return digests[-1]
+
+    monkeypatch.setattr(recsys.service, "fingerprint", counted)
+    monkeypatch.setattr(recsys.model, "fingerprint", counted)
     first = _service(store_copy, tmp_path)
-    first.model_for(date(2011, 12, 9))
+    trained = first.model_for(date(2011, 12, 9))
     assert first.last_model_source.startswith("trained")
     first.saved()
     assert not list(tmp_path.rglob("*.partial"))
     second = _service(store_copy, tmp_path)
-    second.model_for(date(2011, 12, 9))
+    loaded = second.model_for(date(2011, 12, 9))
     assert second.last_model_source.startswith("loaded")
+    # the service hands the digest it keyed the folder with to fit and load: one digest per model, not two
+    assert digests == [trained.meta["fingerprint"], loaded.meta["fingerprint"]]
 
 
 def test_a_failed_model_write_is_raised_by_saved(store_copy: Store, tmp_path: Path) -> None:
