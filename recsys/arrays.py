@@ -6,6 +6,8 @@ per call here; sorting and `searchsorted` do the same work several times faster.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy import sparse
 
@@ -65,3 +67,19 @@ def values_at(block: sparse.csr_matrix, rows: np.ndarray, m: np.ndarray, i: np.n
         return np.zeros(len(wanted))
     pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where(keys[pos] == wanted, values[pos], 0.0)
+
+
+def group_chunks(groups: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """(start, stop) row ranges of about `size` rows each that never split a group (`groups` sorted ascending).
+
+    Per-group features (ranks within a merchant) must see the whole group; a group larger than `size` is one range.
+    """
+    bounds = [0]
+    while bounds[-1] < len(groups):
+        stop = bounds[-1] + size
+        if stop >= len(groups):
+            bounds.append(len(groups))
+            break
+        aligned = int(np.searchsorted(groups, groups[stop], side="left"))
+        bounds.append(aligned if aligned > bounds[-1] else int(np.searchsorted(groups, groups[stop], side="right")))
+    return list(itertools.pairwise(bounds))

@@ -23,7 +23,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from recsys.als import ALSFactors, ALSParams, fit_als, implicit_als
-from recsys.arrays import rank_in_groups
+from recsys.arrays import group_chunks, rank_in_groups
 from recsys.boosting import lightgbm
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
@@ -47,6 +47,7 @@ def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> 
 # Prediction is per row, so any thread count gives the same scores (training: RankerParams.threads).
 PREDICT_THREADS = min(4, os.cpu_count() or 1)
 PRECOMPUTE_ROWS = 2_000_000  # candidate rows whose features fit precomputes (about 280 MB of float32 at most)
+RANK_CHUNK_ROWS = 500_000  # otherwise `rank` builds features this many rows at a time, whole merchants per chunk
 
 
 @dataclass
@@ -229,14 +230,13 @@ class RestockModel:
         offset = float(self.meta.get("new_item_offset", 0.0)) if new_item_offset is None else new_item_offset
         scores = np.empty(len(m), dtype=np.float64)
         is_new = np.empty(len(m), dtype=bool)
-        chunk = 500_000
-        for start in range(0, len(m), chunk):
+        for start, stop in group_chunks(m, RANK_CHUNK_ROWS):
             if pre is not None:
-                x = pre[2][start : start + chunk]
+                x = pre[2][start:stop]
             else:
-                x = feature_matrix(self.stats, self.als, m[start : start + chunk], i[start : start + chunk])
-            is_new[start : start + chunk] = x[:, FEATURES.index("is_repeat")] == 0
-            scores[start : start + chunk] = self._score(x) + offset * is_new[start : start + chunk]
+                x = feature_matrix(self.stats, self.als, m[start:stop], i[start:stop])
+            is_new[start:stop] = x[:, FEATURES.index("is_repeat")] == 0
+            scores[start:stop] = self._score(x) + offset * is_new[start:stop]
         if slots > 0:
             keep, slot = top_k_with_slots(m, i, scores, is_new, k, slots)
         else:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import largest, member, rank_in_groups, sorted_unique, values_at
+from recsys.arrays import group_chunks, largest, member, rank_in_groups, sorted_unique, values_at
 
 
 def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
@@ -33,3 +35,15 @@ def test_largest_takes_the_biggest_values_lower_index_first_on_ties() -> None:
     assert largest(values, 3).tolist() == [1, 2, 3]  # 9, 9, then the first of the two 5s
     assert largest(values, 10).tolist() == list(range(6))
     assert largest(values, 3).dtype == np.int64
+
+
+def test_group_chunks_cover_every_row_once_and_never_split_a_group() -> None:
+    groups = np.array([0, 0, 0, 1, 2, 2, 2, 2, 2, 3, 4, 4])
+    chunks = group_chunks(groups, 4)
+    assert chunks[0][0] == 0 and chunks[-1][1] == len(groups)
+    assert all(stop == nxt for (_, stop), (nxt, _) in itertools.pairwise(chunks))
+    for start, stop in chunks:
+        assert stop > start
+        assert start == 0 or groups[start] != groups[start - 1]  # a chunk starts with a whole group
+    assert chunks == [(0, 4), (4, 9), (9, 12)]  # group 2 (5 rows) is larger than a chunk: one range
+    assert group_chunks(groups[:0], 4) == []

@@ -60,7 +60,12 @@ def test_training_never_sees_the_cutoff_period(sample_events: pd.DataFrame) -> N
     assert fingerprint(later[later["ordered_at"] < pd.Timestamp(cutoff)]) == model.meta["fingerprint"]
 
 
-def test_features_precomputed_by_fit_rank_like_features_computed_per_call(sample_model: RestockModel) -> None:
+@pytest.mark.parametrize("chunk_rows", [500_000, 97])
+def test_features_precomputed_by_fit_rank_like_features_computed_per_call(
+    sample_model: RestockModel, chunk_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Per call, features are built a chunk of rows at a time (at scale); ranks within a merchant need it whole.
+    monkeypatch.setattr("recsys.model.RANK_CHUNK_ROWS", chunk_rows)
     assert sample_model.features is not None
     plain = RestockModel(
         sample_model.params,
