@@ -18,7 +18,7 @@ from recsys.als import ALSFactors
 from recsys.arrays import largest, rank_in_groups, sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.itemknn import families, family_orders, item_similarity, knn_scores
-from recsys.neighbours import neighbour_pool, neighbour_scores
+from recsys.neighbours import neighbour_pool, share_neighbour_scores
 from recsys.titles import title_similarity
 
 HALF_LIVES = (14.0, 60.0, 180.0, 365.0)
@@ -54,6 +54,19 @@ class Stats:
         """Item x item co-purchase cosine, top neighbours per item (recsys.itemknn); built on first use (a loaded
         model with precomputed candidate features never needs it)."""
         return item_similarity(self.share, self.item["baskets"].to_numpy())
+
+    @cached_property
+    def merchant_top(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per merchant: the most orders containing one item, and the highest 60-day decayed frequency of one."""
+        m = self.pairs.m  # sorted: pairs are keyed merchant first
+        starts = np.flatnonzero(np.r_[True, m[1:] != m[:-1]]) if len(m) else np.zeros(0, dtype=np.int64)
+        tops = []
+        for name in ("n_orders", "decay_60"):
+            top = np.zeros(self.history.n_merchants)
+            if len(m):
+                top[m[starts]] = np.maximum.reduceat(self.pairs.table[name].to_numpy(dtype=np.float64), starts)
+            tops.append(top)
+        return tops[0], tops[1]
 
     @cached_property
     def title_sim(self) -> sparse.csr_matrix:
@@ -208,7 +221,6 @@ FEATURES = [
     "log_qty",
     "als_score",
     "als_rank",
-    "nb_score",
     "item_baskets",
     "item_merchants",
     "item_merchants_30",
@@ -224,7 +236,6 @@ FEATURES = [
     "m_basket_size",
     "share",
     "decay_rank",
-    "nb_rank",
     "due_gap",
     "knn_score",
     "knn_rank",
@@ -235,6 +246,10 @@ FEATURES = [
     "m_new_last",
     "title_score",
     "title_rank",
+    "share_nb_score",
+    "share_nb_rank",
+    "orders_vs_top",
+    "decay_vs_top",
 ]
 
 
@@ -297,11 +312,9 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         "m_overdue": (history.as_of - m_last) / np.maximum(np.nan_to_num(m_interval, nan=365.0), 1.0),
         "item_repeat_rate": it["repeat_rate"].to_numpy()[i],
         "m_basket_size": stats.merchant["n_lines"].to_numpy()[m] / np.maximum(m_orders, 1),
-        "nb_score": neighbour_scores(als, stats.share, m, i, stats.pool),
         "share": np.asarray(stats.share[m, i]).ravel(),
     }
     columns["decay_rank"] = _rank_within(m, columns["decay_60"])
-    columns["nb_rank"] = _rank_within(m, columns["nb_score"])
     columns["due_gap"] = since_last - interval
     columns["knn_score"] = knn_scores(stats.share, stats.sim, m, i)
     columns["knn_rank"] = _rank_within(m, columns["knn_score"])
@@ -323,6 +336,13 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
         columns["title_rank"] = _rank_within(m, columns["title_score"])
     else:  # no titles at all: nothing to rank (the scale benchmark)
         columns["title_rank"] = np.full(len(m), np.nan)
+    # Round 13: TIFU-KNN's neighbours (share vectors) in place of the 30 nearest by ALS factors, and the item's
+    # frequency and recency relative to the merchant's top item (recsys/README.md)
+    columns["share_nb_score"] = share_neighbour_scores(stats.share, m, i, stats.pool)
+    columns["share_nb_rank"] = _rank_within(m, columns["share_nb_score"])
+    top_orders, top_decay = stats.merchant_top
+    columns["orders_vs_top"] = n_orders / np.maximum(top_orders[m], 1.0)
+    columns["decay_vs_top"] = columns["decay_60"] / np.maximum(top_decay[m], 1e-9)
     return _rows_of(columns)
 
 

@@ -33,7 +33,7 @@ from recsys.slots import top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
-FORMAT_VERSION = 3  # 3: title features (round 11)
+FORMAT_VERSION = 4  # 3: title features (round 11); 4: share neighbours, frequency relative to the top item (13)
 
 
 def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,12 @@
-"""Similar merchants (cosine over ALS merchant factors) and a TIFU-style neighbour score.
+"""Similar merchants, and the TIFU-KNN neighbour score.
 
-The neighbour score of (m, i) is the similarity-weighted average, over m's nearest merchants, of how
-much of their recent ordering item i made up (order-decayed share of their orders containing it).
+`nearest`: a merchant's most similar merchants by cosine over ALS merchant factors (similar merchants'
+quantities and the "discover" reason of restock lists).
+
+`share_neighbour_scores` (a ranker feature): the score of (m, i) is the similarity-weighted average, over the
+100 merchants nearest to m by cosine of their share vectors (as in TIFU-KNN), of how much of their recent ordering
+item i made up (order-decayed share of their orders containing it). Until round 13 the feature used the 30
+nearest merchants by ALS factors; the share vectors' neighbours rank better (recsys/README.md).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from recsys.als import ALSFactors
 from recsys.arrays import largest, sorted_unique, values_at
 
 NEIGHBOURS = 30
+SHARE_NEIGHBOURS = 100
 POOL = 5_000  # neighbours are searched among the most active merchants: all of them on the demo data
 
 
@@ -48,22 +54,58 @@ def nearest(
     return idx, sims
 
 
-def neighbour_scores(
-    als: ALSFactors, share: sparse.csr_matrix, m: np.ndarray, i: np.ndarray, pool: np.ndarray, chunk: int = 4096
+def share_neighbour_scores(
+    share: sparse.csr_matrix,
+    m: np.ndarray,
+    i: np.ndarray,
+    pool: np.ndarray,
+    n: int = SHARE_NEIGHBOURS,
+    chunk: int = 1024,
 ) -> np.ndarray:
-    """Score for each (m, i) pair; `share` is the merchant x item matrix of order-decayed shares."""
+    """Score for each (m, i) pair (sorted by m) over the n nearest merchants in `pool` by cosine of share vectors."""
     out = np.zeros(len(m), dtype=np.float64)
-    if len(m) == 0:
+    n = min(n, max(len(pool) - 1, 0))
+    if len(m) == 0 or n == 0:
         return out
+    unit = _unit_rows(share)
+    pool_t = unit[pool].T.tocsr()
     merchants = sorted_unique(m)
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]
-        idx, sims = nearest(als, rows, pool=pool)
-        weights = np.clip(sims, 0.0, None)
-        weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
-        mix = sparse.csr_matrix(
-            (weights.ravel(), idx.ravel(), np.arange(0, idx.size + 1, idx.shape[1])), shape=(len(rows), share.shape[0])
-        )
-        lo, hi = np.searchsorted(m, rows[0]), np.searchsorted(m, rows[-1], side="right")
-        out[lo:hi] = values_at(mix @ share, rows, m[lo:hi], i[lo:hi])
+        scores = (unit[rows] @ pool_t).toarray()
+        at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
+        is_self = pool[at] == rows
+        scores[np.flatnonzero(is_self), at[is_self]] = -np.inf
+        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        _fill_mixed_shares(out, share, rows, pool[part], np.take_along_axis(scores, part, axis=1), m, i)
     return out
+
+
+def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """float32 copy of `matrix` with every non-empty row scaled to unit length."""
+    unit = matrix.astype(np.float32).tocsr(copy=True)
+    norms = np.sqrt(np.asarray(unit.multiply(unit).sum(axis=1)).ravel())
+    unit.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(unit.indptr)).astype(np.float32)
+    return unit
+
+
+def _fill_mixed_shares(
+    out: np.ndarray,
+    share: sparse.csr_matrix,
+    rows: np.ndarray,
+    idx: np.ndarray,
+    sims: np.ndarray,
+    m: np.ndarray,
+    i: np.ndarray,
+) -> None:
+    """out[pairs of `rows`] = similarity-weighted mean of the neighbours' (idx) shares; negative similarities
+    count 0."""
+    if idx.shape[1] == 0:
+        return
+    weights = np.clip(sims, 0.0, None)
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+    mix = sparse.csr_matrix(
+        (weights.ravel(), idx.ravel(), np.arange(0, idx.size + 1, idx.shape[1])), shape=(len(rows), share.shape[0])
+    )
+    lo, hi = np.searchsorted(m, rows[0]), np.searchsorted(m, rows[-1], side="right")
+    out[lo:hi] = values_at(mix @ share, rows, m[lo:hi], i[lo:hi])
