@@ -72,12 +72,12 @@ def share_neighbour_scores(
     merchants = sorted_unique(m)
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]
-        scores = (unit[rows] @ pool_t).toarray()
+        sims = (unit[rows] @ pool_t).toarray()  # rows x pool cosines
         at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
         is_self = pool[at] == rows
-        scores[np.flatnonzero(is_self), at[is_self]] = -np.inf
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        _fill_mixed_shares(out, share, rows, pool[part], np.take_along_axis(scores, part, axis=1), m, i)
+        sims[np.flatnonzero(is_self), at[is_self]] = -np.inf
+        part = np.argpartition(-sims, n - 1, axis=1)[:, :n]
+        _fill_mixed_shares(out, share, rows, pool[part], np.take_along_axis(sims, part, axis=1), m, i)
     return out
 
 

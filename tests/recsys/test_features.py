@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from recsys import features
-from recsys.features import FEATURES
+from recsys.features import FEATURES, candidates, feature_matrix
+from recsys.model import RestockModel
 
 
 @pytest.mark.parametrize("n_rows", [0, 1, 4, 10])
@@ -21,3 +22,33 @@ def test_rows_of_fills_blocks_exactly_like_whole_columns(n_rows: int, monkeypatc
 
     assert out.dtype == np.float32 and out.flags.c_contiguous
     np.testing.assert_array_equal(out, expected)
+
+
+def test_frequency_relative_to_the_top_item_is_one_for_the_merchants_most_ordered_item(
+    sample_model: RestockModel,
+) -> None:
+    features = sample_model.features
+    assert features is not None
+    x = features.x
+    vs_top = x[:, FEATURES.index("orders_vs_top")]
+    is_repeat = x[:, FEATURES.index("is_repeat")] == 1
+    first = x[:, FEATURES.index("topfreq_rank")] == 0  # the merchant's most-ordered item
+    np.testing.assert_allclose(vs_top[first], 1.0)
+    assert ((vs_top[is_repeat] > 0) & (vs_top[is_repeat] <= 1.0 + 1e-6)).all()
+    assert (vs_top[~is_repeat] == 0).all()
+    decay_vs_top = x[:, FEATURES.index("decay_vs_top")]
+    assert (decay_vs_top[is_repeat] <= 1.0 + 1e-6).all() and np.isclose(decay_vs_top[is_repeat].max(), 1.0)
+
+
+def test_share_neighbour_feature_is_the_same_for_a_merchant_whatever_else_is_scored(
+    sample_model: RestockModel,
+) -> None:
+    stats, als = sample_model.stats, sample_model.als
+    merchants = np.arange(sample_model.history.n_merchants, dtype=np.int64)
+    m, i = candidates(stats, als, merchants, n_history=20, n_als=5, n_popular=5)
+    whole = feature_matrix(stats, als, m, i)
+    some = m < 5
+    part = feature_matrix(stats, als, m[some], i[some])
+    for name in ("share_nb_score", "share_nb_rank", "orders_vs_top", "decay_vs_top"):
+        j = FEATURES.index(name)
+        np.testing.assert_allclose(part[:, j], whole[some, j], rtol=1e-6)

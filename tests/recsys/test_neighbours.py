@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from recsys.features import FEATURES, candidates, feature_matrix
-from recsys.model import RestockModel
 from recsys.neighbours import share_neighbour_scores
 
 
@@ -44,33 +42,3 @@ def test_share_neighbour_scores_never_use_the_merchant_itself() -> None:
     share = sparse.csr_matrix(np.array([[0.5, 0.5, 1.0], [0.5, 0.5, 0.0], [0.4, 0.6, 0.0]]))
     got = share_neighbour_scores(share, np.array([0, 0]), np.array([0, 2]), np.arange(3), n=2)
     assert got[1] == 0.0 and got[0] == pytest.approx(0.4505, rel=1e-3)
-
-
-def test_frequency_relative_to_the_top_item_is_one_for_the_merchants_most_ordered_item(
-    sample_model: RestockModel,
-) -> None:
-    features = sample_model.features
-    assert features is not None
-    x = features.x
-    vs_top = x[:, FEATURES.index("orders_vs_top")]
-    is_repeat = x[:, FEATURES.index("is_repeat")] == 1
-    first = x[:, FEATURES.index("topfreq_rank")] == 0  # the merchant's most-ordered item
-    np.testing.assert_allclose(vs_top[first], 1.0)
-    assert ((vs_top[is_repeat] > 0) & (vs_top[is_repeat] <= 1.0 + 1e-6)).all()
-    assert (vs_top[~is_repeat] == 0).all()
-    decay_vs_top = x[:, FEATURES.index("decay_vs_top")]
-    assert (decay_vs_top[is_repeat] <= 1.0 + 1e-6).all() and np.isclose(decay_vs_top[is_repeat].max(), 1.0)
-
-
-def test_share_neighbour_feature_is_the_same_for_a_merchant_whatever_else_is_scored(
-    sample_model: RestockModel,
-) -> None:
-    stats, als = sample_model.stats, sample_model.als
-    merchants = np.arange(sample_model.history.n_merchants, dtype=np.int64)
-    m, i = candidates(stats, als, merchants, n_history=20, n_als=5, n_popular=5)
-    whole = feature_matrix(stats, als, m, i)
-    some = m < 5
-    part = feature_matrix(stats, als, m[some], i[some])
-    for name in ("share_nb_score", "share_nb_rank", "orders_vs_top", "decay_vs_top"):
-        j = FEATURES.index(name)
-        np.testing.assert_allclose(part[:, j], whole[some, j], rtol=1e-6)
