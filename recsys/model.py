@@ -36,6 +36,12 @@ MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation window
 FORMAT_VERSION = 4  # 3: title features (round 11); 4: share neighbours, frequency relative to the top item (13)
 
 
+def model_folder_name(cutoff: date, data_fingerprint: str, params: RankerParams) -> str:
+    """Where a model is cached: one folder per model format, cut-off, data and parameters (so code whose model
+    format changed never finds, nor overwrites, another format's model)."""
+    return f"v{FORMAT_VERSION}-{cutoff.isoformat()}-{data_fingerprint}-{params.digest()}"
+
+
 def top_k_per_group(m: np.ndarray, i: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows kept: the k best-scoring items of each merchant, sorted by (merchant, score desc)."""
     order = np.lexsort((i, -score, m))
@@ -187,7 +193,7 @@ class RestockModel:
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
-            "version": f"{MODEL_KIND}-{cutoff.isoformat()}-{fp[:10]}-{params.digest()}",
+            "version": f"{MODEL_KIND}-v{FORMAT_VERSION}-{cutoff.isoformat()}-{fp[:10]}-{params.digest()}",
             "cutoff": cutoff.isoformat(),
             "fingerprint": fp,
             "params": params.as_dict(),

@@ -29,7 +29,7 @@ from core.settings import Settings
 from core.tables import RestockList as RestockRow
 from recsys.catalog import Offer, offers, unorderable_skus
 from recsys.data import fingerprint, load_purchase_events, load_titles
-from recsys.model import RestockModel
+from recsys.model import RestockModel, model_folder_name
 from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
 
@@ -87,7 +87,7 @@ class RestockService:
             cutoff = as_of + timedelta(days=1)
             events, titles = self.events(), self.titles()
             fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)], titles)
-            folder = self.model_dir / "restock" / f"{cutoff.isoformat()}-{fp}-{self.params.digest()}"
+            folder = self.model_dir / "restock" / model_folder_name(cutoff, fp, self.params)
             if RestockModel.is_saved(folder):
                 model = RestockModel.load(folder, events, titles, data_fingerprint=fp)
                 self.last_model_source = f"loaded {folder}"

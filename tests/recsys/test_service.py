@@ -172,3 +172,16 @@ def test_a_model_saved_in_an_older_format_is_retrained_not_loaded(store_copy: St
     second.saved()
     assert second.last_model_source.startswith("trained")
     assert json.loads(meta_path.read_text())["format"] == meta["format"]
+
+
+def test_a_batch_after_an_upgrade_that_changes_the_model_format_recomputes_its_shards(
+    store_copy: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = run_batch(_service(store_copy, tmp_path / "models"), of_shards=2, k=5)
+    assert before.shards == [0, 1]
+    monkeypatch.setattr(recsys.model, "FORMAT_VERSION", recsys.model.FORMAT_VERSION + 1)  # the upgrade
+    after = run_batch(_service(store_copy, tmp_path / "models"), of_shards=2, k=5)
+    # the same data and parameters, but another model: its lists are computed, not skipped as finished
+    assert after.shards == [0, 1] and after.skipped_shards == []
+    assert after.model_version != before.model_version
+    assert len(list((tmp_path / "models" / "restock").iterdir())) == 2  # neither format overwrote the other
