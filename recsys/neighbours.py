@@ -44,14 +44,20 @@ def nearest(
         return idx, sims
     for start in range(0, len(merchants), 2048):
         rows = merchants[start : start + 2048]
-        scores = norm[rows] @ candidates.T
-        at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
-        is_self = pool[at] == rows
-        scores[np.flatnonzero(is_self), at[is_self]] = -np.inf
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        idx[start : start + len(rows)] = pool[part]
-        sims[start : start + len(rows)] = np.take_along_axis(scores, part, axis=1)
+        idx[start : start + len(rows)], sims[start : start + len(rows)] = _top_in_pool(
+            norm[rows] @ candidates.T, rows, pool, n
+        )
     return idx, sims
+
+
+def _top_in_pool(sims: np.ndarray, rows: np.ndarray, pool: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pool indices, similarities) of each row's n largest entries of `sims` (rows x pool), the merchant itself
+    excluded; `sims` is overwritten where a row meets itself."""
+    at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
+    is_self = pool[at] == rows
+    sims[np.flatnonzero(is_self), at[is_self]] = -np.inf
+    part = np.argpartition(-sims, n - 1, axis=1)[:, :n]
+    return pool[part], np.take_along_axis(sims, part, axis=1)
 
 
 def share_neighbour_scores(
@@ -72,12 +78,8 @@ def share_neighbour_scores(
     merchants = sorted_unique(m)
     for start in range(0, len(merchants), chunk):
         rows = merchants[start : start + chunk]
-        sims = (unit[rows] @ pool_t).toarray()  # rows x pool cosines
-        at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
-        is_self = pool[at] == rows
-        sims[np.flatnonzero(is_self), at[is_self]] = -np.inf
-        part = np.argpartition(-sims, n - 1, axis=1)[:, :n]
-        _fill_mixed_shares(out, share, rows, pool[part], np.take_along_axis(sims, part, axis=1), m, i)
+        idx, sims = _top_in_pool((unit[rows] @ pool_t).toarray(), rows, pool, n)
+        _fill_mixed_shares(out, share, rows, idx, sims, m, i)
     return out
 
 
@@ -100,8 +102,6 @@ def _fill_mixed_shares(
 ) -> None:
     """out[pairs of `rows`] = similarity-weighted mean of the neighbours' (idx) shares; negative similarities
     count 0."""
-    if idx.shape[1] == 0:
-        return
     weights = np.clip(sims, 0.0, None)
     weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
     mix = sparse.csr_matrix(
