@@ -25,6 +25,13 @@ def largest(values: np.ndarray, size: int) -> np.ndarray:
     return np.sort(np.argsort(-values, kind="stable")[:size]).astype(np.int64, copy=False)
 
 
+def group_starts(sorted_groups: np.ndarray) -> np.ndarray:
+    """Positions where a new group begins in `sorted_groups` (equal values adjacent); empty for no rows."""
+    if len(sorted_groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
+
+
 def member(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
     """np.isin(values, reference) when `sorted_reference` is sorted ascending."""
     if len(sorted_reference) == 0:
@@ -41,8 +48,7 @@ def rank_in_groups(order: np.ndarray, groups: np.ndarray) -> np.ndarray:
     n = len(order)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    sorted_groups = groups[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
+    starts = group_starts(groups[order])
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
     return rank

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import largest, rank_in_groups, sorted_unique
+from recsys.arrays import group_starts, largest, rank_in_groups, sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.itemknn import families, family_orders, item_similarity, knn_scores
 from recsys.neighbours import neighbour_pool, share_neighbour_scores
@@ -59,11 +59,11 @@ class Stats:
     def merchant_top(self) -> tuple[np.ndarray, np.ndarray]:
         """Per merchant: the most orders containing one item, and the highest 60-day decayed frequency of one."""
         m = self.pairs.m  # sorted: pairs are keyed merchant first
-        starts = np.flatnonzero(np.r_[True, m[1:] != m[:-1]]) if len(m) else np.zeros(0, dtype=np.int64)
+        starts = group_starts(m)
         tops = []
         for name in ("n_orders", "decay_60"):
             top = np.zeros(self.history.n_merchants)
-            if len(m):
+            if len(starts):
                 top[m[starts]] = np.maximum.reduceat(self.pairs.table[name].to_numpy(dtype=np.float64), starts)
             tops.append(top)
         return tops[0], tops[1]

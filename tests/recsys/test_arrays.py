@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import group_chunks, largest, member, rank_in_groups, sorted_unique, values_at
+from recsys.arrays import group_chunks, group_starts, largest, member, rank_in_groups, sorted_unique, values_at
 
 
 def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
@@ -14,6 +14,12 @@ def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
     rank = rank_in_groups(np.lexsort((-scores, groups)), groups)
     assert rank.tolist() == [2, 1, 0, 0, 1, 0]
     assert rank_in_groups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_group_starts_marks_the_first_row_of_each_run() -> None:
+    assert group_starts(np.array([3, 3, 5, 7, 7, 7, 9])).tolist() == [0, 2, 3, 6]
+    assert group_starts(np.array([4])).tolist() == [0]
+    assert group_starts(np.zeros(0, dtype=np.int64)).tolist() == []
 
 
 def test_sort_based_set_operations_match_numpy() -> None:
