@@ -58,8 +58,12 @@ def summary_lines(results: list[EvalResult]) -> list[str]:
     return lines
 
 
-def method_lines(params: dict[str, Any]) -> list[str]:
-    """How every setting was chosen; the current settings come from the models' saved `params` and `ALS_ALONE`."""
+def method_lines(params: dict[str, Any], on_demo: bool = True) -> list[str]:
+    """How every setting was chosen; the current settings come from the models' saved `params` and `ALS_ALONE`.
+
+    `on_demo`: the evaluated data is the demo store, so the history of its test cut-offs is disclosed; for
+    any other data, a line saying where the settings were chosen instead.
+    """
     als = params["als"]
     windows = " or ".join(str(days) for days in params["validation_days"])
     rounds = f"a fixed {params['max_rounds']} rounds"
@@ -94,7 +98,7 @@ def method_lines(params: dict[str, Any]) -> list[str]:
         "  iterations; `recsys/baselines.py`). 'ALS, the blend's discovery settings' is the "
         f"{als['factors']}-factor ALS the blend",
         "  draws candidates and features from, shown because it recommends far more new items.",
-        *DISCLOSURE,
+        *(DISCLOSURE if on_demo else OTHER_DATA),
         "- The '+ 1 discovery slot' and 'no new-item offset' rows are fixed settings shown for the trade-off.",
     ]
 
@@ -104,6 +108,11 @@ def model_params(meta: dict[str, object]) -> dict[str, Any]:
     params = meta.get("params")
     return params if isinstance(params, dict) else RankerParams().as_dict()
 
+
+OTHER_DATA = [
+    "- Other data: every setting above was chosen on the demo data (UCI Online Retail), none on this file;",
+    "  the demo's test cut-offs and what was seen of them are disclosed in evals/recsys/report/recsys_eval.md.",
+]
 
 # Which test cut-offs were seen before, with what figures: history, so written out, not derived.
 DISCLOSURE = [
@@ -173,19 +182,21 @@ def markdown_table(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: list[EvalResult], out: Path, command: str) -> Path:
+def write_report(results: list[EvalResult], out: Path, command: str, data: str | None = None) -> Path:
+    """Markdown report, PNG plot and JSON figures under `out`; `data` describes a file evaluated instead of the demo."""
     out.mkdir(parents=True, exist_ok=True)
     parts = [
         "# Restock recommender: offline evaluation",
         "",
         f"Command: `{command}`",
         "",
+        *([f"Data: {data}", ""] if data else []),
         "Temporal split: train on purchases before the cut-off; test = each merchant's first order after it",
         "(merchants with history before and an order after). Recall@k = hits / |target|; NDCG with binary gains;",
         "repeat/new recall = recall over target items the merchant had / had not bought before, averaged over",
         "merchants that have such items.",
         "",
-        *method_lines(model_params(results[0].model_meta if results else {})),
+        *method_lines(model_params(results[0].model_meta if results else {}), on_demo=data is None),
         "",
         *summary_lines(results),
     ]

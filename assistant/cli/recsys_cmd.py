@@ -155,11 +155,13 @@ def eval_recsys(
     from recsys.report import markdown_table, ratios, with_interval, write_report
     from recsys.titles import titles_from_lines
 
+    data = None
     if orders is not None:
         from ingestion.parse import parse_orders
 
-        lines = parse_orders(orders).lines
-        titles = titles_from_lines(lines)
+        parsed = parse_orders(orders)
+        lines, titles = parsed.lines, titles_from_lines(parsed.lines)
+        data = f"`{orders.name}` (sha256 {parsed.sha256[:16]}…, {parsed.rows_read:,} rows read)"
     else:
         settings = settings_or_exit()
         store = store_or_exit(settings)
@@ -180,5 +182,5 @@ def eval_recsys(
         typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
         shown = (f"{name} = {with_interval(result, name, value)}" for name, value in ratios(result).items())
         typer.echo("  " + ", ".join(shown))
-    path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]))
+    path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]), data)
     console.print(f"report: {path} (plot: {out / 'recsys_eval.png'})")

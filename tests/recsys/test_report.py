@@ -55,3 +55,17 @@ def test_report_names_the_settings_the_models_were_trained_with(sample_events: p
     assert "lambdarank over extremely randomized trees" in method and f"a fixed {params['max_rounds']} rounds" in method
     params["extra_trees"] = False
     assert "lambdarank over extremely randomized trees" not in "\n".join(method_lines(params))
+
+
+def test_report_on_another_file_names_it_and_does_not_claim_the_demos_test_history() -> None:
+    params = model_params({})
+    demo, other = "\n".join(method_lines(params)), "\n".join(method_lines(params, on_demo=False))
+    assert "Disclosure: 2011-09-01" in demo and "Other data:" not in demo
+    assert "Disclosure:" not in other and "none on this file" in other
+
+
+def test_report_header_names_the_evaluated_file(sample_events: pd.DataFrame, tmp_path: Path) -> None:
+    result = evaluate_cutoff(sample_events, date(2011, 9, 1))
+    path = write_report([result], tmp_path, "s2b eval recsys --orders x.csv", "`x.csv` (sha256 ab12…)")
+    text = path.read_text(encoding="utf-8")
+    assert "Data: `x.csv` (sha256 ab12…)" in text and "none on this file" in text

