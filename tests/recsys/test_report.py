@@ -66,6 +66,6 @@ def test_report_on_another_file_names_it_and_does_not_claim_the_demos_test_histo
 
 def test_report_header_names_the_evaluated_file(sample_events: pd.DataFrame, tmp_path: Path) -> None:
     result = evaluate_cutoff(sample_events, date(2011, 9, 1))
-    path = write_report([result], tmp_path, "s2b eval recsys --orders x.csv", "`x.csv` (sha256 ab12…)")
+    path = write_report([result], tmp_path, "s2b eval recsys --orders x.csv", "`x.csv` (sha256 ab12…)", on_demo=False)
     text = path.read_text(encoding="utf-8")
     assert "Data: `x.csv` (sha256 ab12…)" in text and "none on this file" in text

@@ -21,7 +21,20 @@ def test_eval_recsys_on_a_file_prints_ratios_with_intervals_and_writes_the_repor
     assert [entry["cutoff"] for entry in saved] == ["2011-09-01"]
     low, high = saved[0]["intervals"]["recall@10 vs top-frequency"]
     assert low < high
-    assert "## Summary" in (out / "recsys_eval.md").read_text(encoding="utf-8")
+    report = (out / "recsys_eval.md").read_text(encoding="utf-8")
+    assert "## Summary" in report
+    # a file that is not the demo data: named, and the demo's test-cut-off history is not claimed for it
+    assert f"Data: `{sample_orders_path.name}` (sha256 " in report and "none on this file" in report
+    assert "Disclosure: 2011-09-01" not in report
+
+
+def test_the_demo_file_is_recognised_by_its_bytes(sample_orders_path: Path) -> None:
+    from assistant.cli.recsys_cmd import _is_demo_file
+    from core.settings import Settings
+    from ingestion.parse import file_sha256
+
+    assert _is_demo_file(file_sha256(Settings.model_fields["demo_data"].default))
+    assert not _is_demo_file(file_sha256(sample_orders_path))
 
 
 def test_eval_recsys_rejects_a_bad_cutoff(sample_orders_path: Path, tmp_path: Path) -> None:
