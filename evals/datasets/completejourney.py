@@ -14,7 +14,7 @@ another shop's purchase cycles, not a wholesale benchmark. It is not a dependenc
 The six cut-offs were fixed before the model first ran on this data (recsys/README.md, round 15).
 
 Mapping: InvoiceNo = basket, StockCode = product, Description = product type (else category, else
-department), Quantity, InvoiceDate = transaction time, UnitPrice = sales value / quantity (0 when the
+department), Quantity, InvoiceDate = transaction time, UnitPrice = sales value / quantity to 4 decimals (0 when the
 quantity is 0: ingestion keeps such a line, but it is not a purchase), CustomerID = household.
 """
 
@@ -50,7 +50,8 @@ def to_order_lines(transactions: pd.DataFrame, products: pd.DataFrame) -> pd.Dat
     """Transactions and products (completejourney shapes) -> order lines with Online Retail's columns."""
     quantity = transactions["quantity"].to_numpy()
     value = transactions["sales_value"].to_numpy(dtype=np.float64)
-    unit_price = np.round(np.divide(value, quantity, out=np.zeros_like(value), where=quantity != 0), 2)
+    # 4 decimals, as ingestion keeps: cents would turn fuel (thousands of units per basket) into a price of 0
+    unit_price = np.round(np.divide(value, quantity, out=np.zeros_like(value), where=quantity != 0), 4)
     titles = product_titles(products)
     return pd.DataFrame(
         {

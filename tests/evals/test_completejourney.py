@@ -79,3 +79,9 @@ def test_a_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(completejourney, "PACKAGE", "no_such_package_s2b")
     with pytest.raises(SystemExit, match="pip install"):
         completejourney.packaged_table("transactions")
+
+
+def test_unit_prices_keep_four_decimals_for_bulk_quantities() -> None:
+    transactions, products = _tables()
+    fuel = transactions.iloc[[2]].assign(quantity=12_000, sales_value=30.0)
+    assert to_order_lines(fuel, products)["UnitPrice"].tolist() == [0.0025]
