@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.als import ALSParams
-from recsys.arrays import member
+from recsys.arrays import group_starts, member
 from recsys.boosting import lightgbm
 from recsys.features import FEATURES
 from recsys.validation import HeldOut, choose_new_item_offset, validation_table, with_offset
@@ -132,10 +132,7 @@ def window_for(
 
 def _groups(group_id: np.ndarray) -> np.ndarray:
     """Sizes of the runs of equal group ids, in row order (LightGBM's `group`)."""
-    if len(group_id) == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(group_id)) + 1]
-    return np.diff(np.r_[starts, len(group_id)])
+    return np.diff(np.r_[group_starts(group_id), len(group_id)])
 
 
 @dataclass

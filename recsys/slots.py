@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from recsys.arrays import group_starts
+
 BLOCK = 10
 MAX_SLOTS = 3
 NONE = np.iinfo(np.int64).max
@@ -56,7 +58,7 @@ def top_k_with_slots(
     if n == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     sorted_m, flags = m[order], is_new[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_m)) + 1]
+    starts = group_starts(sorted_m)
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     within = np.arange(n) - starts[group]
     new_rank = np.cumsum(flags) - 1 - np.r_[0, np.cumsum(flags)][starts][group]
