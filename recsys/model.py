@@ -38,7 +38,8 @@ FORMAT_VERSION = 4  # 3: title features (round 11); 4: share neighbours, frequen
 
 def model_folder_name(cutoff: date, data_fingerprint: str, params: RankerParams) -> str:
     """Where a model is cached: one folder per model format, cut-off, data and parameters (so code whose model
-    format changed never finds, nor overwrites, another format's model)."""
+    format changed never finds, nor overwrites, another format's model). The model version is MODEL_KIND and this
+    name with the fingerprint's first 10 characters."""
     return f"v{FORMAT_VERSION}-{cutoff.isoformat()}-{data_fingerprint}-{params.digest()}"
 
 
@@ -193,7 +194,7 @@ class RestockModel:
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
-            "version": f"{MODEL_KIND}-v{FORMAT_VERSION}-{cutoff.isoformat()}-{fp[:10]}-{params.digest()}",
+            "version": f"{MODEL_KIND}-{model_folder_name(cutoff, fp[:10], params)}",
             "cutoff": cutoff.isoformat(),
             "fingerprint": fp,
             "params": params.as_dict(),
