@@ -101,14 +101,6 @@ def part_paths(spec: PackagedModel) -> list[Path]:
     return paths
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_path(home: Path, spec: PackagedModel) -> Path:
     return home / "models" / spec.file_name
 
