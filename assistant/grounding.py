@@ -162,6 +162,16 @@ _GAP = re.compile(
 )
 
 
+# The decoder cannot write digits, so where the model meant to state a number it may end the sentence or the
+# whole text on the number's lead-in: "It is designed to carry up to", "a set of.", "低至". Words that end nothing.
+# Case-sensitive on purpose: "Plan A" or "Vitamin A" end a sentence, "a" does not.
+_DANGLING = re.compile(
+    r"(?:(?<![A-Za-z])(?:up to|at least|as (?:low|little|much|many) as|(?:more|less|fewer) than|only|just|nearly"
+    r"|almost|(?:set|pack|box|bundle|case|pair) of|a|an|the|and|or)|最多|至少|多达|低至|高达|仅需|只需|只要|仅)"
+    r"\s*[.,，。!！]?\s*$"
+)
+
+
 def prose_problems(prose: str) -> list[str]:
     """Model-written prose states no amounts: no currency words, no holes where it tried to write a number."""
     problems = []
@@ -169,6 +179,9 @@ def prose_problems(prose: str) -> list[str]:
         problems.append(f"the model's words mention a currency ({match.group(0)!r}); prices come only from the data")
     if _GAP.search(prose):
         problems.append("the model's words have a gap where it tried to state a number")
+    if match := _DANGLING.search(prose):
+        tail = match.group(0).strip()
+        problems.append(f"the model's words stop mid-sentence ({tail!r}), most likely where it meant to state a number")
     return problems
 
 

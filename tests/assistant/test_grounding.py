@@ -125,6 +125,31 @@ def test_holes_and_currency_words_in_model_prose_fail() -> None:
     assert check("A lovely gift.", consumer_facts(prose=["A lovely gift."])).passed
 
 
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "A roomy shopper for market day. It is designed to carry up to",  # seen from the real model in a copy draft
+        "Stock up on a set of.",
+        "Light up the evenings with at least",
+        "Treat yourself to a",
+        "秋冬新品，低至",
+        "囤货正当时，仅需",
+    ],
+)
+def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
+    result = check(prose, consumer_facts(prose=[prose]))
+    assert not result.passed
+    assert any("stop mid-sentence" in p for p in result.problems), result.problems
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["Plan A for cosy evenings: Vitamin A", "Lights for the holidays", "Up to you!", "温馨小灯，点亮每个夜晚！"],
+)
+def test_complete_model_prose_is_not_mistaken_for_a_cut_off_one(prose: str) -> None:
+    assert check(prose, consumer_facts(prose=[prose])).passed, prose
+
+
 def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
     facts = Facts(audience="consumer")
     for text in ["Your order will arrive soon.", "It is available for delivery.", "We can refund you.",

@@ -54,6 +54,8 @@ def test_clean_prose_drops_only_broken_sentences() -> None:
     assert kept == "感谢您的咨询。" and len(dropped) == 1
     assert clean_prose("All fine here. Really.") == ("All fine here. Really.", [])
     assert clean_prose("The price is  GBP.") == ("", ["The price is  GBP."])
+    kept, dropped = clean_prose("A roomy shopper for market day. It is designed to carry up to")
+    assert kept == "A roomy shopper for market day." and dropped == ["It is designed to carry up to"]
 
 
 def test_speakable_names_hold_no_digits() -> None:
