@@ -158,14 +158,33 @@ def catalog_index(store: Store) -> tuple[frozenset[str], frozenset[str]]:
 _SENTENCE_END = re.compile(r"[。！？!?.…~～)）\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-def trim_to_sentence(text: str, limit: int) -> str:
-    """Cut text the model wrote up to a length limit back to its last complete sentence."""
+_CLAUSE_END = re.compile(r"[,，、;；:：—]")
+
+
+def trim_to_sentence(text: str, limit: int) -> tuple[str, str]:
+    """Text the model wrote, cut back to whole words of sense if it ran into the length limit.
+
+    The schema's pattern caps each string at `limit` characters, so a model that runs long is cut mid-phrase
+    ("The shop reorders these holders regularly to", "适合家庭成员的"). Such text goes back to its last sentence
+    end, else to its last clause (",", "，", "、", ...), within its last two thirds; with neither, nothing of it
+    is whole. Returns (kept text, the part cut off: "" when nothing was).
+    """
     text = text.strip()
-    if len(text) < limit - 2:
-        return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    cut = max((e for e in ends if e >= len(text) // 3), default=0)
-    return text[:cut].strip() if cut else text
+    if len(text) < limit - 2 or _SENTENCE_END.fullmatch(text[-1:]):
+        return text, ""
+    for pattern in (_SENTENCE_END, _CLAUSE_END):
+        ends = [m.end() for m in pattern.finditer(text) if m.end() >= len(text) // 3]
+        if ends:
+            kept = text[: ends[-1]]
+            if pattern is _CLAUSE_END:
+                kept = kept[:-1]
+            return kept.strip(), text[ends[-1] :].strip()
+    return "", text
+
+
+def cut_notes(cut: str) -> list[str]:
+    """The repair note for what `trim_to_sentence` cut off (none when it cut nothing)."""
+    return [f"cut off the model's words {cut!r}, unfinished at the length limit"] if cut else []
 
 
 _SENTENCE = re.compile(r"[^。！？!?.…\n]*(?:[。！？!?.…\n]+|$)")

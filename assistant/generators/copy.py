@@ -14,6 +14,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    cut_notes,
     dropped_notes,
     grounded_attempts,
     money_text,
@@ -148,14 +149,19 @@ def generate_copy(
             max_tokens=30 + variants * (10 + token_budget(prose_chars, lang)), temperature=0.7,
         )  # fmt: skip
         out = []
-        for raw in [trim_to_sentence(str(v), prose_chars) for v in data.get("variants", [])][:variants]:
-            prose, dropped = clean_prose(raw)
+        for raw in [str(v).strip() for v in data.get("variants", [])][:variants]:
+            whole, cut = trim_to_sentence(raw, prose_chars)
+            prose, dropped = clean_prose(whole)
             if not prose:  # nothing whole left: keep it as written, so grounding names the problem
-                prose, dropped = raw, []
-            repairs.extend(dropped_notes(dropped))
+                prose, dropped, cut = raw, [], ""
+            repairs.extend(cut_notes(cut) + dropped_notes(dropped))
             text = f"{prose}\n{line}"
             facts.prose = [prose]
-            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))
+            grounding = check(text, facts)
+            if raw and not whole:
+                limit_note = f"it stops mid-sentence at the {prose_chars}-character limit; write it shorter"
+                grounding = Grounding(passed=False, problems=[*grounding.problems, limit_note], claims=grounding.claims)
+            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=grounding))
         problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
         if len(out) < variants:
             problems_all.append(f"expected {variants} variants, got {len(out)}")

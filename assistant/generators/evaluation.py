@@ -2,7 +2,9 @@
 
 Evaluators: schema valid (a draft came back: every model reply it was built from parsed as JSON with the
 schema's structure, see generators/schema.py), JSON retries (replies that did not and were asked for again,
-counted, never hidden), sentences dropped (model sentences with a number hole removed by clean_prose),
+counted, never hidden), repairs (model words cut back at the length limit, sentences with a number hole removed
+by clean_prose, reasons that only named the product swapped for the recommender's; each note is in the results
+file),
 grounding passed, flagged, invented SKUs/prices in returned
 unflagged text (re-extracted here and compared with the store, independent of the generator's own facts),
 language, length limit, needs_human where expected, trap handling, and latency (first token, total).
@@ -55,6 +57,7 @@ class CaseResult:
     attempts: int = 0
     json_retries: int = 0
     repairs: int = 0
+    repair_notes: list[str] = field(default_factory=list)  # what was cut or dropped from the model's words
     problems: list[str] = field(default_factory=list)
     text: str = ""
 
@@ -138,6 +141,7 @@ def score(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseR
     result.attempts = draft.attempts
     result.json_retries = draft.json_retries
     result.repairs = len(draft.repairs)
+    result.repair_notes = list(draft.repairs)
     result.first_token_s = draft.first_token_s
     result.latency_s = draft.latency_s
     result.problems = list(draft.grounding.problems)
@@ -197,7 +201,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "cases": str(len(group)),
             "schema valid": _pct([r.schema_valid for r in group]),
             "JSON retries": str(sum(r.json_retries for r in group)),
-            "sentences dropped": str(sum(r.repairs for r in group)),
+            "repairs": str(sum(r.repairs for r in group)),
             "grounded": _pct([r.grounded for r in group]),
             "flagged": str(sum(r.flagged for r in group)),
             "invented SKU/price (unflagged)": str(sum(r.invented for r in group)),

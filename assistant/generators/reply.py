@@ -18,6 +18,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    cut_notes,
     dropped_notes,
     grounded_attempts,
     merchant_language,
@@ -174,9 +175,10 @@ def generate_reply(
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
         chosen = chosen[:MAX_PRODUCTS]
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
-        prose, dropped = clean_prose(trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang]))
+        whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
+        prose, dropped = clean_prose(whole)
         prose = prose or LINES[lang]["thanks"]
-        repairs = dropped_notes(dropped)
+        repairs = cut_notes(cut) + dropped_notes(dropped)
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
         if not picked and not chosen:
             # the model named no product although the best hit passed the relevance gate: show that one (also

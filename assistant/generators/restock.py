@@ -16,6 +16,7 @@ from assistant.generators.common import (
     call_json,
     catalog_index,
     clean_prose,
+    cut_notes,
     dropped_notes,
     grounded_attempts,
     merchant_language,
@@ -65,9 +66,11 @@ def _schema(n: int, lang: str) -> dict[str, Any]:
 SUMMARY_FALLBACK = {"en": "Suggested restock for your shop.", "zh": "为您的店铺建议的补货清单。"}
 
 
-def _clean(prose: str, repairs: list[str]) -> str:
-    kept, dropped = clean_prose(prose)
-    repairs.extend(dropped_notes(dropped))
+def _clean(raw: str, limit: int, repairs: list[str]) -> str:
+    """The model's words, whole: cut back at the length limit, broken sentences dropped; what went is recorded."""
+    whole, cut = trim_to_sentence(raw, limit)
+    kept, dropped = clean_prose(whole)
+    repairs.extend(cut_notes(cut) + dropped_notes(dropped))
     return kept
 
 
@@ -174,8 +177,8 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
             max_tokens=_token_budget(len(lines), lang),
         )  # fmt: skip
         repairs.clear()
-        summary = _clean(trim_to_sentence(str(data.get("summary", "")), SUMMARY_CHARS[lang]), repairs)
-        reasons = [_clean(trim_to_sentence(str(r), REASON_CHARS[lang]), repairs) for r in data.get("reasons", [])]
+        summary = _clean(str(data.get("summary", "")), SUMMARY_CHARS[lang], repairs)
+        reasons = [_clean(str(r), REASON_CHARS[lang], repairs) for r in data.get("reasons", [])]
         reasons = reasons[: len(lines)] + [""] * (len(lines) - len(reasons))
         reasons = [_own_words(r, line, lang, repairs) for r, line in zip(reasons, lines, strict=True)]
         # a reason the model did not write whole is the recommender's own reason, in words

@@ -32,6 +32,24 @@ def test_markup_rule_and_length_limit(deps: GeneratorDeps) -> None:
     assert room == 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
 
 
+def test_variant_cut_off_at_its_length_cap_is_regenerated_shorter(deps: GeneratorDeps) -> None:
+    room = 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
+    cut = "温馨小灯点亮每个夜晚让家里变得更加温暖的感觉"[:room]  # the schema's cap ends it mid-phrase
+    llm = script(deps, js({"variants": [cut]}), js({"variants": ["温馨小灯，点亮夜晚。"]}))
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
+    assert draft.attempts == 2 and not draft.flagged and draft.variants[0].prose == "温馨小灯，点亮夜晚。"
+    assert f"stops mid-sentence at the {room}-character limit" in llm.calls[1]["messages"][-1].content
+
+
+def test_variant_at_its_length_cap_keeps_its_whole_clauses(deps: GeneratorDeps) -> None:
+    room = 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
+    cut = ("温馨小灯，点亮夜晚，让家里变得更加温暖的感觉")[:room]
+    script(deps, js({"variants": [cut]}))
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
+    assert draft.attempts == 1 and draft.variants[0].prose == "温馨小灯，点亮夜晚"
+    assert len(draft.repairs) == 1 and "unfinished at the length limit" in draft.repairs[0]
+
+
 def test_wholesale_price_in_copy_is_caught_then_flagged(deps: GeneratorDeps) -> None:
     leak = js({"variants": ["We only pay £2.95 for these!"]})
     script(deps, leak, leak)

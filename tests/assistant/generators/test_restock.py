@@ -62,8 +62,27 @@ def test_unknown_merchant(deps: GeneratorDeps) -> None:
 
 
 def test_reason_that_only_names_the_product_becomes_the_recommenders_reason(deps: GeneratorDeps) -> None:
-    script(deps, js({"summary": "该补货了。", "reasons": ["Cream Hanging Heart T-Light Holder", "同类店铺都在卖。"]}))
+    script(deps, js({"summary": "该补货了。", "reasons": ["您经常回购。", "Regency Cakestand Tier"]}))
     draft = generate_restock(deps, "m-zh")
-    assert draft.items[0].reason and draft.items[0].reason != "Cream Hanging Heart T-Light Holder"
-    assert draft.items[1].reason == "同类店铺都在卖。" and draft.grounding.passed
-    assert len(draft.repairs) == 1 and "85123A" in draft.repairs[0]
+    assert draft.items[1].reason and draft.items[1].reason != "Regency Cakestand Tier"
+    assert draft.items[0].reason == "您经常回购。" and draft.grounding.passed
+    assert len(draft.repairs) == 1 and "22423" in draft.repairs[0]
+
+
+@pytest.mark.parametrize(
+    ("reason", "kept"),
+    [
+        # cut by the schema's 70-character cap (seen from the real model): no sentence or clause to go back to
+        ("The shop reorders rotating silver angels T-Light holders regularly to", None),
+        ("A steady seller in cosy homes, bought again and again by shops like it", "A steady seller in cosy homes"),
+        ("Bought again and again. Shops keep coming back for it since it sells", "Bought again and again."),
+    ],
+)
+def test_reason_cut_off_at_its_length_cap_keeps_only_whole_words(
+    deps: GeneratorDeps, reason: str, kept: str | None
+) -> None:
+    assert 68 <= len(reason) <= 70  # at the cap (REASON_CHARS["en"] = 70)
+    script(deps, js({"summary": "Two items are due for your shop.", "reasons": [reason, "Similar shops love it."]}))
+    draft = generate_restock(deps, "m-en")
+    assert draft.items[0].reason == (kept or "the shop reorders this regularly")  # else the recommender's reason
+    assert draft.grounding.passed and len(draft.repairs) == 1 and "unfinished at the length limit" in draft.repairs[0]

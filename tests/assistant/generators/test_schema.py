@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.generators.common import clean_prose, speakable
+from assistant.generators.common import clean_prose, speakable, trim_to_sentence
 from assistant.generators.schema import prose_schema, schema_errors, token_budget
 
 SCHEMA = {
@@ -69,3 +69,15 @@ def test_clean_prose_drops_feel_free_courtesy_lines_only() -> None:
     kept, dropped = clean_prose("Thanks for your message! Feel free to ask anything else.")
     assert kept == "Thanks for your message!" and dropped == ["Feel free to ask anything else."]
     assert clean_prose("Everything is free today!") == ("Everything is free today!", [])  # grounding flags it
+
+
+def test_trim_to_sentence_cuts_back_only_text_that_reached_the_cap() -> None:
+    assert trim_to_sentence("  Short and sweet  ", 70) == ("Short and sweet", "")  # ended on its own
+    assert trim_to_sentence("Lovely. Just lovely.", 20) == ("Lovely. Just lovely.", "")  # at the cap, but whole
+    assert trim_to_sentence("Bought again. Shops like it for", 31) == ("Bought again.", "Shops like it for")
+    zh = "纸链套装是家庭用品，适合家庭成员的"
+    assert trim_to_sentence(zh, len(zh)) == ("纸链套装是家庭用品", "适合家庭成员的")
+    assert trim_to_sentence("Hi, the shop reorders these regularly to", 40) == (
+        "",
+        "Hi, the shop reorders these regularly to",
+    )
