@@ -158,19 +158,23 @@ def catalog_index(store: Store) -> tuple[frozenset[str], frozenset[str]]:
 _SENTENCE_END = re.compile(r"[。！？!?.…~～)）\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-_CLAUSE_END = re.compile(r"[,，、;；:：—]")
+# Chinese clauses end at these marks and usually stand alone; an English comma often ends a half ("providing a")
+_CLAUSE_END = re.compile(r"[，、；：]")
+_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def trim_to_sentence(text: str, limit: int) -> tuple[str, str]:
     """Text the model wrote, cut back to whole words of sense if it ran into the length limit.
 
-    The schema's pattern caps each string at `limit` characters, so a model that runs long is cut mid-phrase
-    ("The shop reorders these holders regularly to", "适合家庭成员的"). Such text goes back to its last sentence
-    end, else to its last clause (",", "，", "、", ...), within its last two thirds; with neither, nothing of it
-    is whole. Returns (kept text, the part cut off: "" when nothing was).
+    The schema's pattern caps each string at `limit` characters, and the decoder closes the string when the next
+    token no longer fits, so a model that runs long stops mid-phrase within a token of the cap: "...regularly to",
+    "...adds a touch of", "适合家庭成员的". Text that ends there without a sentence end goes back to its last
+    sentence end, else (Chinese) to its last clause, within its last two thirds; with neither, nothing of it is
+    whole. Returns (kept text, the part cut off: "" when nothing was).
     """
     text = text.strip()
-    if len(text) < limit - 2 or _SENTENCE_END.fullmatch(text[-1:]):
+    margin = 3 if _CJK_END.fullmatch(text[-1:]) else 12  # about one token: a CJK character or an English word
+    if len(text) < limit - margin or _SENTENCE_END.fullmatch(text[-1:]):
         return text, ""
     for pattern in (_SENTENCE_END, _CLAUSE_END):
         ends = [m.end() for m in pattern.finditer(text) if m.end() >= len(text) // 3]

@@ -43,7 +43,9 @@ HINTS = {
 
 
 SUMMARY_CHARS = {"zh": 120, "en": 220}
-REASON_CHARS = {"zh": 30, "en": 70}
+# The prompt asks for twelve words / twenty characters; the model often writes more, and the grammar cuts it
+# mid-phrase at the cap (see trim_to_sentence): room beyond what is asked lets most reasons end on their own.
+REASON_CHARS = {"zh": 40, "en": 100}
 
 
 def _schema(n: int, lang: str) -> dict[str, Any]:
@@ -78,8 +80,14 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _own_words(reason: str, line: RestockLine, lang: str, repairs: list[str]) -> str:
-    """A reason that only repeats the product's name (or, for zh, has no Chinese at all) says nothing; it is
-    replaced by the recommender's own reason and the swap recorded."""
+    """The reason without the product's name in front ("Popcorn Holder: ..."; the list already shows it). A reason
+    that only repeats the name (or, for zh, has no Chinese at all) says nothing; it is replaced by the
+    recommender's own reason and the swap recorded."""
+    for name in (line.title, speakable(line.title)):
+        prefix = re.match(rf"\s*{re.escape(name)}\s*[:：\-—–,，]\s*(?=\S)", reason, re.IGNORECASE)
+        if prefix:
+            reason = reason[prefix.end() :]
+            break
     rest = reason.upper().replace(speakable(line.title).upper(), "").replace(line.title.upper(), "")
     if reason and (not re.search(r"\w", rest) or (lang == "zh" and not _CJK.search(reason))):
         repairs.append(f"reason for {line.sku} {reason!r} only named the product; used the recommender's reason")

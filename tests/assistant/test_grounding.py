@@ -95,6 +95,20 @@ def test_discount_and_promises_fail_in_consumer_text() -> None:
     assert "'free'" in problems and "discount" in problems and "'tomorrow'" in problems
 
 
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Regency Cakestand Tier - 价格：略低于市场价",
+        "比超市更便宜！",
+        "The lowest price in town.",
+        "Below market, today.",
+    ],
+)
+def test_price_comparisons_fail_in_consumer_text(prose: str) -> None:
+    result = check(prose, consumer_facts(prose=[prose]))
+    assert any(p.startswith("claim ") for p in result.problems), result.problems
+
+
 def test_language_and_length() -> None:
     facts = consumer_facts(lang="zh", max_chars=10)
     result = check("This is English text, much too long", facts)

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.generators.common import GenerationError
 from assistant.generators.deps import GeneratorDeps
-from assistant.generators.restock import generate_restock
+from assistant.generators.restock import REASON_CHARS, generate_restock
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import js
 
@@ -70,19 +70,41 @@ def test_reason_that_only_names_the_product_becomes_the_recommenders_reason(deps
 
 
 @pytest.mark.parametrize(
-    ("reason", "kept"),
+    ("lang", "reason", "kept"),
     [
-        # cut by the schema's 70-character cap (seen from the real model): no sentence or clause to go back to
-        ("The shop reorders rotating silver angels T-Light holders regularly to", None),
-        ("A steady seller in cosy homes, bought again and again by shops like it", "A steady seller in cosy homes"),
-        ("Bought again and again. Shops keep coming back for it since it sells", "Bought again and again."),
+        # cut by the schema's cap (REASON_CHARS) mid-phrase, as the real model's were: no sentence end to go back to
+        ("en", "The shop reorders these rotating silver angel holders regularly as they sell well in homes like", None),
+        (
+            "en",
+            "Bought again and again by shops like this one. They keep coming back for it as it sells in homes",
+            "Bought again and again by shops like this one.",
+        ),
+        (
+            "zh",
+            "纸链套装是节日家居用品，适合和家人一起动手布置房间的时候用，大家都很喜欢这种",
+            "纸链套装是节日家居用品，适合和家人一起动手布置房间的时候用",
+        ),
     ],
 )
 def test_reason_cut_off_at_its_length_cap_keeps_only_whole_words(
-    deps: GeneratorDeps, reason: str, kept: str | None
+    deps: GeneratorDeps, lang: str, reason: str, kept: str | None
 ) -> None:
-    assert 68 <= len(reason) <= 70  # at the cap (REASON_CHARS["en"] = 70)
-    script(deps, js({"summary": "Two items are due for your shop.", "reasons": [reason, "Similar shops love it."]}))
-    draft = generate_restock(deps, "m-en")
+    assert REASON_CHARS[lang] - 12 <= len(reason) <= REASON_CHARS[lang]
+    other = "Similar shops love it." if lang == "en" else "同类店铺都在卖。"
+    script(deps, js({"summary": "Two items are due." if lang == "en" else "该补货了。", "reasons": [reason, other]}))
+    draft = generate_restock(deps, "m-en", lang=lang)
     assert draft.items[0].reason == (kept or "the shop reorders this regularly")  # else the recommender's reason
     assert draft.grounding.passed and len(draft.repairs) == 1 and "unfinished at the length limit" in draft.repairs[0]
+
+
+def test_product_name_in_front_of_a_reason_is_left_out(deps: GeneratorDeps) -> None:
+    script(
+        deps,
+        js({"summary": "Two are due.", "reasons": ["Cream Hanging Heart T-Light Holder: a steady seller.", "Nice."]}),
+    )
+    assert generate_restock(deps, "m-en").items[0].reason == "a steady seller."
+    script(
+        deps,
+        js({"summary": "该补货了。", "reasons": ["您经常回购。", "Regency Cakestand Tier：经常回购，适合下午茶。"]}),
+    )
+    assert generate_restock(deps, "m-zh").items[1].reason == "经常回购，适合下午茶。"
