@@ -163,21 +163,24 @@ _CLAUSE_END = re.compile(r"[，、；：]")
 _CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
-def trim_to_sentence(text: str, limit: int) -> tuple[str, str]:
-    """Text the model wrote, cut back to whole words of sense if it ran into the length limit.
+def trim_to_sentence(text: str, limit: int, cap: int | None = None) -> tuple[str, str]:
+    """Text the model wrote, cut back to whole words of sense if it ran past `limit` or into the schema's cap.
 
-    The schema's pattern caps each string at `limit` characters, and the decoder closes the string when the next
-    token no longer fits, so a model that runs long stops mid-phrase within a token of the cap: "...regularly to",
-    "...adds a touch of", "适合家庭成员的". Text that ends there without a sentence end goes back to its last
-    sentence end, else (Chinese) to its last clause, within its last two thirds; with neither, nothing of it is
-    whole. Returns (kept text, the part cut off: "" when nothing was).
+    The schema's pattern caps each string at `cap` characters (default: `limit`), and the decoder closes the
+    string when the next token no longer fits, so a model that runs long stops mid-phrase within a token of the
+    cap: "...regularly to", "...adds a touch of", "适合家庭成员的". Such text, and text longer than `limit` (a
+    cap with room beyond the limit), goes back to its last sentence end within the limit, else (Chinese) to its
+    last clause, not shorter than a third of it; with neither, nothing of it is whole. Returns (kept text, the
+    part cut off: "" when nothing was).
     """
     text = text.strip()
+    cap = limit if cap is None else cap
     margin = 3 if _CJK_END.fullmatch(text[-1:]) else 12  # about one token: a CJK character or an English word
-    if len(text) < limit - margin or _SENTENCE_END.fullmatch(text[-1:]):
+    at_cap = len(text) >= cap - margin and not _SENTENCE_END.fullmatch(text[-1:])
+    if len(text) <= limit and not at_cap:
         return text, ""
     for pattern in (_SENTENCE_END, _CLAUSE_END):
-        ends = [m.end() for m in pattern.finditer(text) if m.end() >= len(text) // 3]
+        ends = [m.end() for m in pattern.finditer(text) if len(text) // 3 <= m.end() <= limit]
         if ends:
             kept = text[: ends[-1]]
             if pattern is _CLAUSE_END:

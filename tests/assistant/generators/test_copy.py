@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.generators.common import GenerationError
-from assistant.generators.copy import generate_copy
+from assistant.generators.copy import COPY_SLACK, generate_copy
 from assistant.generators.deps import GeneratorDeps
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import js
@@ -28,26 +28,33 @@ def test_markup_rule_and_length_limit(deps: GeneratorDeps) -> None:
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
     assert draft.items[0].retail_price == Decimal("5.90")  # 2.95 x merchant markup 2
     assert draft.variants[0].chars <= 60 == draft.max_chars
-    room = llm.calls[0]["json_schema"]["properties"]["variants"]["items"]["maxLength"]
-    assert room == 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
-
-
-def test_variant_cut_off_at_its_length_cap_is_regenerated_shorter(deps: GeneratorDeps) -> None:
     room = 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
-    cut = "温馨小灯点亮每个夜晚让家里变得更加温暖的感觉"[:room]  # the schema's cap ends it mid-phrase
-    llm = script(deps, js({"variants": [cut]}), js({"variants": ["温馨小灯，点亮夜晚。"]}))
+    assert f"每个不超过 {room} 个字符" in llm.calls[0]["messages"][-1].content  # the prompt asks for the room
+    cap = llm.calls[0]["json_schema"]["properties"]["variants"]["items"]["maxLength"]
+    assert cap == room + COPY_SLACK["zh"]  # room to finish a sentence; what is past the room is cut back
+
+
+def test_variant_past_its_limit_with_no_whole_sentence_inside_is_regenerated(deps: GeneratorDeps) -> None:
+    room = 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
+    long = "温馨小灯点亮每个夜晚让家里变得更加温暖的感觉真好"  # past the room, no sentence or clause end in it
+    llm = script(deps, js({"variants": [long]}), js({"variants": ["温馨小灯，点亮夜晚。"]}))
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
     assert draft.attempts == 2 and not draft.flagged and draft.variants[0].prose == "温馨小灯，点亮夜晚。"
-    assert f"stops mid-sentence at the {room}-character limit" in llm.calls[1]["messages"][-1].content
+    assert "limit is 60" in llm.calls[1]["messages"][-1].content
+    assert len(long) > room
 
 
-def test_variant_at_its_length_cap_keeps_its_whole_clauses(deps: GeneratorDeps) -> None:
-    room = 60 - len("Cream Hanging Heart T-Light Holder £5.90") - 1
-    cut = ("温馨小灯，点亮夜晚，让家里变得更加温暖的感觉")[:room]
-    script(deps, js({"variants": [cut]}))
+def test_variant_past_its_limit_keeps_its_whole_clauses_within_it(deps: GeneratorDeps) -> None:
+    script(deps, js({"variants": ["温馨小灯，点亮夜晚，让家里变得更加温暖的感觉"]}))
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
     assert draft.attempts == 1 and draft.variants[0].prose == "温馨小灯，点亮夜晚"
     assert len(draft.repairs) == 1 and "unfinished at the length limit" in draft.repairs[0]
+
+
+def test_sms_phrase_without_a_full_stop_within_its_limit_is_kept(deps: GeneratorDeps) -> None:
+    script(deps, js({"variants": ["Set of cake tins in pantry design with various sizes"]}))  # a real model's
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=1)
+    assert draft.attempts == 1 and not draft.flagged and draft.repairs == []
 
 
 def test_wholesale_price_in_copy_is_caught_then_flagged(deps: GeneratorDeps) -> None:

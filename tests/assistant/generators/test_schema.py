@@ -81,3 +81,16 @@ def test_trim_to_sentence_cuts_back_only_text_that_reached_the_cap() -> None:
         "",
         "Hi, the shop reorders these regularly to",
     )
+
+
+def test_trim_to_sentence_with_room_past_the_limit() -> None:
+    phrase = "Set of cake tins in pantry design with various sizes"  # no full stop, far from the cap: whole
+    assert trim_to_sentence(phrase, 59, 99) == (phrase, "")
+    assert trim_to_sentence("Lovely tins here. Great for gifts and more", 20, 60) == (
+        "Lovely tins here.",
+        "Great for gifts and more",
+    )
+    assert trim_to_sentence("A very long line with no end at all", 20, 60) == (
+        "",
+        "A very long line with no end at all",
+    )
