@@ -155,14 +155,19 @@ def generate_copy(
         )  # fmt: skip
         out = []
         for raw in [str(v).strip() for v in data.get("variants", [])][:variants]:
-            whole, cut = trim_to_sentence(raw, prose_chars, prose_chars + COPY_SLACK[lang])
+            whole, cut = trim_to_sentence(raw, prose_chars, cap)
             prose, dropped = clean_prose(whole)
-            if not prose:  # nothing whole left: keep it as written, so grounding names the problem (length)
-                prose, dropped, cut = raw, [], ""
+            overlong = not whole and len(raw) > prose_chars
+            if not prose:  # nothing whole left: keep what was written, within the limit, so grounding names it
+                prose, dropped, cut = raw[:prose_chars].strip(), [], ""
             repairs.extend(cut_notes(cut) + dropped_notes(dropped))
             text = f"{prose}\n{line}"
             facts.prose = [prose]
-            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts)))
+            grounding = check(text, facts)
+            if overlong:
+                note = f"it runs past the {prose_chars}-character limit with no whole sentence inside it; write less"
+                grounding = Grounding(passed=False, problems=[*grounding.problems, note], claims=grounding.claims)
+            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=grounding))
         problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
         if len(out) < variants:
             problems_all.append(f"expected {variants} variants, got {len(out)}")

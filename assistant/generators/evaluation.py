@@ -4,7 +4,7 @@ Evaluators: schema valid (a draft came back: every model reply it was built from
 schema's structure, see generators/schema.py), JSON retries (replies that did not and were asked for again,
 counted, never hidden), repairs (model words cut back at the length limit, sentences with a number hole removed
 by clean_prose, reasons that only named the product swapped for the recommender's; each note is in the results
-file),
+file), unfinished shown (model-written pieces shown ending mid-phrase, see `unfinished`),
 grounding passed, flagged, invented SKUs/prices in returned
 unflagged text (re-extracted here and compared with the store, independent of the generator's own facts),
 language, length limit, needs_human where expected, trap handling, and latency (first token, total).
@@ -58,6 +58,7 @@ class CaseResult:
     json_retries: int = 0
     repairs: int = 0
     repair_notes: list[str] = field(default_factory=list)  # what was cut or dropped from the model's words
+    unfinished: list[str] = field(default_factory=list)  # model-written pieces shown ending mid-phrase
     problems: list[str] = field(default_factory=list)
     text: str = ""
 
@@ -109,6 +110,41 @@ def _texts(draft: Draft) -> list[tuple[str, str]]:
     return [(draft.text, draft.text.split("\n", 1)[0])]
 
 
+def _pieces(draft: Draft) -> list[str]:
+    """Each piece of model-written prose as shown: copy variants, the restock summary and each reason, the reply."""
+    if isinstance(draft, CopyDraft):
+        return [v.prose for v in draft.variants]
+    if isinstance(draft, RestockDraft):
+        return [draft.summary, *(i.reason for i in draft.items)]
+    return [draft.text.split("\n", 1)[0]]
+
+
+# Words a finished English phrase does not end on, and Chinese characters a finished clause does not end on
+_OPEN_WORDS = frozenset(
+    {"a", "an", "the", "of", "to", "for", "with", "and", "or", "in", "on", "at", "by", "from", "that", "this"}
+    | {"these", "those", "its", "their", "your", "our", "as", "like", "than", "into", "about", "is", "are", "was"}
+    | {"be", "can", "will", "has", "have"}
+)
+_OPEN_CJK = frozenset("的和与是在及或把被对为给很都也还就让从向跟")
+_FINAL = re.compile(r"[。！？!?.…~～)）\]」』”\"']$")
+
+
+def unfinished(pieces: list[str]) -> list[str]:
+    """The pieces that end mid-phrase: no closing mark, and the last word (or Chinese character) leaves the phrase
+    open ("...regularly to", "...adds a touch of", "适合家庭成员的"). Independent of the generators' repair rules,
+    which go by length; it misses open endings on other words ("...and other sweet"), so it is a lower bound."""
+    out = []
+    for piece in pieces:
+        text = piece.strip()
+        if not text or _FINAL.search(text):
+            continue
+        words = re.findall(r"[A-Za-z']+", text[-30:])
+        last = (words[-1] if len(words[-1]) == 1 else words[-1].lower()) if words else ""  # "Plan A" is finished
+        if text[-1] in _OPEN_CJK or (text[-1].isascii() and last in _OPEN_WORDS):
+            out.append(text)
+    return out
+
+
 def _allowed_prices(deps: GeneratorDeps, draft: Draft) -> set[Decimal]:
     if isinstance(draft, RestockDraft):
         return {p for i in draft.items for p in (i.unit_price, i.line_total) if p is not None} | {draft.total}
@@ -142,6 +178,7 @@ def score(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseR
     result.json_retries = draft.json_retries
     result.repairs = len(draft.repairs)
     result.repair_notes = list(draft.repairs)
+    result.unfinished = unfinished(_pieces(draft))
     result.first_token_s = draft.first_token_s
     result.latency_s = draft.latency_s
     result.problems = list(draft.grounding.problems)
@@ -202,6 +239,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "schema valid": _pct([r.schema_valid for r in group]),
             "JSON retries": str(sum(r.json_retries for r in group)),
             "repairs": str(sum(r.repairs for r in group)),
+            "unfinished shown": str(sum(len(r.unfinished) for r in group)),
             "grounded": _pct([r.grounded for r in group]),
             "flagged": str(sum(r.flagged for r in group)),
             "invented SKU/price (unflagged)": str(sum(r.invented for r in group)),

@@ -40,8 +40,15 @@ def test_variant_past_its_limit_with_no_whole_sentence_inside_is_regenerated(dep
     llm = script(deps, js({"variants": [long]}), js({"variants": ["温馨小灯，点亮夜晚。"]}))
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
     assert draft.attempts == 2 and not draft.flagged and draft.variants[0].prose == "温馨小灯，点亮夜晚。"
-    assert "limit is 60" in llm.calls[1]["messages"][-1].content
+    assert f"runs past the {room}-character limit with no whole sentence" in llm.calls[1]["messages"][-1].content
     assert len(long) > room
+
+
+def test_variant_past_its_limit_twice_is_flagged_and_still_within_the_limit(deps: GeneratorDeps) -> None:
+    looping = "Get Set Of Cake Tins Pantry Design Pantry Design Pantry Design Pantry Design Pantry Design Pantry"
+    script(deps, js({"variants": [looping]}), js({"variants": [looping]}))  # a real model's loop, longer
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=1)
+    assert draft.flagged and draft.variants[0].chars <= 100 and len(looping) > 100 - 41
 
 
 def test_variant_past_its_limit_keeps_its_whole_clauses_within_it(deps: GeneratorDeps) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from assistant.generators.deps import GeneratorDeps
-from assistant.generators.evaluation import load_cases, run_case, summarize
+from assistant.generators.evaluation import load_cases, run_case, summarize, unfinished
 from assistant.generators.persist import save_draft
 from assistant.generators.reply import generate_reply
 from core.tables import GeneratedContent
@@ -71,3 +71,18 @@ def test_json_retry_is_counted_and_shown(deps: GeneratorDeps) -> None:
     draft, result = run_case(deps, {"id": "r", "kind": "reply", "merchant": "m-en", "message": "heart holder?"})
     assert draft is not None and draft.json_retries == 1 and result.schema_valid and result.json_retries == 1
     assert summarize([result])[0]["JSON retries"] == "1"
+
+
+def test_unfinished_counts_pieces_shown_ending_mid_phrase() -> None:
+    shown = ["The shop reorders these regularly to", "Adds a touch of", "适合家庭成员的", "Lovely for gifts."]
+    assert unfinished([*shown, "Comfort and convenience", "经常回购，适合儿童", "Plan A", ""]) == shown[:3]
+
+
+def test_restock_reason_cut_at_its_cap_is_not_shown_unfinished(deps: GeneratorDeps) -> None:
+    cut = "The shop reorders these rotating silver angel holders regularly as they sell well in homes like"
+    script(deps, js({"summary": "Two items are due for your shop.", "reasons": [cut, "Similar shops love it."]}))
+    _, result = run_case(deps, {"id": "r", "kind": "restock", "merchant": "m-en", "lang": "en"})
+    assert (
+        result.unfinished == [] and result.repairs == 1 and "unfinished at the length limit" in result.repair_notes[0]
+    )
+    assert summarize([result])[0]["unfinished shown"] == "0"
