@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.generators.schema import NO_NUMBERS
-from assistant.grounding import Facts, check
+from assistant.grounding import Facts, Grounding, check
 
 
 def consumer_facts(**kw: object) -> Facts:
@@ -22,6 +22,11 @@ def consumer_facts(**kw: object) -> Facts:
     for key, value in kw.items():
         setattr(facts, key, value)
     return facts
+
+
+def check_prose(prose: str) -> Grounding:
+    """Grounding of consumer text that is all model prose."""
+    return check(prose, consumer_facts(prose=[prose]))
 
 
 def test_true_text_passes() -> None:
@@ -105,8 +110,7 @@ def test_discount_and_promises_fail_in_consumer_text() -> None:
     ],
 )
 def test_price_comparisons_fail_in_consumer_text(prose: str) -> None:
-    result = check(prose, consumer_facts(prose=[prose]))
-    assert any(p.startswith("claim ") for p in result.problems), result.problems
+    assert any(p.startswith("claim ") for p in check_prose(prose).problems)
 
 
 def test_language_and_length() -> None:
@@ -151,9 +155,7 @@ def test_holes_and_currency_words_in_model_prose_fail() -> None:
     ],
 )
 def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
-    result = check(prose, consumer_facts(prose=[prose]))
-    assert not result.passed
-    assert any("stop mid-sentence" in p for p in result.problems), result.problems
+    assert any("stop mid-sentence" in p for p in check_prose(prose).problems)
 
 
 @pytest.mark.parametrize(
@@ -161,7 +163,7 @@ def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
     ["Plan A for cosy evenings: Vitamin A", "Lights for the holidays", "Up to you!", "温馨小灯，点亮每个夜晚！"],
 )
 def test_complete_model_prose_is_not_mistaken_for_a_cut_off_one(prose: str) -> None:
-    assert check(prose, consumer_facts(prose=[prose])).passed, prose
+    assert check_prose(prose).passed, prose
 
 
 def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
