@@ -131,8 +131,9 @@ _FINAL = re.compile(r"[。！？!?.…~～)）\]」』”\"']$")
 
 def unfinished(pieces: list[str]) -> list[str]:
     """The pieces that end mid-phrase: no closing mark, and the last word (or Chinese character) leaves the phrase
-    open ("...regularly to", "...adds a touch of", "适合家庭成员的"). Independent of the generators' repair rules,
-    which go by length; it misses open endings on other words ("...and other sweet"), so it is a lower bound."""
+    open ("...regularly to", "...adds a touch of", "适合家庭成员的"). Apart from a few lead-ins the generators also
+    drop (grounding._DANGLING: "a", "the", "被", "和", ...), independent of their repair rules, which go by length;
+    it misses open endings on other words ("...and other sweet"), so it is a lower bound."""
     out = []
     for piece in pieces:
         text = piece.strip()

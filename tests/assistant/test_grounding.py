@@ -152,6 +152,7 @@ def test_holes_and_currency_words_in_model_prose_fail() -> None:
         "Treat yourself to a",
         "秋冬新品，低至",
         "囤货正当时，仅需",
+        "这款灯泡经常被",  # a real model's restock reason
     ],
 )
 def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
@@ -160,7 +161,13 @@ def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
 
 @pytest.mark.parametrize(
     "prose",
-    ["Plan A for cosy evenings: Vitamin A", "Lights for the holidays", "Up to you!", "温馨小灯，点亮每个夜晚！"],
+    [
+        "Plan A for cosy evenings: Vitamin A",
+        "Lights for the holidays",
+        "Up to you!",
+        "温馨小灯，点亮每个夜晚！",
+        "这盏灯挺好的",
+    ],
 )
 def test_complete_model_prose_is_not_mistaken_for_a_cut_off_one(prose: str) -> None:
     assert check_prose(prose).passed, prose
