@@ -134,6 +134,7 @@ def generate_copy(
     prose_chars = limit - len(line) - 1
     if prose_chars < 8:
         raise GenerationError(f"max_chars={limit} leaves no room for copy after the offer line ({len(line)} chars)")
+    cap = prose_chars + COPY_SLACK[lang]  # the schema's bound; the prompt asks for prose_chars
     prompt = deps.prompts.get(PROMPT_ID)
     facts = _facts(deps, merchant_id, offers, lang, limit)
     values = {
@@ -148,7 +149,6 @@ def generate_copy(
 
     def attempt(problems: list[str]) -> tuple[list[CopyVariant], Grounding]:
         repairs.clear()
-        cap = prose_chars + COPY_SLACK[lang]
         data = call_json(
             deps, prompt, lang, values, _schema(variants, cap), log, problems=problems,
             max_tokens=30 + variants * (10 + token_budget(cap, lang)), temperature=0.7,

@@ -101,15 +101,6 @@ def run_case(deps: GeneratorDeps, case: dict[str, Any]) -> tuple[Draft | None, C
     return draft, result
 
 
-def _texts(draft: Draft) -> list[tuple[str, str]]:
-    """(full text, model-written prose) pairs."""
-    if isinstance(draft, CopyDraft):
-        return [(v.text, v.prose) for v in draft.variants]
-    if isinstance(draft, RestockDraft):
-        return [(draft.text, " ".join([draft.summary, *(i.reason for i in draft.items)]))]
-    return [(draft.text, draft.text.split("\n", 1)[0])]
-
-
 def _pieces(draft: Draft) -> list[str]:
     """Each piece of model-written prose as shown: copy variants, the restock summary and each reason, the reply."""
     if isinstance(draft, CopyDraft):
@@ -117,6 +108,13 @@ def _pieces(draft: Draft) -> list[str]:
     if isinstance(draft, RestockDraft):
         return [draft.summary, *(i.reason for i in draft.items)]
     return [draft.text.split("\n", 1)[0]]
+
+
+def _texts(draft: Draft) -> list[tuple[str, str]]:
+    """(full text, model-written prose) pairs: one per copy variant, else the draft's text with all its prose."""
+    if isinstance(draft, CopyDraft):
+        return [(v.text, v.prose) for v in draft.variants]
+    return [(draft.text, " ".join(_pieces(draft)))]
 
 
 # Words a finished English phrase does not end on, and Chinese characters a finished clause does not end on
