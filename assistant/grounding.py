@@ -50,7 +50,8 @@ _CONSUMER_CLAIMS = re.compile(
     r"|\b(?:will|should) (?:arrive|be (?:delivered|dispatched|shipped|refunded))\b|\barrive soon\b"
     r"|\bavailable for (?:delivery|return|refund)\b|\b(?:we|I) (?:will|can) refund\b|\bcan be returned\b"
     r"|\bwe (?:have )?received your (?:order|return)\b"
-    r"|很快(?:就)?(?:到|发货|送达)|马上发货|已(?:经)?发货|会(?:尽快)?(?:送达|到货)|已经收到您的订单|正在(?:处理|核实)?退款|(?:会|可以|将)(?:给您)?退款"
+    r"|\b(?:send|ship|dispatch|deliver|get) (?:it|them|your order|the order)(?: to you)? as soon as\b"
+    r"|尽快(?:为您)?(?:发货|寄出|送达|到货|退款)|很快(?:就)?(?:到|发货|送达)|马上发货|已(?:经)?发货|会(?:尽快)?(?:送达|到货)|已经收到您的订单|正在(?:处理|核实)?退款|(?:会|可以|将)(?:给您)?退款"
     # price comparisons: the store has no market or competitors' prices
     r"|市场价|最低价|全网最低|(?:最|更)便宜"
     r"|\b(?:lowest|best) prices?\b|\bcheapest\b|\bmarket prices?\b|\bbelow (?:the )?market\b",
