@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -210,15 +211,55 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     whole draft being regenerated for it. Returns (kept prose, dropped sentences); the caller records what it
     dropped. Grounding still checks the kept prose, so nothing is hidden by this.
     """
+    return drop_sentences(prose, lambda s: bool(prose_problems(s.strip()) or _COURTESY_FREE.search(s)))
+
+
+def drop_sentences(prose: str, bad: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """(the prose without its sentences for which `bad` is true, those sentences)."""
     kept: list[str] = []
     dropped: list[str] = []
     for match in _SENTENCE.finditer(prose):
         sentence = match.group(0)
-        if not sentence.strip():
-            continue
-        bad = prose_problems(sentence.strip()) or _COURTESY_FREE.search(sentence)
-        (dropped if bad else kept).append(sentence)
+        if sentence.strip():
+            (dropped if bad(sentence) else kept).append(sentence)
     return "".join(kept).strip(), [d.strip() for d in dropped]
+
+
+# A run of the prompt's own wording this long in the model's text was copied from the prompt, not written for the
+# reader: 7 English words (reply v2's "say politely that the shop does not have it": six of them make a fair answer),
+# 10 CJK characters ("店里没有这款商品", 8).
+ECHO_WORDS = 7
+ECHO_CJK = 10
+_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」')  # the prompt's examples of what to write
+_LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+@functools.lru_cache(maxsize=32)
+def _instruction_runs(instructions: str) -> tuple[frozenset[tuple[str, ...]], str]:
+    text = _QUOTED.sub(" ", instructions)
+    words = _LATIN.findall(text.lower())
+    runs = frozenset(tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+    return runs, "\n".join(_CJK_RUN.findall(text))
+
+
+def echoed_instructions(text: str, instructions: str) -> str | None:
+    """The first run of the prompt's own wording that `text` copies (ECHO_WORDS words, ECHO_CJK CJK characters;
+    the prompt's quoted examples excepted), or None.
+
+    A small model sometimes repeats its rules to the reader: with reply prompt v2, "…never say when something
+    arrives or whether it can be returned", or "The shop owner will check and reply" under a price question.
+    """
+    runs, cjk = _instruction_runs(instructions)
+    words = _LATIN.findall(text.lower())
+    for i in range(len(words) - ECHO_WORDS + 1):
+        if tuple(words[i : i + ECHO_WORDS]) in runs:
+            return " ".join(words[i : i + ECHO_WORDS])
+    for run in _CJK_RUN.findall(text):
+        for i in range(len(run) - ECHO_CJK + 1):
+            if run[i : i + ECHO_CJK] in cjk:
+                return run[i : i + ECHO_CJK]
+    return None
 
 
 def dropped_notes(dropped: list[str]) -> list[str]:

@@ -19,7 +19,9 @@ from assistant.generators.common import (
     catalog_index,
     clean_prose,
     cut_notes,
+    drop_sentences,
     dropped_notes,
+    echoed_instructions,
     grounded_attempts,
     merchant_language,
     money_text,
@@ -177,12 +179,19 @@ def generate_reply(
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
         prose, dropped = clean_prose(whole)
+        prose, talk = drop_sentences(prose, lambda s: prompt_talk(s, prompt.system(lang)) is not None)
+        if wants_wholesale:  # the draft's own line answers that ("We can only share our shop prices.")
+            prose, about_costs = drop_sentences(prose, lambda s: bool(_WHOLESALE_WORDS.search(s)))
+            talk += about_costs
         prose = prose or LINES[lang]["thanks"]
-        repairs = cut_notes(cut) + dropped_notes(dropped)
+        repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, prompt.system(lang)) for s in talk]
+        if _unanswerable(message, topic) and prose != LINES[lang]["thanks"]:
+            repairs.append(f"left out the model's words {prose!r}: the shop's data cannot answer this question")
+            prose = LINES[lang]["thanks"]
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
         if not picked and not chosen:
             # the model named no product although the best hit passed the relevance gate: show that one (also
-            # under a delivery or return question, so the words and the facts lines talk about the same item)
+            # under a delivery or return question, so the shop owner sees which item it is about)
             chosen = [c for c in candidates[:1] if _plausible(message, c)]
         reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
         if injected:
@@ -216,6 +225,30 @@ def generate_reply(
         model=deps.llm.model_name, latency_s=log.elapsed(), first_token_s=log.first_token_s, llm_seconds=log.seconds,
         json_retries=log.invalid_json, repairs=state["repairs"],
     )  # fmt: skip
+
+
+# Words about the model's input rather than to the customer ("…not specified in the products list you provided").
+_PROMPT_TALK = re.compile(
+    r"\byou (?:have )?(?:provided|given|gave me|sent me)\b|\b(?:products?|items?) list\b|\blist of (?:products|items)\b"
+    r"|\bthe list\b|\bthe system\b|\b(?:these|my|the|your) (?:rules|instructions)\b|\bthe prompt\b|\bnot specified\b"
+    r"|商品列表|列表|系统|规则|指令|提示词|未(?:指定|注明|列出)",
+    re.IGNORECASE,
+)
+
+
+def prompt_talk(sentence: str, instructions: str) -> str | None:
+    """Why a sentence of the model's reply is not for the customer: it copies the prompt's rules or talks about
+    the model's input (the product list, "the system"); None when it is for the customer."""
+    if echo := echoed_instructions(sentence, instructions):
+        return f"it repeats the prompt's rules ({echo!r})"
+    if match := _PROMPT_TALK.search(sentence):
+        return f"it talks about the model's input ({match.group(0)!r}), not to the customer"
+    return None
+
+
+def _talk_note(sentence: str, instructions: str) -> str:
+    why = prompt_talk(sentence, instructions) or "it talks about the shop's costs, which consumers are never told"
+    return f"dropped the model's sentence {sentence!r}: {why}"
 
 
 _NEGATIVE = re.compile(
@@ -319,6 +352,14 @@ def strip_instructions(message: str) -> tuple[str, list[str]]:
     kept = _SEGMENT.sub(lambda m: "" if _INSTRUCTION.search(m.group(0)) else m.group(0), message)
     kept = re.sub(r"[（(]\s*[)）]", "", kept).strip()
     return kept or message, removed
+
+
+def _unanswerable(message: str, topic: str) -> bool:
+    """A delivery, refund, return or order question: the store holds no data to answer it, so the model's words
+    (in probes: "The shop owner will check and reply when your order arrives", "我们会在收到您的订单后核实并回复",
+    promises under other prompt wordings) are not shown; the draft thanks the customer and says that the shop owner
+    will reply."""
+    return topic in {"delivery", "refund_or_return", "order_status"} or bool(_HUMAN_WORDS.search(message))
 
 
 def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool = False) -> list[str]:

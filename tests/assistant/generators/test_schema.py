@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.generators.common import clean_prose, speakable, trim_to_sentence
+from assistant.generators.common import clean_prose, echoed_instructions, speakable, trim_to_sentence
 from assistant.generators.schema import prose_schema, schema_errors, token_budget
 
 SCHEMA = {
@@ -56,6 +56,25 @@ def test_clean_prose_drops_only_broken_sentences() -> None:
     assert clean_prose("The price is  GBP.") == ("", ["The price is  GBP."])
     kept, dropped = clean_prose("A roomy shopper for market day. It is designed to carry up to")
     assert kept == "A roomy shopper for market day." and dropped == ["It is designed to carry up to"]
+
+
+RULES = """Rules for the reply:
+- If the customer asks about delivery, say only that the shop owner will check and reply: never say when it arrives.
+- For a price question write only a short thank-you, such as "Thanks for your message, we are glad you asked!".
+- 顾客问发货或退款时，只说店主会核实后回复，绝不说什么时候到货。例如“感谢您的咨询，我们很高兴为您服务！”。
+"""
+
+
+def test_echoed_instructions_finds_seven_copied_words_or_ten_copied_cjk_characters() -> None:
+    copied = "The shop owner will check and reply: never say when it arrives."
+    assert echoed_instructions(copied, RULES) == "the shop owner will check and reply"
+    assert echoed_instructions("Our shop owner will check and reply soon.", RULES) is None  # six words in a row
+    assert echoed_instructions("店主会核实后回复，绝不说什么时候到货。", RULES) == "店主会核实后回复，绝"
+    assert echoed_instructions("店主会核实后回复您。", RULES) is None  # eight characters
+    # the prompt's quoted examples are what the model is asked to write
+    assert echoed_instructions("Thanks for your message, we are glad you asked!", RULES) is None
+    assert echoed_instructions("感谢您的咨询，我们很高兴为您服务！", RULES) is None
+    assert echoed_instructions("The shop owner will check and reply", "") is None
 
 
 def test_speakable_names_hold_no_digits() -> None:
