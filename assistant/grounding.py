@@ -153,13 +153,16 @@ def check(text: str, facts: Facts) -> Grounding:
         problems.append(f"text is {len(text)} characters, limit is {facts.max_chars}")
     if facts.lang:
         prose = " ".join(facts.prose) if facts.prose else text
-        prose, _ = _strip_titles(prose, facts.titles | facts.catalog_titles)
-        if prose.strip() and not language_matches(prose, facts.lang):
+        own, _ = _strip_titles(prose, facts.titles | facts.catalog_titles)
+        if own.strip() and not language_matches(own, facts.lang):
             problems.append(f"text is not written in {facts.lang}")
+        elif prose.strip() and not _WORD.search(own):  # a real zh copy variant: "Rotating Silver Angels T-Light Hldr"
+            problems.append("the model's words only repeat a product name; write about the product")
     problems = list(dict.fromkeys(problems))
     return Grounding(passed=not problems, problems=problems, claims=claims)
 
 
+_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _CURRENCY_WORDS = re.compile(r"人民币|英镑|美元|\bpounds?\b|\bGBP\b|\bRMB\b|\byuan\b|\bdollars?\b", re.IGNORECASE)
 _GAP = re.compile(
     r"[^\s]\s{2,}[^\s]|\s[.,，。](?:\s|$)|(?:costs?|priced at|for only|only|just|价格是|价格为|只要|仅需)\s*[.,，。!！]"
@@ -178,6 +181,13 @@ _DANGLING = re.compile(
 )
 
 
+# A Chinese piece that ends on 的 with no closing mark stops before its noun ("适合喜欢音乐和创意的", "suited to those
+# who like music and creative…", a real restock reason) unless 的 closes a predicate: 是…的, or a degree word before
+# an adjective ("这盏灯挺好的", "超可爱的").
+_OPEN_DE = re.compile(r"([^，。！？；：,.!?;:]*)的\s*[，,]?\s*$")
+_CLOSED_DE = re.compile(r"是|挺|很|超|真|太|蛮|好|非常|特别|十分|相当")
+
+
 def prose_problems(prose: str) -> list[str]:
     """Model-written prose states no amounts: no currency words, no holes where it tried to write a number."""
     problems = []
@@ -188,6 +198,8 @@ def prose_problems(prose: str) -> list[str]:
     if match := _DANGLING.search(prose):
         tail = match.group(0).strip()
         problems.append(f"the model's words stop mid-sentence ({tail!r}), most likely where it meant to state a number")
+    elif (match := _OPEN_DE.search(prose)) and not _CLOSED_DE.search(match.group(1)):
+        problems.append(f"the model's words stop mid-phrase ({match.group(0).strip()!r}): 的 without its noun")
     return problems
 
 

@@ -167,10 +167,20 @@ def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
         "Up to you!",
         "温馨小灯，点亮每个夜晚！",
         "这盏灯挺好的",
+        "超可爱的",
+        "都是手工制作的",
+        "适合喜欢音乐的朋友。",
     ],
 )
 def test_complete_model_prose_is_not_mistaken_for_a_cut_off_one(prose: str) -> None:
     assert check_prose(prose).passed, prose
+
+
+@pytest.mark.parametrize(
+    "prose", ["常回购，适合喜欢音乐和创意的", "适合喜欢照明和创意的，", "送给家人的"]
+)  # the first two seen
+def test_chinese_prose_ending_on_de_without_its_noun_fails(prose: str) -> None:
+    assert any("的 without its noun" in p for p in check_prose(prose).problems)
 
 
 def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
@@ -190,3 +200,11 @@ def test_one_word_adjustment_lines_are_not_product_mentions() -> None:
     assert check("The shop owner will tell you if it can be sent back or returned later.", facts).claims["titles"] == []
     grounding = check("Try the Pink Hanging Heart T-Light Holder.", facts)
     assert any("PINK HANGING HEART" in p for p in grounding.problems)
+
+
+def test_model_words_that_only_repeat_a_product_name_fail() -> None:
+    facts = consumer_facts(prose=["Rotating Silver Angels T-Light Hldr"])
+    facts.lang, facts.catalog_titles = "zh", {"ROTATING SILVER ANGELS T-LIGHT HLDR"}
+    assert "the model's words only repeat a product name; write about the product" in check("x", facts).problems
+    facts.prose = ["Rotating Silver Angels T-Light Hldr，节日氛围满满！"]
+    assert check("x", facts).passed
