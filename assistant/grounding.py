@@ -188,6 +188,12 @@ _OPEN_DE = re.compile(r"([^，。！？；：,.!?;:]*)的\s*[，,]?\s*$")
 _CLOSED_DE = re.compile(r"是|挺|很|超|真|太|蛮|好|非常|特别|十分|相当")
 
 
+def attempted_amounts(text: str) -> list[str]:
+    """Where model prose tried to state an amount the decoder cannot write in digits: placeholders ("价格是XX元",
+    "[price]") and prices in words ("价格是十元"). The true amounts are in the lines written from data."""
+    return [m.group(0) for pattern in (*_PLACEHOLDERS, _PRICE_IN_WORDS) for m in pattern.finditer(text)]
+
+
 def prose_problems(prose: str) -> list[str]:
     """Model-written prose states no amounts: no currency words, no holes where it tried to write a number."""
     problems = []

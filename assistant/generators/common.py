@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.schema import schema_errors
-from assistant.grounding import Grounding, prose_problems
+from assistant.grounding import Grounding, attempted_amounts, prose_problems
 from assistant.llm.base import ChatMessage, LLMError
 from core.db import Store
 from core.tables import Merchant, Product
@@ -202,8 +202,8 @@ _COURTESY_FREE = re.compile(r"\bfeel free\b", re.IGNORECASE)
 
 
 def clean_prose(prose: str) -> tuple[str, list[str]]:
-    """Drop the model's sentences that name a currency or leave a hole where it tried to write a number,
-    and "feel free to ask" courtesy lines.
+    """Drop the model's sentences that name a currency or leave a hole, a placeholder or a price in words where it
+    tried to write a number, and "feel free to ask" courtesy lines.
 
     The decoder cannot write digits, so a sentence like "It costs  pounds." is broken, not false; the true
     price is in the facts lines. "Feel free to…" offers nothing, but consumer text must not contain the word
@@ -211,7 +211,9 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     whole draft being regenerated for it. Returns (kept prose, dropped sentences); the caller records what it
     dropped. Grounding still checks the kept prose, so nothing is hidden by this.
     """
-    return drop_sentences(prose, lambda s: bool(prose_problems(s.strip()) or _COURTESY_FREE.search(s)))
+    return drop_sentences(
+        prose, lambda s: bool(prose_problems(s.strip()) or attempted_amounts(s) or _COURTESY_FREE.search(s))
+    )
 
 
 def drop_sentences(prose: str, bad: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -264,7 +266,8 @@ def echoed_instructions(text: str, instructions: str) -> str | None:
 
 def dropped_notes(dropped: list[str]) -> list[str]:
     """The repair notes recorded for the sentences `clean_prose` dropped."""
-    return [f"dropped the model's sentence {d!r} (a number gap, a currency word or 'feel free')" for d in dropped]
+    why = "a number gap or placeholder, a currency word or price in words, or 'feel free'"
+    return [f"dropped the model's sentence {d!r} ({why})" for d in dropped]
 
 
 _DIGIT_WORD = re.compile(r"[^\s]*\d[^\s]*")

@@ -84,6 +84,15 @@ def test_speakable_names_hold_no_digits() -> None:
     assert speakable("12345") == "12345"  # nothing left: keep the name (grounding then judges what is written)
 
 
+def test_clean_prose_drops_placeholders_and_prices_in_words() -> None:
+    # both seen from the real model in Chinese replies; the price is in the facts line written from data
+    kept, dropped = clean_prose("感谢您的咨询！这款烛台有，价格是XXX元。请放心购买！")
+    assert kept == "感谢您的咨询！请放心购买！" and dropped == ["这款烛台有，价格是XXX元。"]
+    kept, dropped = clean_prose("我们有 Rabbit Night Light，价格是十元。")
+    assert kept == "" and dropped == ["我们有 Rabbit Night Light，价格是十元。"]
+    assert clean_prose("Dear [Customer Name], thanks!") == ("", ["Dear [Customer Name], thanks!"])
+
+
 def test_clean_prose_drops_feel_free_courtesy_lines_only() -> None:
     kept, dropped = clean_prose("Thanks for your message! Feel free to ask anything else.")
     assert kept == "Thanks for your message!" and dropped == ["Feel free to ask anything else."]
