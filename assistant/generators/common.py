@@ -38,6 +38,7 @@ class CallLog:
     seconds: list[float] = field(default_factory=list)
     first_token_s: float | None = None
     invalid_json: int = 0  # model replies that were not a JSON object and were asked for again
+    notes: list[str] = field(default_factory=list)  # repairs made to the model's JSON itself (`close_json`)
 
     def elapsed(self) -> float:
         return round(time.perf_counter() - self.started, 3)
@@ -65,6 +66,7 @@ def call_json(
         )
         messages[-1] = ChatMessage("user", messages[-1].content + "\n\n" + fix + "\n".join(f"- {p}" for p in problems))
     text = ""
+    closed: tuple[dict[str, Any], str] | None = None
     # A reply cut off by the token limit or by a whitespace loop gets one more try, larger and less greedy.
     for budget, temp in ((max_tokens, temperature), (max_tokens * 2, max(0.7, temperature))):
         try:
@@ -77,14 +79,53 @@ def call_json(
             data = json.loads(text)
         except json.JSONDecodeError:
             log.invalid_json += 1
+            closed = _closed_reply(text, schema) or closed
             continue
         if not (errors := schema_errors(data, schema, strings=False)):
             return dict(data)
         text = f"{text[:150]} <schema: {'; '.join(errors[:3])}>"
         log.invalid_json += 1
+    if closed:  # both tries stopped mid-JSON: use what the model wrote up to where it stopped
+        log.notes.append(f"closed the model's JSON where it stopped (a loop or the token limit): ...{closed[1]!r}")
+        return closed[0]
     raise LLMError(
         f"{deps.llm.model_name} returned invalid JSON (or JSON off the schema) for prompt {prompt.id}: {text[:240]!r}"
     )
+
+
+def close_json(text: str) -> str:
+    """JSON cut off inside a value, closed where it stopped: the open string, then the open arrays and objects.
+
+    The caller parses and schema-checks the result; a cut after a key or a comma-separated start may still fail.
+    """
+    closers: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]" and closers:
+            closers.pop()
+    body = text[:-1] if escaped else text.rstrip()  # a lone backslash would escape the closing quote
+    body = body + '"' if in_string else body.rstrip(",")
+    return body + "".join(reversed(closers))
+
+
+def _closed_reply(text: str, schema: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """(the reply closed by `close_json`, its last words) if that is a JSON object on the schema, else None."""
+    try:
+        data = json.loads(close_json(text))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or schema_errors(data, schema, strings=False):
+        return None
+    return data, text.rstrip()[-60:]
 
 
 def _stream_text(

@@ -178,5 +178,6 @@ def generate_copy(
         merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, items=offers,
         variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,
         prompt_id=prompt.id, prompt_version=prompt.version, model=deps.llm.model_name, latency_s=log.elapsed(),
-        first_token_s=log.first_token_s, llm_seconds=log.seconds, json_retries=log.invalid_json, repairs=repairs,
+        first_token_s=log.first_token_s, llm_seconds=log.seconds, json_retries=log.invalid_json,
+        repairs=log.notes + repairs,
     )  # fmt: skip

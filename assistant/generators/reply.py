@@ -223,7 +223,7 @@ def generate_reply(
         needs_human=bool(reasons), needs_human_reasons=reasons, text=text, language=lang, grounding=grounding,
         flagged=flagged, attempts=attempts, prompt_id=prompt.id, prompt_version=prompt.version,
         model=deps.llm.model_name, latency_s=log.elapsed(), first_token_s=log.first_token_s, llm_seconds=log.seconds,
-        json_retries=log.invalid_json, repairs=state["repairs"],
+        json_retries=log.invalid_json, repairs=log.notes + state["repairs"],
     )  # fmt: skip
 
 

@@ -219,5 +219,5 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
         first_token_s=log.first_token_s,
         llm_seconds=log.seconds,
         json_retries=log.invalid_json,
-        repairs=repairs,
+        repairs=log.notes + repairs,
     )

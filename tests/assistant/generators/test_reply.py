@@ -7,6 +7,7 @@ import pytest
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ReplyDraft
 from assistant.generators.reply import generate_reply, prompt_talk, strip_instructions
+from assistant.llm.base import LLMError
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import FakeSearch, js
 
@@ -158,6 +159,23 @@ def test_whitespace_loop_is_cut_and_retried(deps: GeneratorDeps) -> None:
     draft = generate_reply(deps, "m-en", "How much is the heart holder?")
     assert draft.grounding.passed and len(llm.calls) == 2
     assert llm.calls[1]["max_tokens"] == 2 * llm.calls[0]["max_tokens"]
+
+
+def test_reply_that_loops_on_both_tries_is_closed_where_it_stopped(deps: GeneratorDeps) -> None:
+    # a real eval case: both tries ran into a whitespace loop after a currency word, so no draft came back
+    looping = '{"topic": "price", "products": [1], "reply": "Thanks for your message! It is priced at 英镑' + " " * 400
+    llm = script(deps, looping, looping)
+    draft = generate_reply(deps, "m-en", "How much is the heart holder?")
+    assert len(llm.calls) == 2 and draft.json_retries == 2 and draft.grounding.passed
+    assert draft.text == "Thanks for your message!\nCream Hanging Heart T-Light Holder: £5.31, available"
+    assert "closed the model's JSON where it stopped" in draft.repairs[0]
+    assert any("priced at 英镑" in r for r in draft.repairs[1:])  # then clean_prose dropped the broken sentence
+
+
+def test_reply_cut_before_its_required_fields_is_still_an_error(deps: GeneratorDeps) -> None:
+    script(deps, '{"topic": "price", "prod' + " " * 400, '{"topic": "price", "products": [1], "rep' + " " * 400)
+    with pytest.raises(LLMError, match="invalid JSON"):
+        generate_reply(deps, "m-en", "How much is the heart holder?")
 
 
 def test_product_named_in_the_reply_gets_its_facts_line(deps: GeneratorDeps) -> None:

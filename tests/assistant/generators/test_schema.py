@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
 import re
 
-from assistant.generators.common import clean_prose, echoed_instructions, speakable, trim_to_sentence
+import pytest
+
+from assistant.generators.common import clean_prose, close_json, echoed_instructions, speakable, trim_to_sentence
 from assistant.generators.schema import prose_schema, schema_errors, token_budget
 
 SCHEMA = {
@@ -122,3 +125,19 @@ def test_trim_to_sentence_with_room_past_the_limit() -> None:
         "",
         "A very long line with no end at all",
     )
+
+
+@pytest.mark.parametrize(
+    ("cut", "closed"),
+    [
+        ('{"reply": "Thanks! It is priced at 英镑     ', '{"reply": "Thanks! It is priced at 英镑"}'),
+        ('{"variants": ["One.", "Tw', '{"variants": ["One.", "Tw"]}'),
+        ('{"a": "say \\"hi', '{"a": "say \\"hi"}'),  # an escaped quote does not end the string
+        ('{"a": "end\\', '{"a": "end"}'),  # nor does a lone backslash escape the closing one
+        ('{"a": [1, 2,', '{"a": [1, 2]}'),
+        ('{"a": "done"}', '{"a": "done"}'),
+    ],
+)
+def test_close_json_closes_what_was_open_where_the_text_stopped(cut: str, closed: str) -> None:
+    assert close_json(cut) == closed
+    json.loads(closed)
