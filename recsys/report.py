@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +185,29 @@ def markdown_table(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
+# The packages whose numerics shape the blend. Its figures are not bit-for-bit portable: the same code on another
+# machine and a fresh install moved the twelve demo ratios by -0.020 to +0.028 (recsys/README.md, round 19).
+NUMERIC_PACKAGES = ("lightgbm", "implicit", "numpy", "scipy", "pandas")
+
+
+def environment() -> dict[str, str]:
+    """Python, CPU and the versions of NUMERIC_PACKAGES, as the report records them."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    env = {"python": platform.python_version(), "cpu": f"{cpu} ({os.cpu_count()} logical cores)"}
+    for name in NUMERIC_PACKAGES:
+        try:
+            env[name] = version(name)
+        except PackageNotFoundError:
+            env[name] = "not installed"
+    return env
+
+
 def write_report(
     results: list[EvalResult], out: Path, command: str, data: str | None = None, *, on_demo: bool = True
 ) -> Path:
@@ -191,10 +217,13 @@ def write_report(
     history is then disclosed (else a line says that no setting was chosen on it).
     """
     out.mkdir(parents=True, exist_ok=True)
+    env = environment()
     parts = [
         "# Restock recommender: offline evaluation",
         "",
         f"Command: `{command}`",
+        "",
+        "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()),
         "",
         *([f"Data: {data}", ""] if data else []),
         "Temporal split: train on purchases before the cut-off; test = each merchant's first order after it",
@@ -228,6 +257,7 @@ def write_report(
                     "merchants": r.merchants,
                     "metrics": r.metrics,
                     "intervals": r.intervals,
+                    "environment": env,
                 }
                 for r in results
             ],

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,10 @@ def test_report_shows_every_model_the_validation_and_the_discovery_settings(
     boost = model_params(result.model_meta)["discovery_boost"]
     assert f"of {boost:g} (the discovery" in text
     assert (tmp_path / "recsys_eval.png").stat().st_size > 0 and (tmp_path / "recsys_eval.json").exists()
+    # the blend's figures depend on the machine and the numeric packages: the report says which
+    env = json.loads((tmp_path / "recsys_eval.json").read_text())[0]["environment"]
+    assert env["lightgbm"] == version("lightgbm") and env["python"] and "cores" in env["cpu"]
+    assert f"lightgbm {version('lightgbm')}" in text
     # every comparison has a paired bootstrap interval around its point ratio, in the summary and the JSON
     values = ratios(result)
     for name in ("recall@10 vs top-frequency", "ndcg@10 vs top-frequency"):
