@@ -186,7 +186,7 @@ def markdown_table(result: EvalResult) -> str:
 
 
 # The packages whose numerics shape the blend. Its figures are not bit-for-bit portable: the same code on another
-# machine and a fresh install moved the twelve demo ratios by -0.020 to +0.028 (recsys/README.md, round 19).
+# machine and a fresh install moved the twelve demo ratios by -0.004 to +0.028 (recsys/README.md, round 19).
 NUMERIC_PACKAGES = ("lightgbm", "implicit", "numpy", "scipy", "pandas")
 
 
