@@ -188,6 +188,11 @@ _OPEN_DE = re.compile(r"([^，。！？；：,.!?;:]*)的\s*[，,]?\s*$")
 _CLOSED_DE = re.compile(r"是|挺|很|超|真|太|蛮|好|非常|特别|十分|相当")
 
 
+# The same words four times in a row inside one sentence: a decoding loop ("Pantry Design Pantry Design …",
+# "价格：价格：价格：价格："). Whole repeated sentences are dropped by the generators' clean_prose.
+_LOOP = re.compile(r"(\S.{1,40}?)(?:[\s，,、：:]*\1){3,}")
+
+
 def attempted_amounts(text: str) -> list[str]:
     """Where model prose tried to state an amount the decoder cannot write in digits: placeholders ("价格是XX元",
     "[price]") and prices in words ("价格是十元"). The true amounts are in the lines written from data."""
@@ -201,6 +206,8 @@ def prose_problems(prose: str) -> list[str]:
         problems.append(f"the model's words mention a currency ({match.group(0)!r}); prices come only from the data")
     if _GAP.search(prose):
         problems.append("the model's words have a gap where it tried to state a number")
+    if match := _LOOP.search(prose):
+        problems.append(f"the model's words repeat themselves ({match.group(1).strip()!r} over and over)")
     if match := _DANGLING.search(prose):
         tail = match.group(0).strip()
         problems.append(f"the model's words stop mid-sentence ({tail!r}), most likely where it meant to state a number")

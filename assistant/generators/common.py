@@ -244,7 +244,8 @@ _COURTESY_FREE = re.compile(r"\bfeel free\b", re.IGNORECASE)
 
 def clean_prose(prose: str) -> tuple[str, list[str]]:
     """Drop the model's sentences that name a currency or leave a hole, a placeholder or a price in words where it
-    tried to write a number, and "feel free to ask" courtesy lines.
+    tried to write a number, sentences it already wrote (a real Chinese copy: "新年快乐！" 22 times), and "feel
+    free to ask" courtesy lines.
 
     The decoder cannot write digits, so a sentence like "It costs  pounds." is broken, not false; the true
     price is in the facts lines. "Feel free to…" offers nothing, but consumer text must not contain the word
@@ -252,9 +253,15 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
     whole draft being regenerated for it. Returns (kept prose, dropped sentences); the caller records what it
     dropped. Grounding still checks the kept prose, so nothing is hidden by this.
     """
-    return drop_sentences(
-        prose, lambda s: bool(prose_problems(s.strip()) or attempted_amounts(s) or _COURTESY_FREE.search(s))
-    )
+    seen: set[str] = set()
+
+    def bad(sentence: str) -> bool:
+        key = re.sub(r"\W+", "", sentence).casefold()
+        repeat = key in seen
+        seen.add(key)
+        return bool(repeat or prose_problems(sentence.strip()) or attempted_amounts(sentence))
+
+    return drop_sentences(prose, lambda s: bad(s) or bool(_COURTESY_FREE.search(s)))
 
 
 def drop_sentences(prose: str, bad: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -307,7 +314,7 @@ def echoed_instructions(text: str, instructions: str) -> str | None:
 
 def dropped_notes(dropped: list[str]) -> list[str]:
     """The repair notes recorded for the sentences `clean_prose` dropped."""
-    why = "a number gap or placeholder, a currency word or price in words, or 'feel free'"
+    why = "a number gap or placeholder, a currency word or price in words, a repeat, or 'feel free'"
     return [f"dropped the model's sentence {d!r} ({why})" for d in dropped]
 
 

@@ -208,3 +208,9 @@ def test_model_words_that_only_repeat_a_product_name_fail() -> None:
     assert "the model's words only repeat a product name; write about the product" in check("x", facts).problems
     facts.prose = ["Rotating Silver Angels T-Light Hldr，节日氛围满满！"]
     assert check("x", facts).passed
+
+
+def test_a_decoding_loop_inside_model_words_is_a_problem() -> None:
+    for prose in ["Pantry Design Pantry Design Pantry Design Pantry Design", "价格：价格：价格：价格：价格："]:
+        assert any("repeat themselves" in p for p in check_prose(prose).problems), prose
+    assert check_prose("Ho ho ho, a merry one!").passed  # three times is not a loop

@@ -40,14 +40,14 @@ def test_chinese_message_gets_chinese_reply_and_out_of_stock(deps: GeneratorDeps
 def test_chinese_reply_cut_at_its_length_cap_ends_at_its_last_full_sentence(deps: GeneratorDeps) -> None:
     # The schema caps a Chinese reply at REPLY_CHARS["zh"] (90) characters, so a reply that reaches the cap was cut
     # mid-sentence: the draft keeps its complete sentences only (the English cap, 240, would have kept it whole).
-    whole = "您好，这款小夜灯很受欢迎。"
-    cut = (whole * 8)[:88] + "我们"
+    sentences = [f"您好，这款小夜灯第{n}好。" for n in "一二三四五六七八九十"]  # all different
+    cut = "".join(sentences)[:88] + "我们"
     assert len(cut) == 90 and not cut.endswith("。")
     deps.search = FakeSearch(["23084"])
     script(deps, js({"topic": "availability", "products": [1], "reply": cut}))
     draft = generate_reply(deps, "m-en", "兔子小夜灯有货吗？")
     prose = draft.text.split("\n")[0]
-    assert prose == whole * 6 and cut.startswith(prose)
+    assert prose == cut[: cut.rindex("。") + 1] == "".join(sentences[:7])
 
 
 def test_delivery_question_needs_a_human(deps: GeneratorDeps) -> None:

@@ -96,6 +96,17 @@ def test_clean_prose_drops_placeholders_and_prices_in_words() -> None:
     assert clean_prose("Dear [Customer Name], thanks!") == ("", ["Dear [Customer Name], thanks!"])
 
 
+def test_clean_prose_drops_repeated_sentences_and_loops() -> None:
+    looping = "新年礼物！" + "新年快乐！" * 22  # a real zh copy variant from `make serve`
+    kept, dropped = clean_prose(looping)
+    assert kept == "新年礼物！新年快乐！" and len(dropped) == 21
+    kept, dropped = clean_prose("Lovely tins. LOVELY TINS! Bake more.")
+    assert kept == "Lovely tins. Bake more." and dropped == ["LOVELY TINS!"]
+    kept, dropped = clean_prose("Set of tins in Pantry Design Pantry Design Pantry Design Pantry Design. Bake more.")
+    assert kept == "Bake more." and len(dropped) == 1
+    assert clean_prose("Bake, bake, bake! So good.") == ("Bake, bake, bake! So good.", [])  # three is a style
+
+
 def test_clean_prose_drops_feel_free_courtesy_lines_only() -> None:
     kept, dropped = clean_prose("Thanks for your message! Feel free to ask anything else.")
     assert kept == "Thanks for your message!" and dropped == ["Feel free to ask anything else."]
