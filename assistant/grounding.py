@@ -171,12 +171,13 @@ _GAP = re.compile(
 
 # The decoder cannot write digits, so where the model meant to state a number it may end the sentence or the
 # whole text on the number's lead-in: "It is designed to carry up to", "a set of.", "低至", "经常被" (a real model's
-# reason: "often bought by <number> shops"). Words and characters that end nothing.
+# reason: "often bought by <number> shops"), "…，是" ("价格是" waits for a number). Words and characters that end
+# nothing.
 # Case-sensitive on purpose: "Plan A" or "Vitamin A" end a sentence, "a" does not.
 _DANGLING = re.compile(
     r"(?:(?<![A-Za-z])(?:up to|at least|as (?:low|little|much|many) as|(?:more|less|fewer) than|only|just|nearly"
     r"|almost|(?:set|pack|box|bundle|case|pair) of|a|an|the|and|or)|最多|至少|多达|低至|高达|仅需|只需|只要|仅"
-    r"|被|把|从|向|跟|与|和|及|或|给)"
+    r"|被|把|从|向|跟|与|和|及|或|给|是)"
     r"\s*[.,，。!！]?\s*$"
 )
 

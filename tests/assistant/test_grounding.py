@@ -153,6 +153,7 @@ def test_holes_and_currency_words_in_model_prose_fail() -> None:
         "秋冬新品，低至",
         "囤货正当时，仅需",
         "这款灯泡经常被",  # a real model's restock reason
+        "经常回购，适合家庭装饰，是",  # another
     ],
 )
 def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
