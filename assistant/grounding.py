@@ -165,7 +165,8 @@ def check(text: str, facts: Facts) -> Grounding:
 _WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _CURRENCY_WORDS = re.compile(r"人民币|英镑|美元|\bpounds?\b|\bGBP\b|\bRMB\b|\byuan\b|\bdollars?\b", re.IGNORECASE)
 _GAP = re.compile(
-    r"[^\s]\s{2,}[^\s]|\s[.,，。](?:\s|$)|(?:costs?|priced at|for only|only|just|价格是|价格为|只要|仅需)\s*[.,，。!！]"
+    r"[^\s.!?。！？]\s{2,}[^\s]|\s[.,，。](?:\s|$)"  # two spaces after a sentence's end are only typography
+    r"|(?:costs?|priced at|for only|only|just|价格是|价格为|只要|仅需)\s*[.,，。!！]"
 )
 
 
