@@ -202,7 +202,8 @@ _SENTENCE_END = re.compile(r"[。！？!?.…~～)）\U0001F300-\U0001FAFF\u2600
 
 # Chinese clauses end at these marks and usually stand alone; an English comma often ends a half ("providing a")
 _CLAUSE_END = re.compile(r"[，、；：]")
-_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_CJK_CHARS = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"  # CJK punctuation, ideographs, full-width forms
+_CJK_END = re.compile(f"[{_CJK_CHARS}]")
 
 
 def trim_to_sentence(text: str, limit: int, cap: int | None = None) -> tuple[str, str]:
@@ -259,9 +260,10 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
         key = re.sub(r"\W+", "", sentence).casefold()
         repeat = key in seen
         seen.add(key)
-        return bool(repeat or prose_problems(sentence.strip()) or attempted_amounts(sentence))
+        broken = prose_problems(sentence.strip()) or attempted_amounts(sentence)
+        return bool(repeat or broken or _COURTESY_FREE.search(sentence))
 
-    return drop_sentences(prose, lambda s: bad(s) or bool(_COURTESY_FREE.search(s)))
+    return drop_sentences(prose, bad)
 
 
 def drop_sentences(prose: str, bad: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -282,33 +284,35 @@ ECHO_WORDS = 7
 ECHO_CJK = 10
 _QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」')  # the prompt's examples of what to write
 _LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_CJK_RUN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 
 
 @functools.lru_cache(maxsize=32)
-def _instruction_runs(instructions: str) -> tuple[frozenset[tuple[str, ...]], str]:
+def _instruction_runs(instructions: str, n_words: int) -> tuple[frozenset[tuple[str, ...]], str]:
     text = _QUOTED.sub(" ", instructions)
     words = _LATIN.findall(text.lower())
-    runs = frozenset(tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+    runs = frozenset(tuple(words[i : i + n_words]) for i in range(len(words) - n_words + 1))
     return runs, "\n".join(_CJK_RUN.findall(text))
 
 
-def echoed_instructions(text: str, instructions: str) -> str | None:
-    """The first run of the prompt's own wording that `text` copies (ECHO_WORDS words, ECHO_CJK CJK characters;
+def echoed_instructions(
+    text: str, instructions: str, *, n_words: int = ECHO_WORDS, n_cjk: int = ECHO_CJK
+) -> str | None:
+    """The first run of the prompt's own wording that `text` copies (`n_words` words, `n_cjk` CJK characters;
     the prompt's quoted examples excepted), or None.
 
     A small model sometimes repeats its rules to the reader: with reply prompt v2, "…never say when something
     arrives or whether it can be returned", or "The shop owner will check and reply" under a price question.
     """
-    runs, cjk = _instruction_runs(instructions)
+    runs, cjk = _instruction_runs(instructions, n_words)
     words = _LATIN.findall(text.lower())
-    for i in range(len(words) - ECHO_WORDS + 1):
-        if tuple(words[i : i + ECHO_WORDS]) in runs:
-            return " ".join(words[i : i + ECHO_WORDS])
+    for i in range(len(words) - n_words + 1):
+        if tuple(words[i : i + n_words]) in runs:
+            return " ".join(words[i : i + n_words])
     for run in _CJK_RUN.findall(text):
-        for i in range(len(run) - ECHO_CJK + 1):
-            if run[i : i + ECHO_CJK] in cjk:
-                return run[i : i + ECHO_CJK]
+        for i in range(len(run) - n_cjk + 1):
+            if run[i : i + n_cjk] in cjk:
+                return run[i : i + n_cjk]
     return None
 
 

@@ -165,6 +165,7 @@ def generate_reply(
     values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
               "order": _order_note(deps, merchant_id, order_id)}  # fmt: skip
     catalog_skus, catalog_titles = catalog_index(deps.store)
+    instructions = prompt.system(lang)  # what the model's words must not repeat to the customer
     state: dict[str, Any] = {}
 
     def attempt(problems: list[str]) -> tuple[str, Grounding]:
@@ -179,12 +180,12 @@ def generate_reply(
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
         prose, dropped = clean_prose(whole)
-        prose, talk = drop_sentences(prose, lambda s: prompt_talk(s, prompt.system(lang)) is not None)
+        prose, talk = drop_sentences(prose, lambda s: prompt_talk(s, instructions) is not None)
         if wants_wholesale:  # the draft's own line answers that ("We can only share our shop prices.")
             prose, about_costs = drop_sentences(prose, lambda s: bool(_WHOLESALE_WORDS.search(s)))
             talk += about_costs
         prose = prose or LINES[lang]["thanks"]
-        repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, prompt.system(lang)) for s in talk]
+        repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, instructions) for s in talk]
         if _unanswerable(message, topic) and prose != LINES[lang]["thanks"]:
             repairs.append(f"left out the model's words {prose!r}: the shop's data cannot answer this question")
             prose = LINES[lang]["thanks"]

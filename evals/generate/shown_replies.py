@@ -6,7 +6,7 @@ For each reply draft it reads the first line of the text (the model's words; the
 code) and counts, next to the eval's flagged / needs_human / trap columns:
 - prompt echo: a run of at least 6 words (8 CJK characters) copied from any version of the reply prompt's
   system text, its quoted examples excepted. Lower than the repair rule's 7 / 10
-  (`assistant.generators.common.echoed_instructions`), so it also counts near misses of that rule;
+  (the same check, `assistant.generators.common.echoed_instructions`), so it also counts near misses of that rule;
 - input talk: words about the model's input rather than to the customer ("the list you provided", 系统);
 - promises: delivery / refund promises the data cannot back ("as soon as possible", 尽快, 预计), in unflagged drafts;
 - only thanks: the first line is a plain thank-you.
@@ -21,10 +21,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from assistant.generators.common import echoed_instructions
 from prompts.registry import PROMPTS_DIR, load_prompt
 
 ECHO_WORDS, ECHO_CJK = 6, 8
-_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”')
 _INPUT_TALK = re.compile(
     r"you provided|provided information|products? list|list of products|the list|not specified|the system"
     r"|these rules|商品列表|列表|系统|规则",
@@ -44,17 +44,12 @@ def _prompt_texts() -> dict[str, list[str]]:
     for path in sorted(PROMPTS_DIR.glob("reply.v*.yaml")):
         prompt = load_prompt(path)
         for lang, found in texts.items():
-            found.append(_QUOTED.sub(" ", prompt.system(lang)))
+            found.append(prompt.system(lang))
     return texts
 
 
 def _echoes(prose: str, lang: str, texts: dict[str, list[str]]) -> bool:
-    if lang == "zh":
-        return any(prose[i : i + ECHO_CJK] in t for t in texts["zh"] for i in range(len(prose) - ECHO_CJK + 1))
-    words = re.findall(r"[a-z']+", prose.lower())
-    prompt_words = [re.findall(r"[a-z']+", t.lower()) for t in texts["en"]]
-    runs = {tuple(w[i : i + ECHO_WORDS]) for w in prompt_words for i in range(len(w) - ECHO_WORDS + 1)}
-    return any(tuple(words[i : i + ECHO_WORDS]) in runs for i in range(len(words) - ECHO_WORDS + 1))
+    return any(echoed_instructions(prose, t, n_words=ECHO_WORDS, n_cjk=ECHO_CJK) for t in texts[lang])
 
 
 def tally(results: list[dict[str, object]], texts: dict[str, list[str]]) -> Counter[str]:
