@@ -42,7 +42,7 @@ _PLACEHOLDERS = [
     re.compile(r"\bX{2,}\b|\bx{3,}\b|某某|XX|＿{2,}|_{3,}|\*{3,}"),
     re.compile(r"\b(?:TBD|TODO|lorem ipsum)\b", re.IGNORECASE),
 ]
-# Consumer-facing claims the data never supports: free goods, discounts, delivery/refund promises.
+# Consumer-facing claims the data never supports: free goods, discounts, delivery/refund promises, bundles.
 _CONSUMER_CLAIMS = re.compile(
     r"\bfree\b|免费|包邮|\bguarantee[ds]?\b|保证|\btomorrow\b|明天|今天发货|\bnext[- ]day\b"
     r"|\brefund(?:ed)? (?:in|within)\b|\bhalf[- ]price\b|半价|[一二三四五六七八九]折|打折|折扣"
@@ -52,6 +52,13 @@ _CONSUMER_CLAIMS = re.compile(
     r"|\bwe (?:have )?received your (?:order|return)\b"
     r"|\b(?:send|ship|dispatch|deliver|get) (?:it|them|your order|the order)(?: to you)? as soon as\b"
     r"|尽快(?:为您)?(?:发货|寄出|送达|到货|退款)|很快(?:就)?(?:到|发货|送达)|马上发货|已(?:经)?发货|会(?:尽快)?(?:送达|到货)|已经收到您的订单|正在(?:处理|核实)?退款|(?:会|可以|将)(?:给您)?退款"
+    # soft order promises (a real reply: "我们会尽快为您安排"): the draft cannot take or arrange an order
+    r"|(?:尽快|马上|立即|立刻)(?:为您|给您|帮您)?安排|\b(?:we|I)(?:'ll| will| can) (?:arrange|prepare|process|reserve)"
+    r" (?:it|them|that|this|one|your order|the order|delivery|shipping)\b"
+    # bundle and gift claims (a real copy: "Popcorn holder and rabbit night light included!" of three separate
+    # products): the catalog says what a product is, never what comes with it ("not included" promises nothing)
+    r"|(?<!not )\bincluded\b|(?<!not )(?<!n't )\bcomes? with\b|\bbundled\b"
+    r"|(?<!没有)(?<!无)赠品|附赠|赠送|买[一二三]送[一二三]|内含"
     # price comparisons: the store has no market or competitors' prices
     r"|市场价|最低价|全网最低|(?:最|更)便宜"
     r"|\b(?:lowest|best) prices?\b|\bcheapest\b|\bmarket prices?\b|\bbelow (?:the )?market\b",
@@ -137,15 +144,15 @@ def check(text: str, facts: Facts) -> Grounding:
         for match in pattern.finditer(text):
             problems.append(f"placeholder {match.group(0)!r} left in the text")
     _check_titles(text, facts, problems, claims)
-    rest, _ = _strip_titles(text, facts.titles)
-    rest = _check_skus(rest, facts, problems, claims)
+    rest_of_titles, _ = _strip_titles(text, facts.titles)  # "BUNDLE OF 3 …" is a name, not a claim
+    rest = _check_skus(rest_of_titles, facts, problems, claims)
     rest = _check_prices(rest, facts, problems, claims)
     rest = _check_quantities(rest, facts, problems, claims)
     _check_other_numbers(rest, facts, problems, claims)
     for match in _PRICE_IN_WORDS.finditer(text):
         problems.append(f"price in words {match.group(0)!r} is not a price in the data")
     if facts.audience == "consumer":
-        for match in _CONSUMER_CLAIMS.finditer(text):
+        for match in _CONSUMER_CLAIMS.finditer(rest_of_titles):
             problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
     for prose in facts.prose:
         problems.extend(prose_problems(prose))

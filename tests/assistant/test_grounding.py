@@ -199,6 +199,25 @@ def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
     assert check("店主会尽快回复您。", facts).passed
 
 
+def test_soft_order_promises_and_bundle_claims_are_consumer_claims() -> None:
+    facts = Facts(audience="consumer")
+    seen = ["如果您需要购买，可以告诉我，我们会尽快为您安排。", "Popcorn holder and rabbit night light included!"]
+    for text in [*seen, "We'll arrange delivery for you.", "I can reserve one for you.", "It comes with a gift box.",
+                 "买一送一，数量有限。", "购买即附赠精美包装。"]:  # fmt: skip
+        assert not check(text, facts).passed, text
+    assert check("店主会尽快回复您。", facts).passed
+    assert check("We will arrange a reply from the shop owner soon.", facts).passed  # not an order
+    for text in ["Candles are not included.", "It doesn't come with candles.", "这款没有赠品。"]:
+        assert check(text, facts).passed, text  # a "no" promises nothing
+
+
+def test_a_product_name_is_not_a_bundle_claim() -> None:
+    title = "BUNDLE OF 3 SCHOOL EXERCISE BOOKS"
+    facts = Facts(audience="consumer", titles={title})
+    assert check(f"Back to school! {title}", facts).passed
+    assert not check(f"Back to school, pens bundled! {title}", facts).passed
+
+
 def test_one_word_adjustment_lines_are_not_product_mentions() -> None:
     facts = Facts(audience="consumer", catalog_titles={"returned", "PINK HANGING HEART T-LIGHT HOLDER"})
     assert check("The shop owner will tell you if it can be sent back or returned later.", facts).claims["titles"] == []
