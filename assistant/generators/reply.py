@@ -63,7 +63,9 @@ HUMAN_TOPICS = {"delivery", "refund_or_return", "order_status", "other"}
 JSON_FRAME_TOKENS = 60  # {"topic": ..., "products": [...], "reply": ""} and its whitespace
 _HUMAN_WORDS = re.compile(
     r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
-    r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号",
+    r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号|"
+    # what comes with a product or an order: the catalog has titles and prices, not contents or free gifts
+    r"\bincluded?\b|\bcomes? with\b|free gift|freebie|赠品|送不送|赠送|附赠|有没有送",
     re.IGNORECASE,
 )
 _WHOLESALE_WORDS = re.compile(
@@ -191,9 +193,9 @@ def generate_reply(
             prose = LINES[lang]["thanks"]
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
         if not picked and not chosen:
-            # the model named no product although the best hit passed the relevance gate: show that one (also
-            # under a delivery or return question, so the shop owner sees which item it is about)
-            chosen = [c for c in candidates[:1] if _plausible(message, c)]
+            # the model named no product although hits passed the relevance gate: show the best one (also under
+            # a delivery or return question, so the shop owner sees which item it is about)
+            chosen = _closest(message, candidates)
         reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
         if injected:
             reasons.append(f"message gives the assistant instructions (not shown to the model): {injected[0][:80]!r}")
@@ -270,6 +272,18 @@ def _plausible(message: str, offer: ProductOffer) -> bool:
     """
     asked = _words(message)
     return len(asked) < 2 or bool(asked & _words(offer.title))
+
+
+def _closest(message: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
+    """The plausible candidate sharing the most of the message's English words, the search's order breaking ties.
+
+    A real message: "买两个 regency cakestand 蛋糕架…" ranked MINI CAKE STAND WITH HANGING CAKES first (a higher
+    cosine) and REGENCY CAKESTAND 3 TIER fifth; taking the first hit only, which shares no word with it, showed
+    none and told the customer the shop does not have it.
+    """
+    asked = _words(message)
+    plausible = [c for c in candidates if _plausible(message, c)]
+    return sorted(plausible, key=lambda c: len(asked & _words(c.title)), reverse=True)[:1]
 
 
 def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
@@ -356,10 +370,10 @@ def strip_instructions(message: str) -> tuple[str, list[str]]:
 
 
 def _unanswerable(message: str, topic: str) -> bool:
-    """A delivery, refund, return or order question: the store holds no data to answer it, so the model's words
-    (in probes: "The shop owner will check and reply when your order arrives", "我们会在收到您的订单后核实并回复",
-    promises under other prompt wordings) are not shown; the draft thanks the customer and says that the shop owner
-    will reply."""
+    """A delivery, refund, return, order or "what comes with it" question: the store holds no data to answer it,
+    so the model's words (in probes: "The shop owner will check and reply when your order arrives",
+    "我们会在收到您的订单后核实并回复", promises under other prompt wordings) are not shown; the draft thanks the
+    customer and says that the shop owner will reply."""
     return topic in {"delivery", "refund_or_return", "order_status"} or bool(_HUMAN_WORDS.search(message))
 
 
@@ -368,7 +382,8 @@ def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool
     if topic in HUMAN_TOPICS and not (topic == "other" and matched):
         reasons.append(f"topic {topic!r} is not answerable from shop data")
     if match := _HUMAN_WORDS.search(message):
-        reasons.append(f"message asks about {match.group(0)!r} (delivery/refund/order data is not in the store)")
+        no_data = "the store has no delivery, refund, order or contents data"
+        reasons.append(f"message asks about {match.group(0)!r} ({no_data})")
     if order_id:
         reasons.append("message refers to an order")
     return list(dict.fromkeys(reasons))

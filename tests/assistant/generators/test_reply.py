@@ -58,6 +58,26 @@ def test_delivery_question_needs_a_human(deps: GeneratorDeps) -> None:
     assert any("arrive" in r for r in draft.needs_human_reasons)
 
 
+@pytest.mark.parametrize(
+    "message", ["Are candles included with the heart holder? Any free gift?", "买两个心形烛台送不送包装盒？有赠品吗？"]
+)
+def test_what_comes_with_a_product_is_for_the_shop_owner(deps: GeneratorDeps, message: str) -> None:
+    # the catalog has titles and prices, not a product's contents or free gifts: the model's words are not shown
+    script(deps, js({"topic": "product", "products": [1], "reply": "Yes, two candles come with it."}))
+    draft = generate_reply(deps, "m-en", message)
+    assert draft.needs_human and draft.grounding.passed and "candles" not in draft.text
+    assert [i.sku for i in draft.items] == ["85123A"]
+    assert any("contents" in r for r in draft.needs_human_reasons)
+
+
+def test_the_hit_sharing_the_most_words_is_shown_when_the_model_names_none(deps: GeneratorDeps) -> None:
+    # search ranked a party item first; the message names the cakestand in English inside Chinese (seen for real)
+    deps.search = FakeSearch(["47566", "85123A", "22423"])
+    script(deps, js({"topic": "product", "products": [], "reply": "感谢您的咨询！"}))
+    draft = generate_reply(deps, "m-en", "买两个 regency cakestand 蛋糕架有货吗？")
+    assert [i.sku for i in draft.items] == ["22423"] and "没有找到" not in draft.text
+
+
 def test_product_not_carried(deps: GeneratorDeps) -> None:
     deps.search = FakeSearch(dense=0.25, keyword=0.1)  # what search returns for an off-catalog question
     llm = script(deps, js({"topic": "product", "products": [], "reply": "Thanks for asking."}))
