@@ -6,7 +6,8 @@ import pytest
 
 from assistant.generators.common import GenerationError
 from assistant.generators.deps import GeneratorDeps
-from assistant.generators.restock import REASON_CHARS, generate_restock
+from assistant.generators.drafts import RestockLine
+from assistant.generators.restock import REASON_CHARS, generate_restock, lists_products
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import js
 
@@ -109,3 +110,34 @@ def test_product_name_in_front_of_a_reason_is_left_out(deps: GeneratorDeps) -> N
         js({"summary": "该补货了。", "reasons": ["您经常回购。", "Regency Cakestand Tier：经常回购，适合下午茶。"]}),
     )
     assert generate_restock(deps, "m-zh").items[1].reason == "经常回购，适合下午茶。"
+
+
+@pytest.mark.parametrize(
+    ("lang", "summary"),
+    [  # seen in eval runs, for lists of five and ten
+        ("zh", "这家店经常回购的商品包括兔夜灯、大号圣诞袋、木林小盒、帕里斯公园午餐袋和红小蘑菇灯。"),
+        ("zh", "这五件商品经常被店家回购，建议补货。"),
+        ("en", "The shop regularly reorders cream hanging hearts, regency cakestands, and heart holders."),
+    ],
+)
+def test_a_summary_that_lists_or_miscounts_the_products_gives_way_to_one_from_data(
+    deps: GeneratorDeps, lang: str, summary: str
+) -> None:
+    reasons = ["Sells well.", "Similar shops buy it."] if lang == "en" else ["卖得好。", "同类店铺常买。"]
+    script(deps, js({"summary": summary, "reasons": reasons}))
+    draft = generate_restock(deps, "m-en", lang=lang)
+    expected = {
+        "en": "Suggested restock for your shop: 1 you reorder regularly, 1 that similar shops buy and you have not"
+        " tried.",
+        "zh": "为您的店铺建议的补货清单：1 件您常回购的商品，1 件同类店铺常买、您还没进过的商品。",
+    }
+    assert draft.summary == expected[lang] and draft.grounding.passed
+    assert draft.repairs == [f"dropped the summary's sentence {summary!r}: it lists or counts the products"]
+
+
+def test_a_summary_sentence_about_the_list_as_a_whole_stays() -> None:
+    lines = [RestockLine(sku=s, title=t, quantity=1, unit_price=None, line_total=None, currency="GBP")
+             for s, t in [("1", "PAPER CHAIN KIT 50'S CHRISTMAS"), ("2", "RABBIT NIGHT LIGHT")]]  # fmt: skip
+    for sentence in ["The shop reorders products regularly to meet customer needs.", "这两款该补货了。",
+                     "Two items are due.", "Christmas stock and night lights, both due now."]:  # fmt: skip
+        assert not lists_products(sentence, lines), sentence
