@@ -106,6 +106,20 @@ def _count(word: str) -> int:
     return _COUNT_WORDS.get(tens, 1 if not tens else 0) * 10 + _COUNT_WORDS.get(ones, 0)
 
 
+# S's stock is not among what the model is told: "库存充足" ("plenty in stock", a real summary) is a guess.
+_STOCK_CLAIM = re.compile(
+    r"库存(?:充足|不足|紧张|有限)|现货|(?<!所)有货|缺货|断货"
+    r"|\b(?:in|out of|low|limited) stock\b|\bsold out\b|\bselling out\b",
+    re.IGNORECASE,
+)
+
+
+def _without_stock_claims(prose: str, repairs: list[str]) -> str:
+    kept, dropped = drop_sentences(prose, lambda sentence: bool(_STOCK_CLAIM.search(sentence)))
+    repairs.extend(f"dropped the model's sentence {d!r}: S's stock is not among its facts" for d in dropped)
+    return kept
+
+
 def _title_words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z]{4,}", text.lower())}
 
@@ -239,7 +253,9 @@ def generate_restock(deps: GeneratorDeps, merchant_id: str, *, lang: str | None 
         summary = _clean(str(data.get("summary", "")), SUMMARY_CHARS[lang], repairs)
         summary, listed = drop_sentences(summary, lambda sentence: lists_products(sentence, lines))
         repairs.extend(f"dropped the summary's sentence {d!r}: it lists or counts the products" for d in listed)
+        summary = _without_stock_claims(summary, repairs)
         reasons = [_clean(str(r), REASON_CHARS[lang], repairs) for r in data.get("reasons", [])]
+        reasons = [_without_stock_claims(r, repairs) for r in reasons]
         reasons = reasons[: len(lines)] + [""] * (len(lines) - len(reasons))
         reasons = [_own_words(r, line, lang, repairs) for r, line in zip(reasons, lines, strict=True)]
         # a reason the model did not write whole is the recommender's own reason, in words

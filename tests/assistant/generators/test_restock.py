@@ -141,3 +141,11 @@ def test_a_summary_sentence_about_the_list_as_a_whole_stays() -> None:
     for sentence in ["The shop reorders products regularly to meet customer needs.", "这两款该补货了。",
                      "Two items are due.", "Christmas stock and night lights, both due now."]:  # fmt: skip
         assert not lists_products(sentence, lines), sentence
+
+
+def test_stock_claims_in_the_models_words_are_dropped(deps: GeneratorDeps) -> None:
+    # the model is never told S's stock ("库存充足，经常回购的商品。" was a real summary)
+    script(deps, js({"summary": "库存充足，经常回购的商品。", "reasons": ["您经常回购。现货供应。", "同类店铺常买。"]}))
+    draft = generate_restock(deps, "m-en", lang="zh")
+    assert draft.summary.startswith("为您的店铺建议的补货清单") and draft.items[0].reason == "您经常回购。"
+    assert len(draft.repairs) == 2 and all("stock is not among its facts" in r for r in draft.repairs)
