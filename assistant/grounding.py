@@ -58,7 +58,7 @@ _CONSUMER_CLAIMS = re.compile(
     # bundle and gift claims (a real copy: "Popcorn holder and rabbit night light included!" of three separate
     # products): the catalog says what a product is, never what comes with it ("not included" promises nothing)
     r"|(?<!not )\bincluded\b|(?<!not )(?<!n't )\bcomes? with\b|\bbundled\b"
-    r"|(?<!没有)(?<!无)赠品|附赠|赠送|买[一二三]送[一二三]|内含"
+    r"|(?<!没有)(?<!无)赠品|附赠|赠送|买[一二三][送赠][一二三]|内含"
     # price comparisons: the store has no market or competitors' prices
     r"|市场价|最低价|全网最低|(?:最|更)便宜"
     r"|\b(?:lowest|best) prices?\b|\bcheapest\b|\bmarket prices?\b|\bbelow (?:the )?market\b",

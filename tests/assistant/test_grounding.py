@@ -203,7 +203,7 @@ def test_soft_order_promises_and_bundle_claims_are_consumer_claims() -> None:
     facts = Facts(audience="consumer")
     seen = ["如果您需要购买，可以告诉我，我们会尽快为您安排。", "Popcorn holder and rabbit night light included!"]
     for text in [*seen, "We'll arrange delivery for you.", "I can reserve one for you.", "It comes with a gift box.",
-                 "买一送一，数量有限。", "购买即附赠精美包装。"]:  # fmt: skip
+                 "买一送一，数量有限。", "购买即附赠精美包装。", "限时特惠，买一赠一！"]:  # fmt: skip
         assert not check(text, facts).passed, text
     assert check("店主会尽快回复您。", facts).passed
     assert check("We will arrange a reply from the shop owner soon.", facts).passed  # not an order
