@@ -107,5 +107,6 @@ def generate_restock(
     if not grounding.get("passed", True):
         services.metrics.grounding_failures.inc("restock")
     content_id = services.generators.save(merchant, "restock", draft)
-    data = draft_dict(draft) | {"grounding": grounding}
-    return DraftResponse(content_id=content_id, merchant_id=merchant, kind="restock", **data)
+    # the draft names its merchant too: the route's values win rather than clash (a 500 on every call until 2026-11-23)
+    route = {"grounding": grounding, "content_id": content_id, "merchant_id": merchant, "kind": "restock"}
+    return DraftResponse(**(draft_dict(draft) | route))

@@ -136,6 +136,9 @@ class FakeGrounding(BaseModel):
 
 
 class FakeDraft(BaseModel):
+    """The fields the routes read from a generator draft; like the real drafts it names its merchant."""
+
+    merchant_id: str
     text: str
     variants: list[str] = []
     items: list[dict[str, Any]] = []
@@ -170,6 +173,7 @@ class FakeGenerators:
         self.calls.append(("restock", merchant_id))
         items = FakeRestock(self.store).restock_for(merchant_id, k=k).items
         return FakeDraft(
+            merchant_id=merchant_id,
             text=f"{len(items)} items to restock",
             items=[i.model_dump(mode="json") for i in items],
             prompt_id="restock",
@@ -192,7 +196,12 @@ class FakeGenerators:
         texts = [f"v{i + 1}: {', '.join(titles).title()} now in store" for i in range(variants)]
         grounding = self._grounding()
         return FakeDraft(
-            text=texts[0], variants=texts, grounding=grounding, flagged=not grounding.passed, language=lang
+            merchant_id=merchant_id,
+            text=texts[0],
+            variants=texts,
+            grounding=grounding,
+            flagged=not grounding.passed,
+            language=lang,
         )
 
     def reply(
@@ -200,6 +209,7 @@ class FakeGenerators:
     ) -> FakeDraft:
         self.calls.append(("reply", merchant_id))
         return FakeDraft(
+            merchant_id=merchant_id,
             text="Thanks for your message, we will check and get back to you.",
             prompt_id="reply",
             needs_human="refund" in message.lower(),
