@@ -16,8 +16,8 @@ import pandas as pd
 
 from recsys.als import fit_als
 from recsys.baselines import ALS_ALONE, als_alone, global_popularity, top_frequency
-from recsys.features import compute_stats
-from recsys.history import build_history
+from recsys.features import Stats, compute_stats
+from recsys.history import History, build_history
 from recsys.metrics import means, per_merchant, ratio_interval
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
@@ -68,6 +68,34 @@ def _as_lists(skus: np.ndarray, merchant_ids: np.ndarray, items: np.ndarray) -> 
     }
 
 
+@dataclass
+class CutoffSplit:
+    """What every model evaluated at one cut-off shares: the history before it, the evaluated merchants (history
+    indices: a purchase before the cut-off and an order after), each one's first order after it (the target) and
+    what it bought before (which target items are new to it)."""
+
+    history: History
+    stats: Stats
+    merchants: np.ndarray
+    targets: dict[str, set[str]]
+    bought: dict[str, set[str]]
+
+    def lists(self, items: np.ndarray) -> dict[str, list[str]]:
+        """A model's ranked item indices (one row per evaluated merchant) as SKU lists by merchant id."""
+        return _as_lists(self.history.skus, self.history.merchant_ids[self.merchants], items)
+
+
+def cutoff_split(events: pd.DataFrame, cutoff: date) -> CutoffSplit:
+    timestamp = pd.Timestamp(cutoff)
+    history = build_history(events, timestamp)
+    index = history.merchant_index()
+    targets = {mid: skus for mid, skus in first_orders_after(events, timestamp, None).items() if mid in index}
+    merchants = np.array(sorted(index[mid] for mid in targets), dtype=np.int64)
+    before = events[events["ordered_at"] < timestamp]
+    bought = {str(mid): set(g.tolist()) for mid, g in before.groupby("merchant_id")["sku"] if mid in targets}
+    return CutoffSplit(history, compute_stats(history), merchants, targets, bought)
+
+
 def evaluate_cutoff(
     events: pd.DataFrame,
     cutoff: date,
@@ -76,25 +104,18 @@ def evaluate_cutoff(
     params: RankerParams | None = None,
     titles: Mapping[str, str] | None = None,
 ) -> EvalResult:
-    timestamp = pd.Timestamp(cutoff)
-    history = build_history(events, timestamp)
-    stats = compute_stats(history)
-    index = history.merchant_index()
-    targets = {mid: skus for mid, skus in first_orders_after(events, timestamp, None).items() if mid in index}
-    merchants = np.array(sorted(index[mid] for mid in targets), dtype=np.int64)
-    merchant_ids = history.merchant_ids[merchants]
-    before = events[events["ordered_at"] < timestamp]
-    bought = {str(mid): set(g.tolist()) for mid, g in before.groupby("merchant_id")["sku"] if mid in targets}
+    split = cutoff_split(events, cutoff)
+    history, stats, merchants, targets = split.history, split.stats, split.merchants, split.targets
     seconds: dict[str, float] = {}
     lists: dict[str, dict[str, list[str]]] = {}
 
     started = time.perf_counter()
-    lists[MODELS[0]] = _as_lists(history.skus, merchant_ids, global_popularity(stats, merchants, k))
-    lists[MODELS[1]] = _as_lists(history.skus, merchant_ids, top_frequency(stats, merchants, k))
+    lists[MODELS[0]] = split.lists(global_popularity(stats, merchants, k))
+    lists[MODELS[1]] = split.lists(top_frequency(stats, merchants, k))
     seconds["baselines"] = time.perf_counter() - started
     params = params or RankerParams()
     started = time.perf_counter()
-    lists[MODELS[2]] = _as_lists(history.skus, merchant_ids, als_alone(fit_als(history, ALS_ALONE), merchants, k))
+    lists[MODELS[2]] = split.lists(als_alone(fit_als(history, ALS_ALONE), merchants, k))
     seconds["ALS"] = time.perf_counter() - started
     started = time.perf_counter()
     model = RestockModel.fit(events, cutoff, params, titles)
@@ -102,14 +123,14 @@ def evaluate_cutoff(
     started = time.perf_counter()
     ranked = model.rank(merchants, k)
     seconds["blend rank"] = time.perf_counter() - started
-    lists[MODELS[3]] = _as_lists(history.skus, merchant_ids, ranked.items)
+    lists[MODELS[3]] = split.lists(ranked.items)
     # Fixed discovery settings next to the model's (shown for the trade-off, not chosen on this period).
-    lists[MODELS[4]] = _as_lists(history.skus, merchant_ids, model.rank(merchants, k, slots=1).items)
+    lists[MODELS[4]] = split.lists(model.rank(merchants, k, slots=1).items)
     no_offset = model.rank(merchants, k, slots=0, new_item_offset=0.0).items
-    lists[MODELS[5]] = _as_lists(history.skus, merchant_ids, no_offset)
+    lists[MODELS[5]] = split.lists(no_offset)
     # The blend's own ALS (fitted by RestockModel.fit on the same history), ranked on its own.
-    lists[MODELS[6]] = _as_lists(history.skus, merchant_ids, als_alone(model.als, merchants, k))
-    values = {name: per_merchant(ranked_lists, targets, bought) for name, ranked_lists in lists.items()}
+    lists[MODELS[6]] = split.lists(als_alone(model.als, merchants, k))
+    values = {name: per_merchant(ranked_lists, targets, split.bought) for name, ranked_lists in lists.items()}
     intervals = {}
     for name in COMPARISONS:
         model_name, baseline, metric = RATIOS[name]

@@ -31,66 +31,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.db import Store
+from core.settings import load_settings
+from recsys.baselines import top_frequency
+from recsys.data import load_order_lines, load_titles, purchase_events
+from recsys.evaluation import CutoffSplit, cutoff_split
+from recsys.metrics import per_merchant
+from recsys.model import RestockModel
+from recsys.ranker import RankerParams
+
 SPLITS = {"A": (date(2011, 7, 3), date(2011, 9, 1)), "B": (date(2011, 4, 2), date(2011, 6, 1))}
-METRICS = ("recall", "ndcg", "new")
+METRICS = {"recall": "recall@10", "ndcg": "ndcg@10", "new": "new_recall@10"}  # row key -> recsys.metrics name
 
 
 @dataclass
 class Split:
-    """What every seed of one split shares: its events, targets and top-frequency's per-merchant values."""
+    """What every seed of one inner split shares: its events (cut at the split's end), the evaluated merchants and
+    their targets (`recsys.evaluation.cutoff_split` at the list date), and top-frequency's scores."""
 
     list_date: date
     events: pd.DataFrame
-    merchants: np.ndarray
-    merchant_ids: np.ndarray
-    skus: np.ndarray
-    targets: dict[str, set[str]]
-    bought: dict[str, set[str]]
+    cut: CutoffSplit
     top_frequency: dict[str, float]
 
-    def lists(self, items: np.ndarray) -> dict[str, list[str]]:
-        rows = zip(self.merchant_ids, items.tolist(), strict=True)
-        return {str(m): [str(self.skus[i]) for i in row if i >= 0] for m, row in rows}
-
     def scores(self, items: np.ndarray) -> dict[str, float]:
-        from recsys.metrics import per_merchant
-
-        values = per_merchant(self.lists(items), self.targets, self.bought)
-        return {name: float(np.nanmean(values[key])) for name, key in zip(METRICS, _KEYS, strict=True)}
-
-
-_KEYS = ("recall@10", "ndcg@10", "new_recall@10")
+        values = per_merchant(self.cut.lists(items), self.cut.targets, self.cut.bought)
+        return {name: float(np.nanmean(values[key])) for name, key in METRICS.items()}
 
 
 def load_split(all_events: pd.DataFrame, name: str) -> Split:
-    from recsys.baselines import top_frequency
-    from recsys.features import compute_stats
-    from recsys.history import build_history
-    from recsys.windows import first_orders_after
-
     list_date, end = SPLITS[name]
     events = all_events[all_events["ordered_at"] < pd.Timestamp(end)]
-    day = pd.Timestamp(list_date)
-    history = build_history(events, day)
-    index = history.merchant_index()
-    targets = {m: s for m, s in first_orders_after(events, day, None).items() if m in index}
-    merchants = np.array(sorted(index[m] for m in targets), dtype=np.int64)
-    before = events[events["ordered_at"] < day]
-    bought = {str(m): set(g.tolist()) for m, g in before.groupby("merchant_id")["sku"] if m in targets}
-    split = Split(list_date, events, merchants, history.merchant_ids[merchants], history.skus, targets, bought, {})
-    split.top_frequency = split.scores(top_frequency(compute_stats(history), merchants, 20))
+    cut = cutoff_split(events, list_date)
+    split = Split(list_date, events, cut, {})
+    split.top_frequency = split.scores(top_frequency(cut.stats, cut.merchants, 20))
     return split
 
 
 def run_seed(split: Split, overrides: Mapping[str, Any], seed: int, titles: Mapping[str, str]) -> dict[str, Any]:
-    from recsys.model import RestockModel
-    from recsys.ranker import RankerParams
-
     params = replace(RankerParams(seed=seed), **overrides)
     started = time.perf_counter()
     model = RestockModel.fit(split.events, split.list_date, params, titles)
     fit_s = time.perf_counter() - started
-    scores = split.scores(model.rank(split.merchants, 20).items)
+    scores = split.scores(model.rank(split.cut.merchants, 20).items)
     row: dict[str, Any] = {"seed": seed, "fit_s": round(fit_s, 2), **scores}
     row.update({f"tf_{name}": value for name, value in split.top_frequency.items() if name != "new"})
     return row
@@ -107,8 +90,6 @@ def seeds_from(text: str) -> list[int]:
 
 def overrides_from(pairs: Iterable[str]) -> dict[str, Any]:
     """`key=JSON` pairs -> RankerParams fields ("validation_days=[30,60,90]" becomes a tuple)."""
-    from recsys.ranker import RankerParams
-
     fields = RankerParams().as_dict()
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -133,7 +114,7 @@ def compare(rows: Iterable[Mapping[str, Any]]) -> list[str]:
         if not seeds:
             continue
         if variant == "base":
-            ratios = [f"{np.mean([runs[s][m] / runs[s]['tf_' + m] for s in seeds]):.4f}x" for m in METRICS[:2]]
+            ratios = [f"{np.mean([runs[s][m] / runs[s]['tf_' + m] for s in seeds]):.4f}x" for m in ("recall", "ndcg")]
             lines.append(f"| base | {name} | {len(seeds)} | {ratios[0]} | {ratios[1]} | - | {_median_fit(runs)} |")
             continue
         cells = []
@@ -154,10 +135,6 @@ def _median_fit(runs: Mapping[int, Mapping[str, Any]]) -> float:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from core.db import Store
-    from core.settings import load_settings
-    from recsys.data import load_order_lines, load_titles, purchase_events
-
     overrides = overrides_from(args.set)
     store = Store.from_settings(load_settings())
     events, titles = purchase_events(load_order_lines(store, purchases_only=True)), load_titles(store)
