@@ -11,7 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.generators.common import GenerationError
+from assistant.llm.base import LLMError
+
 log = logging.getLogger(__name__)
+LLM_RETRY_AFTER_S = 5
 
 _CODES = {
     400: "bad_request",
@@ -42,6 +46,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, code in _CODES.items()
     if status in (401, 403, 404, 422, 429)
 }
+# Routes that call the language model add these: 503 with Retry-After while it is down.
+LLM_RESPONSES: dict[int | str, dict[str, Any]] = {503: {"model": ErrorBody, "description": "llm unavailable"}}
 
 
 class ApiError(Exception):
@@ -85,6 +91,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", message, details)
 
 
+async def _cannot_generate(_: Request, exc: Exception) -> JSONResponse:
+    """The request cannot be served from the data (an unknown SKU, no room after the offer line...): the caller's
+    to fix, so 422 with the reason, never a 500."""
+    return error_response(422, "cannot_generate", str(exc))
+
+
+async def _llm_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("the language model failed: %s", exc)
+    message = "the language model is not answering (or gave no valid output); try again shortly"
+    return error_response(503, "llm_unavailable", message, headers={"Retry-After": str(LLM_RETRY_AFTER_S)})
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal", "internal error; see the service log")
@@ -94,4 +112,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(GenerationError, _cannot_generate)  # a subclass of LLMError: checked first
+    app.add_exception_handler(LLMError, _llm_unavailable)
     app.add_exception_handler(Exception, _unexpected)

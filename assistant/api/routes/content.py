@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from assistant.agent.ports import grounding_of
 from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_merchant
-from assistant.api.errors import ERROR_RESPONSES, ApiError
+from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError
 from assistant.api.services import Services
+from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 from assistant.keys import Principal
-from core.tables import GeneratedContent, Merchant
+from core.tables import GeneratedContent, Merchant, Product
 
 router = APIRouter(prefix="/v1/content", tags=["content"], responses=ERROR_RESPONSES)
 PENDING = ("draft", "flagged")
@@ -79,9 +80,23 @@ def _check_merchant_exists(services: Services, merchant_id: str) -> None:
             raise ApiError(404, f"merchant {merchant_id!r} not found")
 
 
+def _check_request(services: Services, principal: Principal, req: ContentRequest) -> None:
+    """What can be checked without the model: the merchant, the channel and the SKUs (422 with the fix)."""
+    _check_merchant_exists(services, require_merchant(principal, req.merchant_id))
+    if req.channel not in COPY_CHANNELS:
+        raise ApiError(422, f"unknown channel {req.channel!r}; use one of {sorted(COPY_CHANNELS)}", "cannot_generate")
+    wanted = {s.strip().upper() for s in req.skus or [] if s.strip()}
+    if not wanted:
+        return
+    with services.store.session() as session:
+        known = set(session.scalars(select(Product.sku).where(Product.sku.in_(wanted))))
+    if wanted - known:
+        unknown = ", ".join(sorted(wanted - known))
+        raise ApiError(422, f"SKU(s) not in S's catalog: {unknown}; see GET /v1/catalog/search", "cannot_generate")
+
+
 def _generate_one(services: Services, principal: Principal, req: ContentRequest) -> ContentItem:
     merchant = require_merchant(principal, req.merchant_id)
-    _check_merchant_exists(services, merchant)
     draft = services.generators.copy(
         merchant,
         skus=req.skus,
@@ -111,15 +126,25 @@ def _owned(services: Services, principal: Principal, content_id: int) -> Content
     return item
 
 
-@router.post("", response_model=ContentList, status_code=201, summary="Generate marketing copy (one or a batch)")
+@router.post(
+    "",
+    response_model=ContentList,
+    status_code=201,
+    summary="Generate marketing copy (one or a batch)",
+    responses=LLM_RESPONSES,
+)
 def create_content(
     body: ContentRequest | ContentBatchRequest, services: ServicesDep, principal: PrincipalDep
 ) -> ContentList:
     """Generates copy for a merchant's SKUs on a channel, in a language; `{"items": [...]}` generates a batch.
-    A merchant key may generate only for itself. Items are saved as drafts for review."""
+    A merchant key may generate only for itself. Items are saved as drafts for review. Every item's merchant, channel
+    and SKUs are checked before anything is generated (422 `cannot_generate` names the problem); while the language
+    model is down the answer is 503 `llm_unavailable` with Retry-After."""
     requests = body.items if isinstance(body, ContentBatchRequest) else [body]
-    for req in requests:  # check every item's tenancy before generating anything
+    for req in requests:  # check every item before generating anything: one bad item fails the batch, not half of it
         require_merchant(principal, req.merchant_id)
+    for req in requests:
+        _check_request(services, principal, req)
     return ContentList(items=[_generate_one(services, principal, req) for req in requests])
 
 

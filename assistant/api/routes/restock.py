@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from assistant.agent.ports import draft_dict, grounding_of
 from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope
-from assistant.api.errors import ERROR_RESPONSES, ApiError, forbidden
+from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError, forbidden
 from assistant.api.services import Services
 from assistant.keys import Principal
 from core.domain import RestockItem
@@ -96,6 +96,7 @@ def get_restock(
     response_model=DraftResponse,
     status_code=201,
     summary="Restock list with an LLM summary (saved as a draft)",
+    responses=LLM_RESPONSES,
 )
 def generate_restock(
     merchant_id: str, services: ServicesDep, principal: PrincipalDep, body: GenerateRequest | None = None

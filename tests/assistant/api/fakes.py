@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from assistant.api.app import create_app
 from assistant.api.services import Services, make_services
+from assistant.generators.common import GenerationError
 from assistant.keys import DemoKey, create_key
-from assistant.llm.base import ChatModel
+from assistant.llm.base import ChatModel, LLMError
 from core.db import Store
 from core.domain import RestockItem, RestockList, SearchHit
 from core.settings import Settings
@@ -122,11 +123,13 @@ class FakeSearch:
         words = [w for w in query.upper().split() if w]
         hits = []
         for sku, title, price, stock in PRODUCTS:
-            if words and not any(w in title for w in words):
+            matched = sum(w in title for w in words)
+            if words and not matched:
                 continue
             if (in_stock and not stock) or (max_price is not None and float(price) > max_price):
                 continue
-            hits.append(SearchHit(sku=sku, title=title, price=price, score=1.0, stock=stock))
+            keyword = matched / len(words) if words else 0.0  # the share of the query's words, as the real search
+            hits.append(SearchHit(sku=sku, title=title, price=price, score=1.0, stock=stock, keyword=keyword))
         return hits[:k]
 
 
@@ -154,11 +157,16 @@ class FakeDraft(BaseModel):
 
 @dataclass
 class FakeGenerators:
-    """Drafts built from the store (so they differ per merchant); `fail_grounding` makes the next draft fail."""
+    """Drafts built from the store (so they differ per merchant); `fail_grounding` makes the next draft fail,
+    `llm_down` makes every call fail as the real ones do when the model does not answer. Copy refuses unknown SKUs
+    as the real generator does, and anything with the reason in `refuse`."""
 
     store: Store
     calls: list[tuple[str, str]] = field(default_factory=list)
+    copy_skus: list[list[str] | None] = field(default_factory=list)
     fail_grounding: bool = False
+    llm_down: bool = False
+    refuse: str | None = None  # copy raises GenerationError with this reason
 
     def _titles(self, merchant_id: str, skus: Sequence[str] | None) -> list[str]:
         wanted = list(skus) if skus else list(BOUGHT.get(merchant_id, {}))
@@ -171,6 +179,8 @@ class FakeGenerators:
 
     def restock(self, merchant_id: str, *, lang: str | None = None, k: int = 10) -> FakeDraft:
         self.calls.append(("restock", merchant_id))
+        if self.llm_down:
+            raise LLMError("connection refused")
         items = FakeRestock(self.store).restock_for(merchant_id, k=k).items
         return FakeDraft(
             merchant_id=merchant_id,
@@ -192,6 +202,14 @@ class FakeGenerators:
         variants: int = 3,
     ) -> FakeDraft:
         self.calls.append(("copy", merchant_id))
+        self.copy_skus.append(list(skus) if skus else None)
+        if self.llm_down:
+            raise LLMError("connection refused")
+        if self.refuse:
+            raise GenerationError(self.refuse)
+        unknown = [s for s in skus or [] if s not in {p[0] for p in PRODUCTS}]
+        if unknown:
+            raise GenerationError(f"SKU(s) not in S's catalog: {', '.join(unknown)}")
         titles = self._titles(merchant_id, skus)
         texts = [f"v{i + 1}: {', '.join(titles).title()} now in store" for i in range(variants)]
         grounding = self._grounding()

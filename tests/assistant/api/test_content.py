@@ -95,3 +95,36 @@ def test_restock_generate_saves_a_draft(client: TestClient, harness: Harness) ->
     assert body["kind"] == "restock" and body["grounding"]["passed"] and len(body["items"]) == 2
     listed = client.get("/v1/content?kind=restock", headers=auth(key)).json()["items"]
     assert [i["id"] for i in listed] == [body["content_id"]]
+
+
+def test_unknown_skus_and_channels_are_422_before_anything_is_generated(client: TestClient, harness: Harness) -> None:
+    key = harness.key("marketing")
+    bad_sku = client.post("/v1/content", json={"merchant_id": "12583", "skus": ["22423", "nope1"]}, headers=auth(key))
+    assert bad_sku.status_code == 422
+    assert bad_sku.json()["error"] == {
+        "status": 422,
+        "code": "cannot_generate",
+        "message": "SKU(s) not in S's catalog: NOPE1; see GET /v1/catalog/search",
+    }
+    batch = {"items": [{"merchant_id": "12583", "skus": ["22423"]}, {"merchant_id": "17850", "channel": "instagram"}]}
+    bad_channel = client.post("/v1/content", json=batch, headers=auth(key))
+    assert bad_channel.status_code == 422 and "unknown channel 'instagram'" in bad_channel.json()["error"]["message"]
+    assert harness.generators.calls == []  # the good first item was not generated either
+    assert client.get("/v1/content", headers=auth(key)).json()["items"] == []
+
+
+def test_a_generator_refusal_is_422_and_a_model_outage_503(client: TestClient, harness: Harness) -> None:
+    key = harness.key("marketing")
+    # the request passes the route's checks but the generator cannot serve it (the real one: no priced, active product)
+    harness.generators.refuse = "no priced, active product to promote for merchant '12583'"
+    refused = client.post("/v1/content", json={"merchant_id": "12583", "skus": ["22423"]}, headers=auth(key))
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "cannot_generate"
+    assert refused.json()["error"]["message"] == harness.generators.refuse
+    harness.generators.refuse = None
+    harness.generators.llm_down = True
+    down = client.post("/v1/content", json={"merchant_id": "12583", "skus": ["22423"]}, headers=auth(key))
+    assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+    assert down.json()["error"]["code"] == "llm_unavailable"
+    merchant = harness.key("merchant", "12583")
+    restock = client.post("/v1/merchants/12583/restock/generate", json={"lang": "en"}, headers=auth(merchant))
+    assert restock.status_code == 503 and restock.json()["error"]["code"] == "llm_unavailable"
