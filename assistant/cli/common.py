@@ -10,13 +10,14 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from core.db import Store
 from core.settings import Settings, SettingsError, load_settings
 
 console = Console(stderr=True)
 eval_app = typer.Typer(
-    help="Offline evaluations: `s2b eval recsys`, `s2b eval search`, `s2b eval generate`.",
+    help="Offline evaluations: `s2b eval recsys`, `s2b eval search`, `s2b eval generate`, `s2b eval chat`.",
     no_args_is_help=True,
 )
 
@@ -61,3 +62,13 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)
+
+
+def print_rows(title: str, rows: list[dict[str, str]]) -> None:
+    """An eval's summary rows (same keys in each) as one wide table on stdout."""
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row.values())
+    Console(width=260).print(table)

@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from assistant.cli.common import console, eval_app, print_json, settings_or_exit, store_or_exit
+from assistant.cli.common import console, eval_app, print_json, print_rows, settings_or_exit, store_or_exit
 from assistant.generators.common import GenerationError
 from assistant.generators.copy import CHANNELS, generate_copy
 from assistant.generators.deps import GeneratorDeps
@@ -155,12 +153,6 @@ def eval_generate(
         _close(deps)
     rerun = {r.id for r in results}
     results = [r for r in earlier if r.id not in rerun] + results
-    rows = summarize(results)
-    table = Table(title=f"s2b eval generate — {len(results)} cases, model {deps.llm.model_name}")
-    for column in rows[0]:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row.values())
-    Console(width=260).print(table)
+    print_rows(f"s2b eval generate — {len(results)} cases, model {deps.llm.model_name}", summarize(results))
     if out:
         out.write_text(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2, default=str))

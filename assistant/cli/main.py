@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import chat_eval_cmd as _chat_eval  # noqa: F401  (registers `s2b eval chat`)
 from assistant.cli.common import eval_app
 from assistant.cli.generate_cmd import generate_app
 from assistant.cli.ingest_cmd import ingest_app

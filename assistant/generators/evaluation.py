@@ -214,7 +214,8 @@ def _pct(values: list[bool]) -> str:
     return f"{100 * sum(values) / len(values):.0f}%" if values else "-"
 
 
-def _quantiles(values: list[float]) -> str:
+def quantiles(values: list[float]) -> str:
+    """ "median / p95" of the values, one decimal ("-" when there are none)."""
     if not values:
         return "-"
     ordered = sorted(values)
@@ -246,8 +247,8 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "length ok": _pct([r.length_ok for r in group if r.schema_valid]),
             "needs_human right": _pct([h for h in human if h is not None]),
             "traps handled": f"{sum(bool(t) for t in traps)}/{len(traps)}" if traps else "-",
-            "first token s (median / p95)": _quantiles([r.first_token_s for r in group if r.first_token_s is not None]),
-            "total s (median / p95)": _quantiles([r.latency_s for r in group if r.schema_valid]),
+            "first token s (median / p95)": quantiles([r.first_token_s for r in group if r.first_token_s is not None]),
+            "total s (median / p95)": quantiles([r.latency_s for r in group if r.schema_valid]),
         })  # fmt: skip
     return rows
 

@@ -1,0 +1,161 @@
+"""`s2b eval chat`: run the YAML cases in evals/chat/cases.yaml through the chat agent with the real model and
+score each turn as the owner would see it.
+
+Evaluators: route (the action taken is one the case accepts), error (an error event instead of an answer),
+masked (numbers the guard had to mask, shown to the owner as "[?]"), dropped (model sentences the claim filter
+removed before they were shown, each with its reason in the results), loop stops, forbidden phrases shown (written
+per case from what the data does not support: "other colours" for a product with no colour data), and latency
+(first text of any kind, first model token, whole turn). A run passes when each rate meets the threshold in the
+cases file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.agent.agent import ChatAgent
+from assistant.agent.conversations import get_conversation, open_conversation
+from assistant.generators.evaluation import quantiles
+
+CASES = Path(__file__).resolve().parents[2] / "evals" / "chat" / "cases.yaml"
+DEFAULT_MERCHANT = "12748"
+
+
+@dataclass
+class TurnResult:
+    id: str
+    message: str
+    expect: list[str]
+    set: str = "dev"  # "heldout": cases written after the claim filter's rules were set
+    action: str = ""
+    route_ok: bool = False
+    error: str | None = None
+    data_text: str = ""
+    model_text: str = ""
+    masked: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    forbidden_shown: list[str] = field(default_factory=list)
+    first_text_s: float | None = None
+    first_model_s: float | None = None
+    total_s: float = 0.0
+
+
+@dataclass
+class Thresholds:
+    route_accuracy: float
+    max_errors: int
+    max_masked_turns: int
+    max_forbidden_shown: int
+
+
+def load_cases(path: Path | None = None) -> tuple[Thresholds, list[dict[str, Any]]]:
+    data = yaml.safe_load((path or CASES).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not {"thresholds", "cases"} <= set(data):
+        raise ValueError(f"{path or CASES}: needs `thresholds` and `cases`")
+    thresholds = Thresholds(**data["thresholds"])
+    cases = data["cases"]
+    for case in cases:
+        if not {"id", "message", "expect"} <= set(case):
+            raise ValueError(f"a chat case needs id, message and expect (one action or a list): {case}")
+    ids = [c["id"] for c in cases]
+    if len(ids) != len(set(ids)):
+        raise ValueError("duplicate case ids")
+    return thresholds, cases
+
+
+def _expected(case: dict[str, Any]) -> list[str]:
+    expect = case["expect"]
+    return [expect] if isinstance(expect, str) else list(expect)
+
+
+def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
+    merchant = str(case.get("merchant", DEFAULT_MERCHANT))
+    result = TurnResult(id=case["id"], message=case["message"], expect=_expected(case), set=case.get("set", "dev"))
+    conversation = open_conversation(agent.store, merchant, None, title=f"eval {case['id']}")
+    started = time.perf_counter()
+    for name, data in agent.turn(merchant, conversation, case["message"], lang=case.get("lang")):
+        elapsed = round(time.perf_counter() - started, 3)
+        if name == "action":
+            result.action = data["action"]
+        elif name == "error":
+            result.error = data.get("code", "error")
+        elif name == "grounding":
+            result.masked = list(data.get("problems", []))
+        elif name == "token":
+            result.first_text_s = result.first_text_s if result.first_text_s is not None else elapsed
+            if data.get("source") == "data":
+                result.data_text += data["text"]
+            else:
+                result.first_model_s = result.first_model_s if result.first_model_s is not None else elapsed
+                result.model_text += data["text"]
+    result.total_s = round(time.perf_counter() - started, 3)
+    result.route_ok = result.action in result.expect
+    shown = result.model_text.lower()
+    result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
+    messages = get_conversation(agent.store, conversation)["messages"]
+    payload = messages[-1].get("payload") or {} if messages and messages[-1]["role"] == "assistant" else {}
+    result.dropped = list(payload.get("dropped", []))
+    result.stopped = list(payload.get("stopped", []))
+    return result
+
+
+def run_eval(
+    agent: ChatAgent, cases: list[dict[str, Any]], on_result: Callable[[TurnResult], None] | None = None
+) -> list[TurnResult]:
+    results = []
+    for case in cases:
+        result = run_turn(agent, case)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+def summarize(results: list[TurnResult]) -> list[dict[str, str]]:
+    groups: dict[str, list[TurnResult]] = {}
+    for r in results:
+        groups.setdefault(r.expect[0], []).append(r)
+    for r in results:
+        groups.setdefault(f"all {r.set}", []).append(r)
+    groups["all"] = results
+    rows = []
+    for name, group in groups.items():
+        rows.append({
+            "expected action": name,
+            "turns": str(len(group)),
+            "routed right": f"{sum(r.route_ok for r in group)}/{len(group)}",
+            "errors": str(sum(r.error is not None for r in group)),
+            "turns with masked numbers": str(sum(bool(r.masked) for r in group)),
+            "sentences dropped": str(sum(len(r.dropped) for r in group)),
+            "loops stopped": str(sum(len(r.stopped) for r in group)),
+            "forbidden shown": str(sum(len(r.forbidden_shown) for r in group)),
+            "first text s (median / p95)": quantiles([r.first_text_s for r in group if r.first_text_s is not None]),
+            "first model token s": quantiles([r.first_model_s for r in group if r.first_model_s is not None]),
+            "turn s (median / p95)": quantiles([r.total_s for r in group]),
+        })  # fmt: skip
+    return rows
+
+
+def verdict(results: list[TurnResult], thresholds: Thresholds) -> list[str]:
+    """The thresholds this run misses (empty: it passes)."""
+    misses = []
+    accuracy = sum(r.route_ok for r in results) / len(results) if results else 0.0
+    if accuracy < thresholds.route_accuracy:
+        misses.append(f"routed right {accuracy:.0%} < {thresholds.route_accuracy:.0%}")
+    errors = sum(r.error is not None for r in results)
+    if errors > thresholds.max_errors:
+        misses.append(f"{errors} errors > {thresholds.max_errors}")
+    masked = sum(bool(r.masked) for r in results)
+    if masked > thresholds.max_masked_turns:
+        misses.append(f"{masked} turns with masked numbers > {thresholds.max_masked_turns}")
+    forbidden = sum(len(r.forbidden_shown) for r in results)
+    if forbidden > thresholds.max_forbidden_shown:
+        misses.append(f"{forbidden} forbidden phrases shown > {thresholds.max_forbidden_shown}")
+    return misses
