@@ -197,9 +197,23 @@ _OPEN_DE = re.compile(r"([^，。！？；：,.!?;:]*)的\s*[，,]?\s*$")
 _CLOSED_DE = re.compile(r"是|挺|很|超|真|太|蛮|好|非常|特别|十分|相当")
 
 
+# Claims about S's stock; the model never has stock figures unless the facts hold one.
+STOCK_CLAIM = re.compile(
+    r"库存(?:充足|不足|紧张|有限|为空|为零)|没有库存|现货|(?<!所)有货|缺货|断货"
+    r"|\b(?:in|out of|low|limited|current|no) stock\b|\bstock levels?\b|\bsold out\b|\bselling out\b",
+    re.IGNORECASE,
+)
+
+
 # The same words four times in a row inside one sentence: a decoding loop ("Pantry Design Pantry Design …",
 # "价格：价格：价格：价格："). Whole repeated sentences are dropped by the generators' clean_prose.
 _LOOP = re.compile(r"(\S.{1,40}?)(?:[\s，,、：:]*\1){3,}")
+
+
+def repeated_words(text: str) -> str | None:
+    """The words a decoding loop repeats (four times in a row), or None."""
+    match = _LOOP.search(text)
+    return match.group(1).strip() if match else None
 
 
 def attempted_amounts(text: str) -> list[str]:
@@ -215,8 +229,8 @@ def prose_problems(prose: str) -> list[str]:
         problems.append(f"the model's words mention a currency ({match.group(0)!r}); prices come only from the data")
     if _GAP.search(prose):
         problems.append("the model's words have a gap where it tried to state a number")
-    if match := _LOOP.search(prose):
-        problems.append(f"the model's words repeat themselves ({match.group(1).strip()!r} over and over)")
+    if looped := repeated_words(prose):
+        problems.append(f"the model's words repeat themselves ({looped!r} over and over)")
     if match := _DANGLING.search(prose):
         tail = match.group(0).strip()
         problems.append(f"the model's words stop mid-sentence ({tail!r}), most likely where it meant to state a number")

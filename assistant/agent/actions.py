@@ -10,6 +10,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
+from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+
 ActionName = Literal[
     "search_catalog",
     "restock_list",
@@ -20,7 +22,8 @@ ActionName = Literal[
     "answer",
 ]
 ACTIONS: tuple[str, ...] = get_args(ActionName)
-CHANNELS: tuple[str, ...] = ("wechat_moments", "xiaohongshu", "weibo", "email", "sms", "instagram", "facebook")
+# The copy generator's channels: the router listed weibo, instagram and facebook too, which the generator refused.
+CHANNELS: tuple[str, ...] = tuple(COPY_CHANNELS)
 
 ROUTER_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -1,13 +1,14 @@
-"""Code-side guards of the chat agent: cross-merchant requests are refused, and numbers in streamed LLM text
-must come from the data the turn used (anything else is masked while it streams and reported).
+"""Code-side guards of the chat agent: cross-merchant requests are refused; the numbers a turn's data holds (what
+assistant.agent.claims lets the model's sentences state); decoding loops are stopped.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+from assistant.grounding import repeated_words
 
 _ID_WORDS = (
     r"merchant|customer|account|shop|store|seller|tenant|client|user|"
@@ -41,10 +42,9 @@ def asks_for_other_merchant(message: str, own_merchant_id: str) -> str | None:
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_ORDINAL = re.compile(r"(?:^|\n)\s*$")
 
 
-def _norm(number: str) -> set[str]:
+def number_forms(number: str) -> set[str]:
     """Equivalent spellings: 1,234.50 -> {1234.50, 1234.5}; 12 -> {12}."""
     plain = number.replace(",", "")
     forms = {plain}
@@ -68,66 +68,24 @@ def numbers_in(values: Iterable[Any]) -> set[str]:
         elif value is not None and not isinstance(value, bool):
             text = str(value)
             for match in _NUMBER.finditer(text):
-                found.update(_norm(match.group(0)))
+                found.update(number_forms(match.group(0)))
             if isinstance(value, float):
-                found.update(_norm(f"{value:.2f}"))
+                found.update(number_forms(f"{value:.2f}"))
 
     walk(list(values))
     return found
 
 
-@dataclass
-class NumberGuard:
-    """Streams text through; a number not found in `allowed` is replaced by MASK and recorded in `problems`.
+LOOP_WINDOW = 400  # characters of the newest text searched for a decoding loop
 
-    Numbers are held back until they are complete, so a masked number is never shown, even for a moment.
-    List ordinals ("1. ", "2) ") at the start of a line are allowed.
-    """
 
-    allowed: set[str]
-    mask: str = "[?]"
-    problems: list[str] = field(default_factory=list)
-    _pending: str = ""
-    _emitted: str = ""
-
-    def feed(self, chunk: str) -> str:
-        self._pending += chunk
-        cut = len(self._pending)
-        tail = re.search(r"\d[\d.,]*$", self._pending)
-        if tail is not None:
-            cut = tail.start()
-        ready, self._pending = self._pending[:cut], self._pending[cut:]
-        return self._check(ready)
-
-    def flush(self) -> str:
-        ready, self._pending = self._pending, ""
-        return self._check(ready)
-
-    def _check(self, text: str) -> str:
-        out: list[str] = []
-        last = 0
-        for match in _NUMBER.finditer(text):
-            number = match.group(0).rstrip(".,")
-            end = match.start() + len(number)
-            out.append(text[last : match.start()])
-            before = self._emitted + "".join(out)
-            is_ordinal = bool(_ORDINAL.search(before)) and text[end : end + 1] in (".", ")") and len(number) <= 2
-            if is_ordinal or _norm(number) & self.allowed:
-                out.append(number)
-            else:
-                self.problems.append(f"number {number} is not in the data")
-                out.append(self.mask)
-            last = end
-        out.append(text[last:])
-        result = "".join(out)
-        self._emitted += result
-        return result
-
-    def run(self, chunks: Iterable[str]) -> Iterator[str]:
-        for chunk in chunks:
-            piece = self.feed(chunk)
-            if piece:
-                yield piece
-        rest = self.flush()
-        if rest:
-            yield rest
+def until_loop(chunks: Iterable[str], stops: list[str]) -> Iterator[str]:
+    """Pass streamed text through until it starts repeating itself (a decoding loop of a small model: "#petgifts
+    #petgifts #petgifts ..."), then stop and record why in `stops`; stopping also ends the generation upstream."""
+    seen = ""
+    for chunk in chunks:
+        seen = (seen + chunk)[-LOOP_WINDOW:]
+        if looped := repeated_words(seen):
+            stops.append(f"stopped a decoding loop ({looped!r} over and over)")
+            return
+        yield chunk

@@ -12,8 +12,11 @@ from typing import Any
 from assistant.agent.actions import AgentAction
 from assistant.agent.ports import Generators, draft_dict, grounding_of
 from assistant.agent.sales import product_details, sales_summary
+from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from assistant.generators.relevance import gated_search, relevant
 from core.db import Store
 from core.domain import CatalogSearch, RestockSource
+from core.tables import Product
 
 
 @dataclass
@@ -24,6 +27,7 @@ class ToolContext:
     generators: Generators
     merchant_id: str
     lang: str = "en"
+    message: str = ""  # the owner's own words, searched when the router's product words find nothing
 
 
 @dataclass
@@ -94,22 +98,44 @@ def search_catalog(ctx: ToolContext, action: AgentAction) -> ToolResult:
     query = action.query.strip()
     if not query:
         return ToolResult(text=_t(ctx.lang, "What product are you looking for?", "您想找什么商品？"))
-    hits = ctx.search.search(query, k=6, max_price=action.max_price, merchant_id=ctx.merchant_id)
+    max_price = action.max_price or None  # the router writes 0 for "no limit" (a real turn found nothing)
+    hits = ctx.search.search(query, k=6, max_price=max_price, merchant_id=ctx.merchant_id)
     cards = [_card(hit) for hit in hits]
-    text = _t(ctx.lang, f"I found {len(cards)} products for “{query}”.", f"为“{query}”找到 {len(cards)} 个商品。")
+    text = _t(
+        ctx.lang,
+        f"I found {len(cards)} product{'' if len(cards) == 1 else 's'} for “{query}”.",
+        f"为“{query}”找到 {len(cards)} 个商品。",
+    )
     if not cards:
         text = _t(ctx.lang, f"I found no products for “{query}”.", f"没有找到与“{query}”相关的商品。")
-    top = [{k: card[k] for k in ("sku", "title", "price", "stock")} for card in cards[:3]]
+    # no stock key when S publishes none: "stock": null was read as "库存为空" (out of stock)
+    top = [{k: card[k] for k in ("sku", "title", "price", "stock") if card[k] is not None} for card in cards[:3]]
     facts = {"query": query, "found": len(cards), "best_matches": top}
     return ToolResult(events=[("product_cards", {"query": query, "items": cards})], facts=facts, text=text)
 
 
+def _catalog_sku(ctx: ToolContext, named: str) -> str | None:
+    """The catalog SKU the owner means by `named`: the code itself, or the best search hit that really matches
+    the words (the reply generator's relevance gate); None when the catalog has nothing like it."""
+    code = named.strip().upper()
+    if not code:
+        return None
+    with ctx.store.session() as session:
+        if session.get(Product, code) is not None:
+            return code
+    hits = ctx.search.search(named, k=3, merchant_id=ctx.merchant_id)
+    return next((hit.sku for hit in hits if relevant(hit)), None)
+
+
 def product_info(ctx: ToolContext, action: AgentAction) -> ToolResult:
-    sku = action.sku or (action.skus[0] if action.skus else "")
+    named = action.sku or (action.skus[0] if action.skus else "") or action.query
+    sku = _catalog_sku(ctx, named)
+    if sku is None and action.query and action.query != named:
+        sku = _catalog_sku(ctx, action.query)
+    if sku is None and ctx.message:  # the router wrote {"sku": "123456"} for "纸链套装多少钱一个？"
+        hits = gated_search(ctx.search, ctx.message, k=3, merchant_id=ctx.merchant_id)
+        sku = hits[0].sku if hits else None
     details = product_details(ctx.store, ctx.merchant_id, sku) if sku else None
-    if details is None and (action.query or sku):
-        hits = ctx.search.search(action.query or sku, k=1, merchant_id=ctx.merchant_id)
-        details = product_details(ctx.store, ctx.merchant_id, hits[0].sku) if hits else None
     if details is None:
         return ToolResult(text=_t(ctx.lang, "I could not find that product.", "没有找到这个商品。"))
     card = {k: details[k] for k in ("sku", "title", "price", "currency", "stock", "active", "category")}
@@ -120,7 +146,8 @@ def product_info(ctx: ToolContext, action: AgentAction) -> ToolResult:
         f"{details['title']}（{details['sku']}）：批发价 {details['price']} {details['currency']}；"
         f"您订过 {details['your_orders']} 次。",
     )
-    return ToolResult(events=[("product_cards", {"items": [card], "details": details})], facts=details, text=text)
+    facts = {k: v for k, v in details.items() if v is not None}  # unknown is not zero (stock, category)
+    return ToolResult(events=[("product_cards", {"items": [card], "details": details})], facts=facts, text=text)
 
 
 def sales(ctx: ToolContext, action: AgentAction) -> ToolResult:
@@ -136,7 +163,21 @@ def sales(ctx: ToolContext, action: AgentAction) -> ToolResult:
 
 
 def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
-    skus = action.skus or ([action.sku] if action.sku else None)
+    named = action.skus or ([action.sku] if action.sku else []) or ([action.query] if action.query.strip() else [])
+    found = {name: _catalog_sku(ctx, name) for name in named}  # the router puts product names here too ("圣诞蜡烛")
+    missing = [name for name, sku in found.items() if sku is None]
+    if missing:
+        names = "、".join(missing) if ctx.lang == "zh" else ", ".join(missing)
+        return ToolResult(
+            text=_t(
+                ctx.lang,
+                f"I could not find {names} in the catalog. Which product should the copy promote? "
+                "Give me its name or code.",
+                f"目录里没有找到{names}。文案要推广哪个商品？请告诉我商品名称或编号。",
+            ),
+            facts={"not_in_catalog": missing},
+        )
+    skus = list(dict.fromkeys(sku for sku in found.values() if sku)) or None
     draft = ctx.generators.copy(ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang)
     content_id = ctx.generators.save(ctx.merchant_id, "copy", draft, channel=action.channel)
     data = draft_dict(draft)
@@ -151,10 +192,11 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
         "model": data.get("model"),
     }
     count = len(event["variants"])
+    spec = COPY_CHANNELS.get(action.channel, {})
     text = _t(
         ctx.lang,
-        f"I drafted {count} copy variants for {action.channel} (saved as draft {content_id}).",
-        f"已为 {action.channel} 写好 {count} 条文案（已保存为草稿 {content_id}）。",
+        f"I drafted {count} variants of a {spec.get('hint_en', action.channel)} (saved as draft {content_id}).",
+        f"已写好 {count} 条{spec.get('hint_zh', action.channel)}（已保存为草稿 {content_id}）。",
     )
     facts = {"variants": count, "channel": action.channel, "content_id": content_id, "grounding": grounding}
     return ToolResult(

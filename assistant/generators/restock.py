@@ -28,7 +28,7 @@ from assistant.generators.common import (
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import RestockDraft, RestockLine
 from assistant.generators.schema import prose_schema, token_budget
-from assistant.grounding import Facts, Grounding, check
+from assistant.grounding import STOCK_CLAIM, Facts, Grounding, check
 from assistant.pricing import money, price_quotes
 from core.domain import RestockItem
 
@@ -107,15 +107,8 @@ def _count(word: str) -> int:
 
 
 # S's stock is not among what the model is told: "库存充足" ("plenty in stock", a real summary) is a guess.
-_STOCK_CLAIM = re.compile(
-    r"库存(?:充足|不足|紧张|有限)|现货|(?<!所)有货|缺货|断货"
-    r"|\b(?:in|out of|low|limited) stock\b|\bsold out\b|\bselling out\b",
-    re.IGNORECASE,
-)
-
-
 def _without_stock_claims(prose: str, repairs: list[str]) -> str:
-    kept, dropped = drop_sentences(prose, lambda sentence: bool(_STOCK_CLAIM.search(sentence)))
+    kept, dropped = drop_sentences(prose, lambda sentence: bool(STOCK_CLAIM.search(sentence)))
     repairs.extend(f"dropped the model's sentence {d!r}: S's stock is not among its facts" for d in dropped)
     return kept
 

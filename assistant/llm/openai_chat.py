@@ -130,6 +130,7 @@ class OpenAIChatModel:
         stats = StreamStats()
         self.last_stream = stats
         started = time.perf_counter()
+        chunks: object = None
         try:
             chunks = self.client().chat.completions.create(
                 model=self.model,
@@ -153,6 +154,8 @@ class OpenAIChatModel:
             raise self._error(exc) from exc
         finally:
             stats.total_s = time.perf_counter() - started
+            if isinstance(chunks, openai.Stream):  # a consumer that stops early (a loop guard) ends the generation
+                chunks.close()
 
     def health(self) -> str:
         """Cheap liveness probe (GET /models); for the local model this also restarts a dead server."""

@@ -29,8 +29,12 @@ SSE_DOC = """Server-sent events, in order:
 `restock_table` {as_of, model_version, items[{sku, title, quantity, unit_price, line_total, currency, stock}], total},
 `product_cards` {items[{sku, title, price, currency, stock, active}]}, `sales_summary` {...},
 `copy_variants` {content_id, variants, grounding, prompt_version, model}, `reply_draft` {content_id, text, needs_human};
-then `token` {text} chunks of the answer; `grounding` {passed: false, problems} when a number was masked;
-finally `done` {conversation_id, message_id} — or `error` {code, message, retryable} instead."""
+then `token` {text, source?} chunks of the answer (`source: "data"` for text written by code; the model's words
+arrive a sentence at a time, unsupported sentences held back); `grounding` {passed: false, problems} when the
+model wrote a number that is not in the data (its sentence is not shown);
+finally `done` {conversation_id, message_id} — or `error` {code, message, retryable} instead: code `llm_unavailable`
+(retryable), `cannot_generate` (the shop's data cannot serve the request, e.g. no product to promote; not retryable),
+`action_failed` or `internal`."""
 
 
 class ChatRequest(BaseModel):

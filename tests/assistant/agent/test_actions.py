@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.agent.actions import ACTIONS, ROUTER_SCHEMA, RouterOutputError, parse_action
+from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 
 
 def test_schema_has_no_merchant_field_and_lists_every_action() -> None:
@@ -21,3 +22,9 @@ def test_smuggled_fields_are_dropped() -> None:
 def test_invalid_router_output_is_rejected(text: str) -> None:
     with pytest.raises(RouterOutputError):
         parse_action(text)
+
+
+def test_the_router_offers_exactly_the_channels_the_copy_generator_writes() -> None:
+    # the router once offered weibo, instagram and facebook, which the generator then refused
+    assert set(ROUTER_SCHEMA["properties"]["channel"]["enum"]) == set(COPY_CHANNELS)
+    assert parse_action('{"action": "draft_copy", "channel": "instagram"}').channel == "wechat_moments"

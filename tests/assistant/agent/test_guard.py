@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent.guard import NumberGuard, asks_for_other_merchant, numbers_in
+from assistant.agent.guard import asks_for_other_merchant, until_loop
 
 
 @pytest.mark.parametrize(
@@ -36,27 +36,12 @@ def test_ordinary_requests_pass(message: str) -> None:
     assert asks_for_other_merchant(message, "13047") is None
 
 
-def _run(guard: NumberGuard, chunks: list[str]) -> str:
-    return "".join(guard.run(chunks))
-
-
-def test_numbers_from_the_data_pass_and_invented_ones_are_masked() -> None:
-    allowed = numbers_in([{"total": "146.82", "qty": 48, "sku": "85123A"}])
-    guard = NumberGuard(allowed)
-    # numbers split across chunks are held back until complete, so "14" of "146.82" is never shown alone
-    text = _run(guard, ["Total 14", "6.8", "2 GBP; order 4", "8 of 85123A, not 5", "00 or 3.5."])
-    assert text == "Total 146.82 GBP; order 48 of 85123A, not [?] or [?]."
-    assert guard.problems == ["number 500 is not in the data", "number 3.5 is not in the data"]
-
-
-def test_equivalent_spellings_and_list_ordinals() -> None:
-    guard = NumberGuard(numbers_in([{"price": "10.50", "units": 1234}]))
-    assert _run(guard, ["1. costs 10.5\n", "2) 1,234 units"]) == "1. costs 10.5\n2) 1,234 units"
-    assert guard.problems == []
-
-
-def test_held_back_text_is_never_emitted_before_the_number_is_checked() -> None:
-    guard = NumberGuard({"7"})
-    assert guard.feed("buy 9") == "buy "
-    assert guard.feed("9") == ""
-    assert guard.feed(" now") == "[?] now"
+def test_until_loop_stops_a_decoding_loop_and_passes_ordinary_text() -> None:
+    stops: list[str] = []
+    chunks = ["Perfect gift! ", "#petgifts ", "#petgifts ", "#petgifts ", "#petgifts ", "#petgifts ", "never seen"]
+    assert "".join(until_loop(chunks, stops)) == "Perfect gift! #petgifts #petgifts #petgifts "
+    assert stops == ["stopped a decoding loop ('#petgifts' over and over)"]
+    ordinary = ["The cake stand sells best. ", "Order the bird ornaments too, ", "the bird ornaments are cheap."]
+    assert "".join(until_loop(ordinary, stops)) == "".join(ordinary) and len(stops) == 1
+    zh = ["圣诞蜡烛", "，温暖你的家。", "快来", "购买！"]
+    assert "".join(until_loop(zh, stops)) == "".join(zh) and len(stops) == 1

@@ -90,25 +90,30 @@ def test_product_codes_are_not_mistaken_for_merchants(client: TestClient, harnes
     assert cards[0]["sku"] == "22423" and cards[0]["price"] == "10.95" and cards[0]["stock"] == 8
 
 
-def test_invented_numbers_are_masked_and_reported(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
-    llm.replies += ['{"action": "restock_list"}', "Order 999 cake stands at 3.50 each, and 6 more of 84879."]
+def test_sentences_with_invented_numbers_are_dropped_and_reported(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "restock_list"}', "Order 999 cake stands at 3.50 each. Add 6 more of 84879."]
     key = harness.key("merchant", "12583")
     events = _chat(client, key, message="restock please", lang="en")
     text = _text(events)
-    assert "999" not in text and "3.50" not in text and "[?]" in text
-    assert "6 more of 84879" in text  # numbers that are in the data pass
+    assert "999" not in text and "3.50" not in text and "cake stands" not in text and "[?]" not in text
+    assert text.endswith("Add 6 more of 84879.")  # numbers that are in the data pass
     grounding = dict(events)["grounding"]
-    assert grounding["passed"] is False and len(grounding["problems"]) == 2
+    assert grounding == {
+        "passed": False,
+        "problems": ["number 999 is not in the data", "number 3.50 is not in the data"],
+    }
     assert harness.services.metrics.grounding_failures.get("chat_answer") == 1
 
 
 def test_quick_action_skips_the_router(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
-    llm.replies += ["Here are three drafts."]
     events = _chat(client, harness.key("merchant", "12583"), message="写文案", action="draft_copy", lang="zh")
     variants = dict(events)["copy_variants"]
     assert len(variants["variants"]) == 3 and variants["grounding"]["passed"] and variants["content_id"] > 0
-    assert len(llm.calls) == 1 and llm.calls[0]["messages"][0].content.startswith("你是")
-    assert _text(events).startswith("已为 wechat_moments 写好 3 条文案")
+    # neither a router call nor the model's words beside the drafts: the checked drafts are the answer
+    assert llm.calls == [] and events[-1][0] == "done"
+    assert _text(events) == f"已写好 3 条微信朋友圈文案（已保存为草稿 {variants['content_id']}）。 "
 
 
 def test_llm_down_gives_a_retryable_error_event(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
@@ -118,7 +123,8 @@ def test_llm_down_gives_a_retryable_error_event(client: TestClient, harness: Har
 
 
 class GatedModel(FakeChatModel):
-    """Streams one chunk, then waits until the test has seen that chunk arrive over HTTP."""
+    """Streams one sentence, then waits until the test has seen it arrive over HTTP (the claim filter passes whole
+    sentences, so the first sentence is the first unit that can reach the client)."""
 
     def __init__(self) -> None:
         super().__init__(replies=['{"action": "answer"}'])
@@ -129,8 +135,9 @@ class GatedModel(FakeChatModel):
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 512, temperature: float = 0.2
     ) -> Iterator[str]:
         yield "Hello "
+        yield "there. "
         self.waited_ok = self.seen_first.wait(timeout=10)
-        yield "there."
+        yield "Ask me anything."
 
     def complete(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Completion:
         return super().complete(messages, **kwargs)
@@ -147,5 +154,100 @@ def test_tokens_reach_the_client_while_the_model_is_still_generating(settings, s
                 buffer += chunk
                 if "Hello" in buffer:
                     model.seen_first.set()
-        assert model.waited_ok is True  # the first token was on the wire before the model finished
-        assert _text(parse_events(buffer)) == "Hello there."
+        assert model.waited_ok is True  # the first sentence was on the wire before the model finished
+        assert _text(parse_events(buffer)) == "Hello there. Ask me anything."
+
+
+def test_copy_for_a_product_named_in_words_finds_its_sku(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the real router put "圣诞蜡烛" in skus; the copy generator then refused an unknown SKU
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}', "Three drafts are ready."]
+    events = _chat(client, harness.key("merchant", "12583"), message="write a post about the cake stand", lang="en")
+    assert harness.generators.copy_skus == [["22423"]]
+    assert dict(events)["copy_variants"]["grounding"]["passed"] and events[-1][0] == "done"
+
+
+def test_copy_for_a_product_the_catalog_lacks_asks_which_one(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "draft_copy", "skus": ["iphone case"]}', "Tell me the product."]
+    events = _chat(client, harness.key("merchant", "12583"), message="write a post about iphone cases", lang="en")
+    assert harness.generators.calls == [] and events[-1][0] == "done"
+    assert _text(events).startswith("I could not find iphone case in the catalog. Which product")
+
+
+def test_a_generator_refusal_is_a_non_retryable_error_not_an_outage(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    harness.generators.refuse = "no priced, active product to promote for merchant '12583'"
+    llm.replies += ['{"action": "draft_copy"}']
+    events = _chat(client, harness.key("merchant", "12583"), message="写一条朋友圈文案", lang="zh")
+    name, data = events[-1]
+    assert name == "error" and data["code"] == "cannot_generate" and data["retryable"] is False
+    assert data["message"] == "无法用本店的数据完成：no priced, active product to promote for merchant '12583'"
+
+
+def test_details_of_a_product_the_catalog_lacks_show_no_stand_in(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "product_details", "query": "frosted phone case"}', "Sorry."]
+    events = _chat(client, harness.key("merchant", "12583"), message="tell me about the frosted phone case", lang="en")
+    assert "product_cards" not in dict(events)  # "FROSTED" matches one word of GLASS STAR FROSTED T-LIGHT HOLDER
+    assert _text(events).startswith("I could not find that product.")
+
+
+def test_a_looping_answer_is_stopped_and_recorded(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
+    looping = "Order the cake stand first. " + "#cakes " * 40
+    llm.replies += ['{"action": "restock_list"}', looping]
+    key = harness.key("merchant", "12583")
+    events = _chat(client, key, message="restock please", lang="en")
+    text = _text(events)
+    assert "Order the cake stand first." in text and text.count("#cakes") <= 3 and events[-1][0] == "done"
+    conversation = dict(events)["done"]["conversation_id"]
+    reply = client.get(f"/v1/conversations/{conversation}", headers=auth(key)).json()["messages"][1]
+    assert reply["payload"]["stopped"] == ["stopped a decoding loop ('#cakes' over and over)"]
+
+
+def test_a_zero_price_limit_from_the_router_means_no_limit(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the real router answered {"query": "popcorn holder", "max_price": 0.0} and the search found nothing
+    llm.replies += ['{"action": "search_catalog", "query": "cake stand", "max_price": 0}', "Here it is."]
+    events = _chat(client, harness.key("merchant", "12583"), message="do you have cake stands?", lang="en")
+    assert [card["sku"] for card in dict(events)["product_cards"]["items"]] == ["22423"]
+
+
+def test_sentences_the_data_cannot_support_never_reach_the_owner(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    answer = "The cake stand is a fine pick. Yes, it comes in different colours. It is in high demand."
+    llm.replies += ['{"action": "search_catalog", "query": "cake stand"}', answer]
+    key = harness.key("merchant", "12583")
+    events = _chat(client, key, message="does the cake stand come in other colours?", lang="en")
+    assert _text(events) == "I found 1 product for “cake stand”. The cake stand is a fine pick. "
+    conversation = dict(events)["done"]["conversation_id"]
+    reply = client.get(f"/v1/conversations/{conversation}", headers=auth(key)).json()["messages"][1]
+    assert [d.split(":")[0] for d in reply["payload"]["dropped"]] == [
+        "the product's 'colours' is not among the facts",  # the owner's question named them, the data does not
+        "demand ('high demand') is not among the facts",
+    ]
+
+
+def test_a_made_up_code_from_the_router_falls_back_to_the_owners_words(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the real router answered {"action": "product_details", "sku": "123456"} for "纸链套装多少钱一个？"
+    llm.replies += ['{"action": "product_details", "sku": "123456"}', "It is a cake stand."]
+    events = _chat(client, harness.key("merchant", "12583"), message="regency cakestand price?", lang="en")
+    assert dict(events)["product_cards"]["items"][0]["sku"] == "22423"
+    # the card and the data line are the answer: the model's words beside them described sizes and materials
+    assert _text(events).startswith("REGENCY CAKESTAND 3 TIER (22423): 10.95 GBP") and len(llm.calls) == 1
+
+
+def test_when_the_data_finds_nothing_the_model_adds_nothing(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "product_details", "sku": "123456"}', "纸链套装的价格是 25 元。"]
+    events = _chat(client, harness.key("merchant", "12583"), message="纸链套装多少钱一个？", lang="zh")
+    assert _text(events) == "没有找到这个商品。 " and len(llm.calls) == 1  # the router only

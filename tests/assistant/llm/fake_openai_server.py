@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,6 +18,8 @@ class FakeOpenAI:
     def __init__(self, replies: list[str] | None = None, port: int = 0) -> None:
         self.replies = list(replies or [])
         self.requests: list[dict[str, Any]] = []
+        self.endless = False  # stream chunks until the client hangs up (at most 10 s), then set `hung_up`
+        self.hung_up = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +37,9 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
                 text = fake.replies.pop(0) if fake.replies else "ok"
+                if body.get("stream") and fake.endless:
+                    self._stream_until_hang_up(body["model"])
+                    return
                 if body.get("stream"):
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
@@ -51,6 +57,22 @@ class FakeOpenAI:
                     "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
                 })  # fmt: skip
+
+            def _stream_until_hang_up(self, model: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                delta = {"content": "again "}
+                chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": model,
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}  # fmt: skip
+                deadline = time.monotonic() + 10
+                try:
+                    while time.monotonic() < deadline:
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(0.01)
+                except (BrokenPipeError, ConnectionResetError):
+                    fake.hung_up.set()
 
             def _send(self, code: int, data: dict[str, Any]) -> None:
                 raw = json.dumps(data).encode()

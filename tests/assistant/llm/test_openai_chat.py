@@ -77,3 +77,13 @@ def test_health_probe(fake: FakeOpenAI) -> None:
     assert OpenAIChatModel(base_url=fake.url, model="m1").health().startswith("fake-served at http://127.0.0.1:")
     with pytest.raises(LLMError):
         OpenAIChatModel(base_url="http://127.0.0.1:9", model="m1", max_retries=0, timeout_s=2).health()
+
+
+def test_a_consumer_that_stops_early_ends_the_generation(fake: FakeOpenAI) -> None:
+    # the chat's loop guard stops reading; the endpoint must not go on generating 220 tokens nobody reads
+    fake.endless = True
+    model = OpenAIChatModel(base_url=fake.url, model="m1", max_retries=0)
+    stream = model.stream([ChatMessage("user", "hi")])
+    assert [next(stream), next(stream)] == ["again ", "again "]
+    stream.close()
+    assert fake.hung_up.wait(timeout=5)

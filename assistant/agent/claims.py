@@ -1,0 +1,161 @@
+"""The chat commentary's claim filter: the model's streamed words pass sentence by sentence, and a sentence that
+states what the turn's data cannot support is dropped before the owner sees it (and recorded).
+
+Real turns (`s2b eval chat`, evals/chat/cases.yaml) said "Yes, the popcorn holder comes in several colors,
+including white, black, and red." (the catalog has no colours), "These items have the highest demand and are
+likely to sell out soon", "It is currently out of stock" (S publishes no stock figure), "兔子夜灯的批发价是 2.08 元"
+(a GBP price) and listed "库存为空". Rules, each allowed when the turn's data uses the word (a title
+with PINK, a stock figure in the facts), never because the owner's question did ("do they come in other colours?"):
+- stock: S's stock, when no stock figure is among the facts;
+- demand: how much consumers want a product (high demand, 热销, 抢手 ...), which no fact here measures, and
+  selling out;
+- currency: a price in another currency than the data's ("兔子夜灯的批发价是 2.08 元" for a GBP price);
+- attributes: colours, sizes, materials, batteries, "handcrafted" and the like, which S's catalog holds only in
+  titles;
+- repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
+- numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
+  number guard alone showed "纸链套装的价格是 [?] 元。".
+Streaming becomes sentence by sentence; the data-written lead still goes out at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from assistant.agent.guard import number_forms
+from assistant.grounding import STOCK_CLAIM
+
+# a sentence ends after 。！？!? (and closing quotes), after "." or "…" followed by a space, or at a line break;
+# "0.42", "e.g" and a list's "1. " stay inside their sentence
+_END = re.compile(r"(?:[。！？!?]+[”\"’)）]*|[.…]+[”\"’)）]*(?=\s))\s*|\n+")
+_JUST_ORDINAL = re.compile(r"\s*\d{1,2}[.)]\s*")  # "1. " alone is a list number, not a sentence
+_DEMAND = re.compile(
+    r"\b(?:high|higher|highest|strong|great|huge|growing) demand\b|\bin demand\b|\bmost popular\b"
+    r"|\bpopular (?:item|items|product|products|choice|with)\b|\bselling (?:fast|well|quickly)\b|\btrending\b"
+    r"|热销|畅销|抢手|供不应求|爆款|受欢迎",
+    re.IGNORECASE,
+)
+_SELL_OUT = re.compile(r"\bsells? out\b|\bsold out\b|\bselling out\b|卖光|售罄|卖断货", re.IGNORECASE)
+# the markers of each currency in text; a price in another currency than the turn's data is a wrong price
+_CURRENCIES = {
+    "GBP": re.compile(r"£|\bGBP\b|英镑|镑|\bpounds?\b|\bpence\b", re.IGNORECASE),
+    "USD": re.compile(r"(?<![A-Z])\$|\bUSD\b|美元|\bdollars?\b", re.IGNORECASE),
+    "EUR": re.compile(r"€|\bEUR\b|欧元|\beuros?\b", re.IGNORECASE),
+    "CNY": re.compile(r"[¥￥]|\bRMB\b|\bCNY\b|人民币|(?<=\d)\s?(?:元|块)|\byuan\b", re.IGNORECASE),
+}
+_CURRENCY_FIELD = re.compile(r'"currency": "([a-z]{3})"')
+_ATTRIBUTE_EN = re.compile(
+    r"\b(?:black|white|red|green|blue|yellow|pink|purple|orange|grey|gray|brown|gold|golden|silver|ivory|cream"
+    r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
+    r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwasher[- ]safe|sizes?"
+    r"|materials?|indoor|outdoor|handmade|hand-?crafted|eco-friendly|organic)\b",
+    re.IGNORECASE,
+)
+_ATTRIBUTE_ZH = {
+    "黑色": "black", "白色": "white", "红色": "red", "绿色": "green", "蓝色": "blue", "黄色": "yellow",
+    "粉色": "pink", "粉红": "pink", "紫色": "purple", "橙色": "orange", "灰色": "grey", "棕色": "brown",
+    "金色": "gold", "银色": "silver", "颜色": "colour", "多色": "colour", "彩色": "colour", "木质": "wood",
+    "木制": "wood", "实木": "wood", "金属": "metal", "玻璃": "glass", "陶瓷": "ceramic", "塑料": "plastic",
+    "纯棉": "cotton", "不锈钢": "steel", "竹制": "bamboo", "皮革": "leather", "电池": "batter", "充电": "recharge",
+    "防水": "waterproof", "尺寸": "size", "材质": "material", "手工": "hand", "户外": "outdoor", "环保": "eco",
+}  # fmt: skip
+_ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(_ATTRIBUTE_ZH, key=len, reverse=True)))
+_ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
+_NOT_WORD = re.compile(r"[\W_]+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _demand_key(phrase: str) -> str:
+    """What the data must say for a demand phrase to stand: "popular" (a restock reason) for the popular ones."""
+    return "popular" if "popular" in phrase.lower() else phrase.lower()
+
+
+def split_sentences(buffer: str) -> tuple[list[str], str]:
+    """(the complete sentences at the start of `buffer`, the unfinished rest)."""
+    sentences, start = [], 0
+    for match in _END.finditer(buffer):
+        if match.end() == len(buffer) and not match.group(0).endswith(("\n", " ", "\t")) and match.group(0)[0] == ".":
+            break  # "." at the very end: a decimal point or a sentence end, the next chunk tells
+        if _JUST_ORDINAL.fullmatch(buffer[start : match.end()]):
+            continue  # the list number stays with its line
+        sentences.append(buffer[start : match.end()])
+        start = match.end()
+    return sentences, buffer[start:]
+
+
+@dataclass
+class ClaimFilter:
+    """`known`: everything the turn's data and the owner's message say (lower-cased); `stock_known`: a stock
+    figure is among the facts; `allowed_numbers`: the numbers they hold (guard.numbers_in)."""
+
+    known: str
+    stock_known: bool
+    allowed_numbers: set[str] | None = None  # None: numbers are not checked here
+    dropped: list[str] = field(default_factory=list)
+    number_problems: list[str] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+
+    def _invented_numbers(self, sentence: str) -> list[str]:
+        if self.allowed_numbers is None:
+            return []
+        body = _ORDINAL.sub("", sentence)  # a list's "2. " is not a claim
+        numbers = (m.group(0).rstrip(".,") for m in _NUMBER.finditer(body))
+        return [n for n in numbers if not number_forms(n) & self.allowed_numbers]
+
+    def problem(self, sentence: str) -> str | None:
+        """Why the sentence may not be shown, or None."""
+        if invented := self._invented_numbers(sentence):
+            self.number_problems.extend(f"number {n} is not in the data" for n in invented)
+            return f"number {invented[0]} is not in the data"
+        if not self.stock_known and (match := STOCK_CLAIM.search(sentence)):
+            return f"S's stock ({match.group(0)!r}) is not among the facts"
+        if (match := _DEMAND.search(sentence)) and _demand_key(match.group(0)) not in self.known:
+            return f"demand ({match.group(0)!r}) is not among the facts"
+        if match := _SELL_OUT.search(sentence):
+            return f"selling out ({match.group(0)!r}) is not among the facts"
+        if wrong := self._other_currency(sentence):
+            return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self._currencies()))}"
+        known = self.known.replace("colour", "color")
+        for match in _ATTRIBUTE_EN.finditer(sentence):
+            word = match.group(0).lower()
+            if word.replace("colour", "color").removesuffix("s") not in known:
+                return f"the product's {word!r} is not among the facts"
+        for match in _ATTRIBUTE_ZH_WORDS.finditer(sentence):
+            zh = match.group(0)
+            if zh not in self.known and _ATTRIBUTE_ZH[zh] not in self.known:
+                return f"the product's {zh!r} is not among the facts"
+        key = _NOT_WORD.sub("", _ORDINAL.sub("", sentence).lower())
+        if key and key in self._seen:
+            return "a repeat of an earlier sentence"
+        self._seen.add(key)
+        return None
+
+    def _currencies(self) -> set[str]:
+        return {code.upper() for code in _CURRENCY_FIELD.findall(self.known)}
+
+    def _other_currency(self, sentence: str) -> str | None:
+        """A currency the sentence prices in that none of the turn's data uses (only when the data names one)."""
+        ours = self._currencies()
+        if not ours:
+            return None
+        others = (code for code, marker in _CURRENCIES.items() if code not in ours and marker.search(sentence))
+        return next(others, None)
+
+    def _pass(self, sentence: str) -> str:
+        reason = self.problem(sentence)
+        if reason is None:
+            return sentence
+        self.dropped.append(f"{reason}: {sentence.strip()!r}")
+        return ""
+
+    def run(self, chunks: Iterable[str]) -> Iterator[str]:
+        buffer = ""
+        for chunk in chunks:
+            sentences, buffer = split_sentences(buffer + chunk)
+            for sentence in sentences:
+                if kept := self._pass(sentence):
+                    yield kept
+        if buffer.strip() and (kept := self._pass(buffer)):
+            yield kept

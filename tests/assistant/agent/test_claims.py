@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.agent.claims import ClaimFilter, split_sentences
+from assistant.agent.guard import numbers_in
+
+
+def _run(text: str, known: str, stock_known: bool = False, size: int = 5) -> tuple[str, list[str]]:
+    claims = ClaimFilter(known=known.lower(), stock_known=stock_known)
+    chunks = [text[i : i + size] for i in range(0, len(text), size)]
+    return "".join(claims.run(chunks)), claims.dropped
+
+
+def test_sentences_split_at_their_ends_but_not_inside_prices_or_list_numbers() -> None:
+    assert split_sentences("It is 0.42镑. Next") == (["It is 0.42镑. "], "Next")
+    assert split_sentences("It is 0.") == ([], "It is 0.")  # a decimal point or an end: the next chunk tells
+    assert split_sentences("好的。1. A\n2. B") == (["好的。", "1. A\n"], "2. B")
+    assert split_sentences("Really?! Yes… ok") == (["Really?! ", "Yes… "], "ok")
+
+
+def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged() -> None:
+    # a real turn: the catalog has no colours for the popcorn holder
+    text = "I found 6 products. Yes, the popcorn holder comes in various colors, including black and green. Ask away."
+    shown, dropped = _run(text, "popcorn holder; does the popcorn holder come in other colours?")
+    assert shown == "I found 6 products. Ask away."
+    assert dropped == [
+        "the product's 'black' is not among the facts: "
+        "'Yes, the popcorn holder comes in various colors, including black and green.'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("These items are currently in high demand. ", "demand ('high demand')"),
+        ("Based on the current stock, order now. ", "S's stock ('current stock')"),
+        ("1. CHRISTMAS TREE STAR DECORATION，价格0.42镑，库存为空\n", "S's stock ('库存为空')"),
+        ("这款夜灯是热销商品。", "demand ('热销')"),
+        ("这款夜灯有粉色和蓝色。", "the product's '粉色'"),
+        ("It runs on batteries. ", "the product's 'batteries'"),
+    ],
+)
+def test_each_kind_of_unsupported_claim(sentence: str, reason: str) -> None:
+    shown, dropped = _run(sentence, "rabbit night light; christmas tree star decoration")
+    assert shown == "" and dropped[0].startswith(reason)
+
+
+def test_claims_the_data_supports_pass() -> None:
+    known = '{"title": "pink heart lantern", "stock": 8, "reason": "popular"} is it in stock?'
+    text = "The pink lantern has 8 in stock. It is popular. 粉色的灯笼很好看。"
+    assert _run(text, known, stock_known=True) == (text, [])
+
+
+def test_repeated_lines_are_dropped_whatever_their_list_number() -> None:
+    text = "Here:\n1. Star decoration（星星装饰）\n2. Heart decoration\n3. Star decoration（星星装饰）\n"
+    shown, dropped = _run(text, "star decoration heart decoration")
+    assert shown == "Here:\n1. Star decoration（星星装饰）\n2. Heart decoration\n"
+    assert dropped == ["a repeat of an earlier sentence: '3. Star decoration（星星装饰）'"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("兔子夜灯的批发价是 2.08 元。", "a price in CNY, but the data's prices are in GBP"),
+        ("It costs $0.42 each. ", "a price in USD, but the data's prices are in GBP"),
+        ("These have the highest demand. ", "demand ('highest demand')"),
+        ("They are likely to sell out soon. ", "selling out ('sell out')"),
+        ("It is a popular item in our store. ", "demand ('popular item')"),
+    ],
+)
+def test_wrong_currencies_and_market_talk_are_dropped(sentence: str, reason: str) -> None:
+    shown, dropped = _run(sentence, '[{"currency": "GBP", "price": "2.08"}, {"price": "0.42"}]')
+    assert shown == "" and dropped[0].startswith(reason)
+
+
+def test_prices_in_the_datas_currency_and_popular_restock_reasons_pass() -> None:
+    known = '[{"currency": "GBP", "reason": "popular"}]'
+    text = "售价2.08英镑。It costs £0.42, 42 pence. It is a popular item with other shops. 这是一个单元测试。"
+    assert _run(text, known) == (text, [])
+
+
+def test_a_sentence_with_a_number_not_in_the_data_is_dropped_whole() -> None:
+    # a real turn showed "纸链套装的价格是 [?] 元。" when the product was not found and only the number was masked
+    claims = ClaimFilter(known="", stock_known=False, allowed_numbers={"2.95", "15"})
+    text = "纸链套装的价格是 25 元。\n1. Paper chain kit, 2.95 each\n2. Ordered 15 times.\n"
+    assert "".join(claims.run([text])) == "1. Paper chain kit, 2.95 each\n2. Ordered 15 times.\n"
+    assert claims.number_problems == ["number 25 is not in the data"]
+
+
+def test_numbers_from_the_data_pass_in_any_spelling_and_list_numbers_are_not_claims() -> None:
+    allowed = numbers_in([{"total": "146.82", "qty": 48, "sku": "85123A", "price": "10.50", "units": 1234}])
+    claims = ClaimFilter(known="", stock_known=False, allowed_numbers=allowed)
+    # split across chunks: "14" of "146.82" is never judged (or shown) alone
+    text = "Total 146.82 GBP. Sure. 1. Order 48 of 85123A at 10.5. 2) 1,234 units\nNot 500 or 3.5."
+    shown = "".join(claims.run([text[i : i + 3] for i in range(0, len(text), 3)]))
+    assert shown == "Total 146.82 GBP. Sure. 1. Order 48 of 85123A at 10.5. 2) 1,234 units\n"
+    assert claims.number_problems == ["number 500 is not in the data", "number 3.5 is not in the data"]
