@@ -109,7 +109,9 @@ def search_catalog(ctx: ToolContext, action: AgentAction) -> ToolResult:
     if not cards:
         text = _t(ctx.lang, f"I found no products for “{query}”.", f"没有找到与“{query}”相关的商品。")
     # no stock key when S publishes none: "stock": null was read as "库存为空" (out of stock)
-    top = [{k: card[k] for k in ("sku", "title", "price", "stock") if card[k] is not None} for card in cards[:3]]
+    # with its currency: without it the model priced 9 lines of 3 search turns in "$" in one eval run (all dropped)
+    fields = ("sku", "title", "price", "currency", "stock")
+    top = [{k: card[k] for k in fields if card[k] is not None} for card in cards[:3]]
     facts = {"query": query, "found": len(cards), "best_matches": top}
     return ToolResult(events=[("product_cards", {"query": query, "items": cards})], facts=facts, text=text)
 
