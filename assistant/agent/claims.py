@@ -120,7 +120,8 @@ class ClaimFilter:
         known = self.known.replace("colour", "color")
         for match in _ATTRIBUTE_EN.finditer(sentence):
             word = match.group(0).lower()
-            if word.replace("colour", "color").removesuffix("s") not in known:
+            stem = word.replace("colour", "color").removesuffix("s")
+            if not re.search(rf"(?<![a-z]){re.escape(stem)}", known):  # "red" is not in "ordered"
                 return f"the product's {word!r} is not among the facts"
         for match in _ATTRIBUTE_ZH_WORDS.finditer(sentence):
             zh = match.group(0)

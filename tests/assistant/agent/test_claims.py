@@ -96,3 +96,9 @@ def test_numbers_from_the_data_pass_in_any_spelling_and_list_numbers_are_not_cla
     shown = "".join(claims.run([text[i : i + 3] for i in range(0, len(text), 3)]))
     assert shown == "Total 146.82 GBP. Sure. 1. Order 48 of 85123A at 10.5. 2) 1,234 units\n"
     assert claims.number_problems == ["number 500 is not in the data", "number 3.5 is not in the data"]
+
+
+def test_an_attribute_counts_as_known_only_as_a_word_of_the_data() -> None:
+    shown, dropped = _run("It is red. ", '{"your_orders": 3, "note": "ordered twice"}')
+    assert shown == "" and dropped == ["the product's 'red' is not among the facts: 'It is red.'"]
+    assert _run("The red one. ", '{"title": "vintage red mug"}') == ("The red one. ", [])
