@@ -2,7 +2,8 @@
 score each turn as the owner would see it.
 
 Evaluators: route (the action taken is one the case accepts), error (an error event instead of an answer),
-masked (numbers the guard had to mask, shown to the owner as "[?]"), dropped (model sentences the claim filter
+invented numbers (numbers the model wrote that are not in the data: their sentences were held back and the turn
+reports grounding problems), dropped (model sentences the claim filter
 removed before they were shown, each with its reason in the results), loop stops, forbidden phrases shown (written
 per case from what the data does not support: "other colours" for a product with no colour data), and latency
 (first text of any kind, first model token, whole turn). A run passes when each rate meets the threshold in the
@@ -38,7 +39,7 @@ class TurnResult:
     error: str | None = None
     data_text: str = ""
     model_text: str = ""
-    masked: list[str] = field(default_factory=list)
+    invented_numbers: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     forbidden_shown: list[str] = field(default_factory=list)
@@ -51,7 +52,7 @@ class TurnResult:
 class Thresholds:
     route_accuracy: float
     max_errors: int
-    max_masked_turns: int
+    max_invented_number_turns: int
     max_forbidden_shown: int
 
 
@@ -87,7 +88,7 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
         elif name == "error":
             result.error = data.get("code", "error")
         elif name == "grounding":
-            result.masked = list(data.get("problems", []))
+            result.invented_numbers = list(data.get("problems", []))
         elif name == "token":
             result.first_text_s = result.first_text_s if result.first_text_s is not None else elapsed
             if data.get("source") == "data":
@@ -132,7 +133,7 @@ def summarize(results: list[TurnResult]) -> list[dict[str, str]]:
             "turns": str(len(group)),
             "routed right": f"{sum(r.route_ok for r in group)}/{len(group)}",
             "errors": str(sum(r.error is not None for r in group)),
-            "turns with masked numbers": str(sum(bool(r.masked) for r in group)),
+            "turns with invented numbers": str(sum(bool(r.invented_numbers) for r in group)),
             "sentences dropped": str(sum(len(r.dropped) for r in group)),
             "loops stopped": str(sum(len(r.stopped) for r in group)),
             "forbidden shown": str(sum(len(r.forbidden_shown) for r in group)),
@@ -152,9 +153,9 @@ def verdict(results: list[TurnResult], thresholds: Thresholds) -> list[str]:
     errors = sum(r.error is not None for r in results)
     if errors > thresholds.max_errors:
         misses.append(f"{errors} errors > {thresholds.max_errors}")
-    masked = sum(bool(r.masked) for r in results)
-    if masked > thresholds.max_masked_turns:
-        misses.append(f"{masked} turns with masked numbers > {thresholds.max_masked_turns}")
+    invented = sum(bool(r.invented_numbers) for r in results)
+    if invented > thresholds.max_invented_number_turns:
+        misses.append(f"{invented} turns with invented numbers > {thresholds.max_invented_number_turns}")
     forbidden = sum(len(r.forbidden_shown) for r in results)
     if forbidden > thresholds.max_forbidden_shown:
         misses.append(f"{forbidden} forbidden phrases shown > {thresholds.max_forbidden_shown}")

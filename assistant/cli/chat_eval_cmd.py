@@ -36,8 +36,9 @@ def eval_chat(
     def show(r: TurnResult) -> None:
         mark = "ok" if r.route_ok and not r.error and not r.forbidden_shown else "MISS"
         console.print(
-            f"{r.id:<24} {mark:<5} {r.action:<15} err={r.error} masked={len(r.masked)} dropped={len(r.dropped)} "
-            f"forbidden={r.forbidden_shown} total={r.total_s:.1f}s | {r.model_text.strip()[:150]!r}"
+            f"{r.id:<24} {mark:<5} {r.action:<15} err={r.error} numbers={len(r.invented_numbers)} "
+            f"dropped={len(r.dropped)} forbidden={r.forbidden_shown} total={r.total_s:.1f}s "
+            f"| {r.model_text.strip()[:150]!r}"
         )
 
     try:

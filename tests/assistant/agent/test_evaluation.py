@@ -48,7 +48,7 @@ def test_verdict_names_each_missed_threshold() -> None:
     ok = TurnResult(id="a", message="m", expect=["answer"], action="answer", route_ok=True)
     wrong = TurnResult(id="b", message="m", expect=["answer"], action="restock_list", error="llm_unavailable")
     wrong.forbidden_shown = ["$"]
-    thresholds = Thresholds(route_accuracy=0.8, max_errors=0, max_masked_turns=0, max_forbidden_shown=0)
+    thresholds = Thresholds(route_accuracy=0.8, max_errors=0, max_invented_number_turns=0, max_forbidden_shown=0)
     assert verdict([ok], thresholds) == []
     assert verdict([ok, wrong], thresholds) == [
         "routed right 50% < 80%",
