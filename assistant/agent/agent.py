@@ -194,7 +194,10 @@ class ChatAgent:
         allowed = numbers_in([result.facts, shown, result.text, message])
         # the data, not the question: "does it come in other colours?" must not let "it comes in different colors" by
         known = json.dumps([result.facts, shown, result.text], ensure_ascii=False, default=str).lower()
-        claims = ClaimFilter(known, _has_stock_figure([result.facts, shown]), allowed_numbers=allowed)
+        data = [result.facts, shown]
+        stock_known = any(stock is not None for stock in _field_values(data, "stock"))  # None: S publishes none
+        currencies = frozenset(str(code).upper() for code in _field_values(data, "currency") if code)
+        claims = ClaimFilter(known, stock_known, currencies, allowed_numbers=allowed)
         stops: list[str] = []
         words = until_loop(self.llm.stream(messages, max_tokens=220, temperature=0.3), stops)
         for piece in claims.run(words):
@@ -211,13 +214,16 @@ class ChatAgent:
         payload |= {"dropped": claims.dropped} if claims.dropped else {}
 
 
-def _has_stock_figure(value: Any) -> bool:
-    """Whether any "stock" field in the turn's data holds a figure (None means S publishes none)."""
+def _field_values(value: Any, key: str) -> Iterator[Any]:
+    """Every value of the field `key` anywhere in the turn's data (dicts and lists, recursively)."""
     if isinstance(value, dict):
-        return value.get("stock") is not None or any(_has_stock_figure(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_stock_figure(v) for v in value)
-    return False
+        if key in value:
+            yield value[key]
+        for item in value.values():
+            yield from _field_values(item, key)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _field_values(item, key)
 
 
 def _history_text(past: list[tuple[str, str]]) -> str:

@@ -45,7 +45,6 @@ _CURRENCIES = {
     "EUR": re.compile(r"€|\bEUR\b|欧元|\beuros?\b", re.IGNORECASE),
     "CNY": re.compile(r"[¥￥]|\bRMB\b|\bCNY\b|人民币|(?<=\d)\s?(?:元|块)|\byuan\b", re.IGNORECASE),
 }
-_CURRENCY_FIELD = re.compile(r'"currency": "([a-z]{3})"')
 _ATTRIBUTE_EN = re.compile(
     r"\b(?:black|white|red|green|blue|yellow|pink|purple|orange|grey|gray|brown|gold|golden|silver|ivory|cream"
     r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
@@ -87,11 +86,13 @@ def split_sentences(buffer: str) -> tuple[list[str], str]:
 
 @dataclass
 class ClaimFilter:
-    """`known`: everything the turn's data and the owner's message say (lower-cased); `stock_known`: a stock
-    figure is among the facts; `allowed_numbers`: the numbers they hold (guard.numbers_in)."""
+    """`known`: everything the turn's data says (lower-cased), not the owner's question; `stock_known`: a stock
+    figure is among the facts; `currencies`: the codes its prices are in (none: currencies are not checked);
+    `allowed_numbers`: the numbers it holds (guard.numbers_in)."""
 
     known: str
     stock_known: bool
+    currencies: frozenset[str] = frozenset()
     allowed_numbers: set[str] | None = None  # None: numbers are not checked here
     dropped: list[str] = field(default_factory=list)
     number_problems: list[str] = field(default_factory=list)
@@ -116,7 +117,7 @@ class ClaimFilter:
         if match := _SELL_OUT.search(sentence):
             return f"selling out ({match.group(0)!r}) is not among the facts"
         if wrong := self._other_currency(sentence):
-            return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self._currencies()))}"
+            return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
         known = self.known.replace("colour", "color")
         for match in _ATTRIBUTE_EN.finditer(sentence):
             word = match.group(0).lower()
@@ -133,15 +134,11 @@ class ClaimFilter:
         self._seen.add(key)
         return None
 
-    def _currencies(self) -> set[str]:
-        return {code.upper() for code in _CURRENCY_FIELD.findall(self.known)}
-
     def _other_currency(self, sentence: str) -> str | None:
         """A currency the sentence prices in that none of the turn's data uses (only when the data names one)."""
-        ours = self._currencies()
-        if not ours:
+        if not self.currencies:
             return None
-        others = (code for code, marker in _CURRENCIES.items() if code not in ours and marker.search(sentence))
+        others = (c for c, marker in _CURRENCIES.items() if c not in self.currencies and marker.search(sentence))
         return next(others, None)
 
     def _pass(self, sentence: str) -> str:

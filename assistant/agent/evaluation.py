@@ -101,7 +101,8 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
     shown = result.model_text.lower()
     result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
     messages = get_conversation(agent.store, conversation)["messages"]
-    payload = messages[-1].get("payload") or {} if messages and messages[-1]["role"] == "assistant" else {}
+    answered = bool(messages) and messages[-1]["role"] == "assistant"
+    payload = (messages[-1].get("payload") or {}) if answered else {}
     result.dropped = list(payload.get("dropped", []))
     result.stopped = list(payload.get("stopped", []))
     return result

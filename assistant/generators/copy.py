@@ -43,6 +43,11 @@ MAX_PRODUCTS = 3
 COPY_SLACK = {"en": 40, "zh": 15}
 
 
+def check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise GenerationError(f"unknown channel {channel!r}; use one of {sorted(CHANNELS)}")
+
+
 def pick_offers(deps: GeneratorDeps, merchant_id: str, skus: list[str] | None) -> list[ProductOffer]:
     """Products to promote: the given SKUs, else the recommender's available picks; priced at retail."""
     if skus:
@@ -122,8 +127,7 @@ def generate_copy(
     variants: int = 3,
 ) -> CopyDraft:
     """`variants` grounded copy variants for `channel`; a draft is flagged if any variant still fails."""
-    if channel not in CHANNELS:
-        raise GenerationError(f"unknown channel {channel!r}; use one of {sorted(CHANNELS)}")
+    check_channel(channel)
     if lang not in ("zh", "en"):
         raise GenerationError(f"unsupported language {lang!r}; use zh or en")
     log = CallLog()

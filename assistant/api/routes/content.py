@@ -15,7 +15,7 @@ from assistant.agent.ports import grounding_of
 from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError
 from assistant.api.services import Services
-from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from assistant.generators.copy import check_channel
 from assistant.keys import Principal
 from core.tables import GeneratedContent, Merchant, Product
 
@@ -83,8 +83,7 @@ def _check_merchant_exists(services: Services, merchant_id: str) -> None:
 def _check_request(services: Services, principal: Principal, req: ContentRequest) -> None:
     """What can be checked without the model: the merchant, the channel and the SKUs (422 with the fix)."""
     _check_merchant_exists(services, require_merchant(principal, req.merchant_id))
-    if req.channel not in COPY_CHANNELS:
-        raise ApiError(422, f"unknown channel {req.channel!r}; use one of {sorted(COPY_CHANNELS)}", "cannot_generate")
+    check_channel(req.channel)  # a GenerationError: 422 cannot_generate
     wanted = {s.strip().upper() for s in req.skus or [] if s.strip()}
     if not wanted:
         return

@@ -5,9 +5,13 @@ import pytest
 from assistant.agent.claims import ClaimFilter, split_sentences
 from assistant.agent.guard import numbers_in
 
+GBP = frozenset({"GBP"})
 
-def _run(text: str, known: str, stock_known: bool = False, size: int = 5) -> tuple[str, list[str]]:
-    claims = ClaimFilter(known=known.lower(), stock_known=stock_known)
+
+def _run(
+    text: str, known: str, stock_known: bool = False, size: int = 5, currencies: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    claims = ClaimFilter(known=known.lower(), stock_known=stock_known, currencies=currencies)
     chunks = [text[i : i + size] for i in range(0, len(text), size)]
     return "".join(claims.run(chunks)), claims.dropped
 
@@ -70,14 +74,14 @@ def test_repeated_lines_are_dropped_whatever_their_list_number() -> None:
     ],
 )
 def test_wrong_currencies_and_market_talk_are_dropped(sentence: str, reason: str) -> None:
-    shown, dropped = _run(sentence, '[{"currency": "GBP", "price": "2.08"}, {"price": "0.42"}]')
+    shown, dropped = _run(sentence, '[{"currency": "GBP", "price": "2.08"}, {"price": "0.42"}]', currencies=GBP)
     assert shown == "" and dropped[0].startswith(reason)
 
 
 def test_prices_in_the_datas_currency_and_popular_restock_reasons_pass() -> None:
     known = '[{"currency": "GBP", "reason": "popular"}]'
     text = "售价2.08英镑。It costs £0.42, 42 pence. It is a popular item with other shops. 这是一个单元测试。"
-    assert _run(text, known) == (text, [])
+    assert _run(text, known, currencies=GBP) == (text, [])
 
 
 def test_a_sentence_with_a_number_not_in_the_data_is_dropped_whole() -> None:
