@@ -14,6 +14,15 @@ from pydantic import BaseModel, Field
 Language = Literal["en", "zh"]
 
 
+def plain_price(value: Decimal | None) -> Decimal | None:
+    """A price as the store holds it (NUMERIC(14, 4): 2.9500) without the zeros past the pennies: 2.95, 3.00,
+    0.0021 (a fraction of a penny keeps its digits)."""
+    if value is None:
+        return None
+    pennies = value.quantize(Decimal("0.01"))
+    return pennies if pennies == value else value.normalize()
+
+
 class RestockItem(BaseModel):
     """One line of a restock list. Every number here is computed from data, never written by an LLM."""
 
@@ -54,6 +63,10 @@ class SearchHit(BaseModel):
 
 class RestockSource(Protocol):
     def restock_for(self, merchant_id: str, *, as_of: date | None = None, k: int = 20) -> RestockList: ...
+
+    def default_as_of(self) -> date:
+        """The date lists are for when no `as_of` is given: the day of the newest order."""
+        ...
 
 
 class CatalogSearch(Protocol):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from core.db import Store
+from core.domain import plain_price
 from core.tables import Product
 
 
@@ -37,7 +38,7 @@ def offers(store: Store, skus: list[str]) -> dict[str, Offer]:
                 ).where(Product.sku.in_(unique[start : start + 500]))
             )
             for sku, title, price, currency, stock, active in rows:
-                found[sku] = Offer(sku, title or "", price, currency or "GBP", stock, bool(active))
+                found[sku] = Offer(sku, title or "", plain_price(price), currency or "GBP", stock, bool(active))
     return found
 
 

@@ -14,6 +14,7 @@ merchants bought in the last 30 days. No KeyError is raised for unknown merchant
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
 
 EXTRA_CANDIDATES = 20  # ranked beyond k so that items S cannot sell can be dropped without a short list
+MODELS_IN_MEMORY = 3  # models kept per process (the demo's adds 148 MB of RSS); older ones reload from disk
 
 
 class RestockService:
@@ -43,7 +45,7 @@ class RestockService:
         self.params = params or RankerParams()
         self._events: pd.DataFrame | None = None
         self._titles: dict[str, str] | None = None
-        self._models: dict[date, RestockModel] = {}
+        self._models: OrderedDict[date, RestockModel] = OrderedDict()
         self._lock = threading.RLock()
         self._saves: list[Future[None]] = []
         self.last_model_source = ""
@@ -83,6 +85,7 @@ class RestockService:
         """The model for lists as of `as_of` (trained on orders up to the end of that day)."""
         with self._lock:
             if as_of in self._models:
+                self._models.move_to_end(as_of)
                 return self._models[as_of]
             cutoff = as_of + timedelta(days=1)
             events, titles = self.events(), self.titles()
@@ -96,6 +99,8 @@ class RestockService:
                 self._save_in_background(model, folder)
                 self.last_model_source = f"trained and saved {folder}"
             self._models[as_of] = model
+            while len(self._models) > MODELS_IN_MEMORY:
+                self._models.popitem(last=False)  # least recently used
             return model
 
     def _save_in_background(self, model: RestockModel, folder: Path) -> None:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from assistant.generators.schema import schema_errors
 from assistant.grounding import Grounding, attempted_amounts, prose_problems
 from assistant.llm.base import ChatMessage, LLMError
 from core.db import Store
+from core.domain import plain_price
 from core.tables import Merchant, Product
 from prompts.registry import Prompt
 
@@ -337,4 +339,5 @@ def speakable(title: str) -> str:
 
 def money_text(value: Any, currency: str = "GBP") -> str:
     symbol = {"GBP": "£", "CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper(), currency.upper() + " ")
-    return f"{symbol}{value:.2f}"
+    price = plain_price(Decimal(str(value)).quantize(Decimal("0.0001")))  # 2.5 -> 2.50; 0.0021 is not 0.00
+    return f"{symbol}{price}"

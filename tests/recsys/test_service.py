@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,8 @@ def test_service_is_a_restock_source_and_lists_are_grounded(store_copy: Store, s
         prices = dict(session.execute(select(Product.sku, Product.unit_price)).all())
     for item in result.items:
         assert item.sku in prices and item.unit_price == prices[item.sku]
+        # shown as S's price, not the column's NUMERIC(14, 4) text ("2.9500")
+        assert item.model_dump(mode="json")["unit_price"] == str(prices[item.sku].quantize(Decimal("0.01")))
         assert item.title and item.quantity >= 1 and item.available
         assert item.reason["kind"] in {"repeat", "discover", "popular"}
     assert any(item.reason["kind"] == "repeat" for item in result.items)
@@ -116,6 +119,19 @@ def test_model_is_cached_on_disk_by_data_fingerprint(
     assert second.last_model_source.startswith("loaded")
     # the service hands the digest it keyed the folder with to fit and load: one digest per model, not two
     assert digests == [trained.meta["fingerprint"], loaded.meta["fingerprint"]]
+
+
+def test_models_in_memory_are_bounded_and_the_evicted_reload_from_disk(
+    store_copy: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recsys.service, "MODELS_IN_MEMORY", 1)
+    service = _service(store_copy, tmp_path)
+    service.model_for(date(2011, 12, 9))
+    service.model_for(date(2011, 11, 30))  # an admin's list for another date: the first model leaves memory
+    service.saved()
+    assert service.last_model_source.startswith("trained")
+    service.model_for(date(2011, 12, 9))
+    assert service.last_model_source.startswith("loaded")
 
 
 def test_a_failed_model_write_is_raised_by_saved(store_copy: Store, tmp_path: Path) -> None:

@@ -55,14 +55,32 @@ def merchant_for(services: Services, principal: Principal, merchant_id: str) -> 
     return scoped
 
 
-def stored_list(services: Services, merchant_id: str) -> RestockRow | None:
+def stored_list(services: Services, merchant_id: str, as_of: date | None) -> RestockRow | None:
+    """The merchant's newest stored batch list, or its list for `as_of` when one is named."""
+    query = select(RestockRow).where(RestockRow.merchant_id == merchant_id)
+    if as_of is not None:
+        query = query.where(RestockRow.as_of == as_of)
     with services.store.session() as session:
-        return session.scalar(
-            select(RestockRow)
+        return session.scalar(query.order_by(RestockRow.as_of.desc(), RestockRow.created_at.desc()).limit(1))
+
+
+def stored_dates(services: Services, merchant_id: str, limit: int = 10) -> list[date]:
+    with services.store.session() as session:
+        rows = session.scalars(
+            select(RestockRow.as_of)
             .where(RestockRow.merchant_id == merchant_id)
-            .order_by(RestockRow.as_of.desc(), RestockRow.created_at.desc())
-            .limit(1)
+            .distinct()
+            .order_by(RestockRow.as_of.desc())
+            .limit(limit)
         )
+        return list(rows)
+
+
+def not_stored(services: Services, merchant_id: str, as_of: date | None, latest: date | None = None) -> ApiError:
+    when = f" as of {as_of}" if as_of else ""
+    dates = ", ".join(str(day) for day in stored_dates(services, merchant_id)) or "none"
+    hint = f"; without as_of you get the list as of the newest orders ({latest})" if latest else ""
+    return ApiError(404, f"no stored batch restock list for merchant {merchant_id!r}{when} (stored: {dates}){hint}")
 
 
 @router.get("/{merchant_id}/restock", response_model=RestockResponse, summary="The merchant's restock list")
@@ -72,15 +90,25 @@ def get_restock(
     principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
     source: Annotated[Literal["auto", "batch"], Query()] = "auto",
+    as_of: Annotated[date | None, Query(description="the list as of this date (orders up to the end of it)")] = None,
 ) -> RestockResponse:
     """The newest stored batch list of the merchant (`s2b batch restock`), or one computed on demand when there
-    is none; `source=batch` answers 404 instead of computing. `source` in the answer says which it was."""
+    is none; `source=batch` answers 404 instead of computing. `source` in the answer says which it was.
+
+    `as_of` asks for the list as of that date: the batch list stored for it, else one computed on demand. A
+    merchant key computes on demand only as of the newest orders (each other date trains a model); admin keys
+    any date. Dates with stored lists are named in the 404's message."""
     merchant = merchant_for(services, principal, merchant_id)
-    row = stored_list(services, merchant)
+    row = stored_list(services, merchant, as_of)
     if row is None and source == "batch":
-        raise ApiError(404, f"no stored batch restock list for merchant {merchant!r}")
+        raise not_stored(services, merchant, as_of)
+    day = as_of or (row.as_of if row else None)
+    if row is None and as_of is not None and principal.role != "admin":
+        latest = services.restock.default_as_of()
+        if as_of != latest:
+            raise not_stored(services, merchant, as_of, latest)
     # the restock source serves a stored list for its as_of date (enriched with titles, prices, stock)
-    restock = services.restock.restock_for(merchant, as_of=row.as_of if row else None, k=k)
+    restock = services.restock.restock_for(merchant, as_of=day, k=k)
     stored = row is not None and (row.as_of, row.model_version) == (restock.as_of, restock.model_version)
     return RestockResponse(
         merchant_id=merchant,

@@ -76,6 +76,9 @@ class FakeRestock:
     store: Store
     calls: list[str] = field(default_factory=list)
 
+    def default_as_of(self) -> date:
+        return date(2011, 12, 9)
+
     def restock_for(self, merchant_id: str, *, as_of: date | None = None, k: int = 20) -> RestockList:
         """Like RestockService: the stored batch list for `as_of` when there is one, else computed."""
         self.calls.append(merchant_id)
@@ -100,7 +103,7 @@ class FakeRestock:
             for s, t, p, st, q in rows[:k]
         ]
         return RestockList(
-            merchant_id=merchant_id, as_of=as_of or date(2011, 12, 9), model_version="fake-1", items=items
+            merchant_id=merchant_id, as_of=as_of or self.default_as_of(), model_version="fake-1", items=items
         )
 
 
