@@ -8,12 +8,18 @@ removed before they were shown, each with its reason in the results), loop stops
 per case from what the data does not support: "other colours" for a product with no colour data), and latency
 (first text of any kind, first model token, whole turn). A run passes when each rate meets the threshold in the
 cases file.
+
+Follow-up cases run their `before` messages first in the same conversation (not scored) and then check the scored
+turn against what the owner asked of the earlier one: `expect_lang` (the language the turn answers in), `shows`
+(texts its cards or drafts must contain, e.g. the product of the draft it revises) and `shorter` (its longest draft
+text is shorter than the earlier turn's). Each unmet one is a failed check.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +49,9 @@ class TurnResult:
     dropped: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     forbidden_shown: list[str] = field(default_factory=list)
+    lang: str = ""
+    before: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
     first_text_s: float | None = None
     first_model_s: float | None = None
     total_s: float = 0.0
@@ -54,6 +63,7 @@ class Thresholds:
     max_errors: int
     max_invented_number_turns: int
     max_forbidden_shown: int
+    max_failed_checks: int = 0
 
 
 def load_cases(path: Path | None = None) -> tuple[Thresholds, list[dict[str, Any]]]:
@@ -80,10 +90,18 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
     merchant = str(case.get("merchant", DEFAULT_MERCHANT))
     result = TurnResult(id=case["id"], message=case["message"], expect=_expected(case), set=case.get("set", "dev"))
     conversation = open_conversation(agent.store, merchant, None, title=f"eval {case['id']}")
+    result.before = [str(m) for m in case.get("before", [])]
+    earlier: list[tuple[str, dict[str, Any]]] = []
+    for message in result.before:
+        earlier = list(agent.turn(merchant, conversation, message, lang=case.get("lang")))
+    events: list[tuple[str, dict[str, Any]]] = []
     started = time.perf_counter()
     for name, data in agent.turn(merchant, conversation, case["message"], lang=case.get("lang")):
         elapsed = round(time.perf_counter() - started, 3)
-        if name == "action":
+        events.append((name, data))
+        if name == "meta":
+            result.lang = data.get("lang", "")
+        elif name == "action":
             result.action = data["action"]
         elif name == "error":
             result.error = data.get("code", "error")
@@ -100,12 +118,43 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
     result.route_ok = result.action in result.expect
     shown = result.model_text.lower()
     result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
+    result.failed_checks = followup_checks(case, result, events, earlier)
     messages = get_conversation(agent.store, conversation)["messages"]
     answered = bool(messages) and messages[-1]["role"] == "assistant"
     payload = (messages[-1].get("payload") or {}) if answered else {}
     result.dropped = list(payload.get("dropped", []))
     result.stopped = list(payload.get("stopped", []))
     return result
+
+
+Events = list[tuple[str, dict[str, Any]]]
+
+
+def followup_checks(case: dict[str, Any], result: TurnResult, events: Events, earlier: Events) -> list[str]:
+    """The case's follow-up expectations this turn misses (see the module docstring)."""
+    failed = []
+    if "expect_lang" in case and result.lang != case["expect_lang"]:
+        failed.append(f"answered in {result.lang!r}, not {case['expect_lang']!r}")
+    cards = json.dumps([data for name, data in events if name not in ("token", "meta")], ensure_ascii=False).lower()
+    failed += [f"{text!r} not shown" for text in case.get("shows", []) if text.lower() not in cards]
+    if case.get("shorter"):
+        now, before = _longest_draft(events), _longest_draft(earlier)
+        if not now or not before or now >= before:
+            failed.append(f"longest draft {now} chars, the earlier turn's {before}: not shorter")
+    return failed
+
+
+def _longest_draft(events: Events) -> int:
+    return max((len(text) for text in _draft_texts(events)), default=0)
+
+
+def _draft_texts(events: Events) -> Iterator[str]:
+    for name, data in events:
+        if name == "copy_variants":
+            for variant in data.get("variants", []):
+                yield str(variant.get("prose", variant.get("text", ""))) if isinstance(variant, dict) else str(variant)
+        elif name == "reply_draft":
+            yield str(data.get("text", ""))
 
 
 def run_eval(
@@ -126,6 +175,9 @@ def summarize(results: list[TurnResult]) -> list[dict[str, str]]:
         groups.setdefault(r.expect[0], []).append(r)
     for r in results:
         groups.setdefault(f"all {r.set}", []).append(r)
+    for r in results:
+        if r.before:
+            groups.setdefault("all follow-ups", []).append(r)
     groups["all"] = results
     rows = []
     for name, group in groups.items():
@@ -138,6 +190,7 @@ def summarize(results: list[TurnResult]) -> list[dict[str, str]]:
             "sentences dropped": str(sum(len(r.dropped) for r in group)),
             "loops stopped": str(sum(len(r.stopped) for r in group)),
             "forbidden shown": str(sum(len(r.forbidden_shown) for r in group)),
+            "failed checks": str(sum(len(r.failed_checks) for r in group)),
             "first text s (median / p95)": quantiles([r.first_text_s for r in group if r.first_text_s is not None]),
             "first model token s": quantiles([r.first_model_s for r in group if r.first_model_s is not None]),
             "turn s (median / p95)": quantiles([r.total_s for r in group]),
@@ -160,4 +213,7 @@ def verdict(results: list[TurnResult], thresholds: Thresholds) -> list[str]:
     forbidden = sum(len(r.forbidden_shown) for r in results)
     if forbidden > thresholds.max_forbidden_shown:
         misses.append(f"{forbidden} forbidden phrases shown > {thresholds.max_forbidden_shown}")
+    failed = sum(len(r.failed_checks) for r in results)
+    if failed > thresholds.max_failed_checks:
+        misses.append(f"{failed} failed follow-up checks > {thresholds.max_failed_checks}")
     return misses

@@ -18,7 +18,8 @@ def test_the_shipped_cases_load_and_name_real_actions() -> None:
     for case in cases:
         expected = [case["expect"]] if isinstance(case["expect"], str) else case["expect"]
         assert set(expected) <= {*ACTIONS, "refuse"}, case["id"]
-    assert {c.get("set", "dev") for c in cases} == {"dev", "heldout"}
+    assert {c.get("set", "dev") for c in cases} == {"dev", "heldout", "followup"}
+    assert all(c.get("before") for c in cases if c.get("set") == "followup")
 
 
 def test_a_case_file_without_thresholds_is_refused(tmp_path: Path) -> None:
@@ -58,3 +59,24 @@ def test_verdict_names_each_missed_threshold() -> None:
     rows = summarize([ok, wrong])
     assert [r["expected action"] for r in rows] == ["answer", "all dev", "all"]
     assert rows[-1]["routed right"] == "1/2"
+
+
+def test_a_follow_up_is_checked_against_the_turn_before(settings: Settings, store: Store) -> None:
+    llm = FakeChatModel(
+        replies=['{"action": "search_catalog", "query": "cake stand"}', "Nice.", '{"action": "answer"}', "Hello."]
+    )
+    agent = build_harness(settings, store, llm).services.agent()
+    case = {
+        "id": "f", "before": ["cake stands?"], "message": "what else?", "expect": "search_catalog",
+        "expect_lang": "zh", "shows": ["cake stand"], "shorter": True,
+    }  # fmt: skip
+    result = run_turn(agent, case | {"merchant": "12583"})
+    assert result.before == ["cake stands?"] and result.action == "answer" and not result.route_ok
+    assert result.failed_checks == [
+        "answered in 'en', not 'zh'",
+        "'cake stand' not shown",
+        "longest draft 0 chars, the earlier turn's 0: not shorter",
+    ]
+    thresholds = Thresholds(route_accuracy=0, max_errors=0, max_invented_number_turns=0, max_forbidden_shown=0)
+    assert verdict([result], thresholds) == ["3 failed follow-up checks > 0"]
+    assert [r["expected action"] for r in summarize([result])][-2:] == ["all follow-ups", "all"]
