@@ -51,6 +51,8 @@ class AgentAction(BaseModel):
     channel: str = "wechat_moments"
     max_price: float | None = Field(default=None, ge=0)
     days: int | None = Field(default=None, ge=1, le=3650)
+    # set by code only (a "make it shorter" follow-up), never by the router: not in ROUTER_SCHEMA
+    max_chars: int | None = Field(default=None, ge=20, le=2000)
 
 
 class RouterOutputError(ValueError):
@@ -65,7 +67,7 @@ def parse_action(text: str) -> AgentAction:
         raise RouterOutputError(f"router output is not JSON: {text[:120]!r}") from exc
     if not isinstance(data, dict):
         raise RouterOutputError("router output is not a JSON object")
-    known = {k: v for k, v in data.items() if k in AgentAction.model_fields}
+    known = {k: v for k, v in data.items() if k in ROUTER_SCHEMA["properties"]}
     if known.get("channel") not in CHANNELS:
         known.pop("channel", None)
     try:

@@ -13,10 +13,11 @@ from typing import Any
 
 from assistant.agent.actions import ROUTER_SCHEMA, AgentAction, RouterOutputError, parse_action
 from assistant.agent.claims import ClaimFilter
-from assistant.agent.conversations import add_message, history
+from assistant.agent.conversations import add_message, history, last_answer
 from assistant.agent.guard import REFUSALS, asks_for_other_merchant, numbers_in, until_loop
 from assistant.agent.ports import Generators
 from assistant.agent.prompt_files import load_prompt
+from assistant.agent.revisions import Revision, revised_action, revision_of
 from assistant.agent.sales import known_merchants, merchant_profile
 from assistant.agent.tools import ToolContext, ToolResult, run_action
 from assistant.generators.common import GenerationError
@@ -60,7 +61,9 @@ class ChatAgent:
         lang: str | None = None,
         action_hint: str | None = None,
     ) -> Iterator[Event]:
-        lang = self._language(merchant_id, message, lang)
+        previous = last_answer(self.store, conversation_id)
+        revision = revision_of(message)
+        lang = self._language(merchant_id, message, lang, revision, previous)
         yield "meta", {"conversation_id": conversation_id, "lang": lang}
         past = history(self.store, conversation_id, limit=4)
         add_message(self.store, conversation_id, "user", message, {"action_hint": action_hint} if action_hint else {})
@@ -69,7 +72,7 @@ class ChatAgent:
             yield from self._finish_refusal(conversation_id, lang, refusal)
             return
         try:
-            action, route_note = self._route(message, past, action_hint)
+            action, route_note = self._route(message, past, action_hint, revision, previous)
         except LLMError as exc:
             yield "error", _llm_error(lang, exc)
             return
@@ -92,9 +95,22 @@ class ChatAgent:
         yield from result.events
         yield from self._answer(conversation_id, message, past, action, result, lang, route_note)
 
-    def _language(self, merchant_id: str, message: str, lang: str | None) -> str:
+    def _language(
+        self,
+        merchant_id: str,
+        message: str,
+        lang: str | None,
+        revision: Revision | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> str:
+        """The owner's own words first ("now in Chinese"), then the request's `lang`; a bare follow-up ("make it
+        shorter") keeps the previous turn's language; then the message's script, then the merchant's profile."""
+        if revision and revision.lang:
+            return revision.lang
         if lang in ("en", "zh"):
             return lang
+        if revision and revision.pure and previous and previous.get("lang") in ("en", "zh"):
+            return str(previous["lang"])
         if _CJK.search(message):
             return "zh"
         profile = merchant_profile(self.store, merchant_id)
@@ -118,7 +134,17 @@ class ChatAgent:
     def _prompt_lang(message: str) -> str:
         return "zh" if _CJK.search(message) else "en"
 
-    def _route(self, message: str, past: list[tuple[str, str]], hint: str | None) -> tuple[AgentAction, str]:
+    def _route(
+        self,
+        message: str,
+        past: list[tuple[str, str]],
+        hint: str | None,
+        revision: Revision | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> tuple[AgentAction, str]:
+        redo = revised_action(revision, previous) if revision and not hint else None
+        if redo is not None:
+            return redo, f"follow-up of {redo.action}"
         if hint:
             fields: dict[str, Any] = {"action": hint}
             if hint == "search_catalog":
@@ -153,6 +179,7 @@ class ChatAgent:
         payload: dict[str, Any] = {
             "action": action.model_dump(exclude_defaults=True) | {"action": action.action},
             "route": route_note,
+            "lang": lang,
             "events": [{"event": name, "data": data} for name, data in result.events],
         }
         if action.action in QUIET_ACTIONS or (action.action != "answer" and not result.events):

@@ -51,6 +51,18 @@ def add_message(
         return msg.id
 
 
+def last_answer(store: Store, conversation_id: str) -> dict[str, Any] | None:
+    """The payload of the conversation's last assistant message (its action, events, language), if any."""
+    with store.session() as session:
+        payload = session.scalar(
+            select(Message.payload)
+            .where(Message.conversation_id == conversation_id, Message.role == "assistant")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+    return dict(payload) if payload else None
+
+
 def history(store: Store, conversation_id: str, limit: int = 6) -> list[tuple[str, str]]:
     """The last `limit` (role, content) pairs, oldest first."""
     with store.session() as session:

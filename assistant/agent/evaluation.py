@@ -175,9 +175,6 @@ def summarize(results: list[TurnResult]) -> list[dict[str, str]]:
         groups.setdefault(r.expect[0], []).append(r)
     for r in results:
         groups.setdefault(f"all {r.set}", []).append(r)
-    for r in results:
-        if r.before:
-            groups.setdefault("all follow-ups", []).append(r)
     groups["all"] = results
     rows = []
     for name, group in groups.items():

@@ -180,7 +180,9 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
             facts={"not_in_catalog": missing},
         )
     skus = list(dict.fromkeys(sku for sku in found.values() if sku)) or None
-    draft = ctx.generators.copy(ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang)
+    draft = ctx.generators.copy(
+        ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang, max_chars=action.max_chars
+    )
     content_id = ctx.generators.save(ctx.merchant_id, "copy", draft, channel=action.channel)
     data = draft_dict(draft)
     grounding = grounding_of(draft)

@@ -34,10 +34,10 @@ def eval_chat(
     agent = ChatAgent(deps.store, deps.restock, deps.search, deps.llm, generators)
 
     def show(r: TurnResult) -> None:
-        mark = "ok" if r.route_ok and not r.error and not r.forbidden_shown else "MISS"
+        mark = "ok" if r.route_ok and not r.error and not r.forbidden_shown and not r.failed_checks else "MISS"
         console.print(
             f"{r.id:<24} {mark:<5} {r.action:<15} err={r.error} numbers={len(r.invented_numbers)} "
-            f"dropped={len(r.dropped)} forbidden={r.forbidden_shown} total={r.total_s:.1f}s "
+            f"dropped={len(r.dropped)} forbidden={r.forbidden_shown} checks={r.failed_checks} total={r.total_s:.1f}s "
             f"| {r.model_text.strip()[:150]!r}"
         )
 

@@ -34,13 +34,21 @@ arrive a sentence at a time, unsupported sentences held back); `grounding` {pass
 model wrote a number that is not in the data (its sentence is not shown);
 finally `done` {conversation_id, message_id} — or `error` {code, message, retryable} instead: code `llm_unavailable`
 (retryable), `cannot_generate` (the shop's data cannot serve the request, e.g. no product to promote; not retryable),
-`action_failed` or `internal`."""
+`action_failed` or `internal`.
+
+Follow-ups: a message that only asks to change the last answer ("now in Chinese", "make it shorter", "再写一版",
+"中文的呢？") redoes the conversation's last action with the same products and channel, in the language or length
+asked for, without the router."""
 
 
 class ChatRequest(BaseModel):
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(default=None, max_length=40)
-    lang: Literal["zh", "en"] | None = None
+    lang: Literal["zh", "en"] | None = Field(
+        default=None,
+        description="the answer's language; default: the message's (a bare follow-up such as 'make it shorter' "
+        "keeps the conversation's). The owner's own words win over it: 'in Chinese', '用英文'",
+    )
     action: ActionName | None = Field(default=None, description="quick action: skip routing and run this action")
     merchant_id: str | None = Field(default=None, description="admin keys only: the merchant to act for")
 

@@ -12,6 +12,7 @@
   var KEY = script.getAttribute("data-key") || "";
   var API = (script.getAttribute("data-api") || new URL(script.src, location.href).origin).replace(/\/$/, "");
   var BASE = script.src.replace(/[^/]*$/, "");
+  var PINNED_LANG = !!script.getAttribute("data-lang");
   var LANG = (script.getAttribute("data-lang") || navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
   var STORE_KEY = "s2b-conversation-" + KEY.slice(0, 16);
 
@@ -350,7 +351,10 @@
     b.classList.add("s2b-waiting");
     var conversation = null;
     try { conversation = sessionStorage.getItem(STORE_KEY); } catch (e) { /* private mode */ }
-    var body = { message: message, lang: LANG };
+    // the UI's language is the browser's; the answer's is the message's (a Chinese question in an English browser
+    // gets Chinese), unless the page pins it with data-lang
+    var body = { message: message };
+    if (PINNED_LANG) body.lang = LANG;
     if (action) body.action = action;
     if (conversation) body.conversation_id = conversation;
 

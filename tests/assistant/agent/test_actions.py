@@ -28,3 +28,8 @@ def test_the_router_offers_exactly_the_channels_the_copy_generator_writes() -> N
     # the router once offered weibo, instagram and facebook, which the generator then refused
     assert set(ROUTER_SCHEMA["properties"]["channel"]["enum"]) == set(COPY_CHANNELS)
     assert parse_action('{"action": "draft_copy", "channel": "instagram"}').channel == "wechat_moments"
+
+
+def test_the_router_cannot_set_a_length() -> None:
+    # max_chars is code's (a "make it shorter" follow-up); from the router it is dropped like a smuggled merchant id
+    assert parse_action('{"action": "draft_copy", "max_chars": 25}').max_chars is None

@@ -67,7 +67,7 @@ def test_a_follow_up_is_checked_against_the_turn_before(settings: Settings, stor
     )
     agent = build_harness(settings, store, llm).services.agent()
     case = {
-        "id": "f", "before": ["cake stands?"], "message": "what else?", "expect": "search_catalog",
+        "id": "f", "set": "followup", "before": ["cake stands?"], "message": "what else?", "expect": "search_catalog",
         "expect_lang": "zh", "shows": ["cake stand"], "shorter": True,
     }  # fmt: skip
     result = run_turn(agent, case | {"merchant": "12583"})
@@ -79,4 +79,4 @@ def test_a_follow_up_is_checked_against_the_turn_before(settings: Settings, stor
     ]
     thresholds = Thresholds(route_accuracy=0, max_errors=0, max_invented_number_turns=0, max_forbidden_shown=0)
     assert verdict([result], thresholds) == ["3 failed follow-up checks > 0"]
-    assert [r["expected action"] for r in summarize([result])][-2:] == ["all follow-ups", "all"]
+    assert [r["expected action"] for r in summarize([result])][-2:] == ["all followup", "all"]

@@ -146,7 +146,7 @@ class FakeDraft(BaseModel):
 
     merchant_id: str
     text: str
-    variants: list[str] = []
+    variants: list[dict[str, Any]] = []  # {text, prose, chars}, as the real copy drafts
     items: list[dict[str, Any]] = []
     grounding: FakeGrounding = FakeGrounding()
     flagged: bool = False
@@ -167,6 +167,7 @@ class FakeGenerators:
     store: Store
     calls: list[tuple[str, str]] = field(default_factory=list)
     copy_skus: list[list[str] | None] = field(default_factory=list)
+    copy_requests: list[dict[str, Any]] = field(default_factory=list)  # lang, channel, max_chars of each copy call
     fail_grounding: bool = False
     llm_down: bool = False
     refuse: str | None = None  # copy raises GenerationError with this reason
@@ -206,6 +207,7 @@ class FakeGenerators:
     ) -> FakeDraft:
         self.calls.append(("copy", merchant_id))
         self.copy_skus.append(list(skus) if skus else None)
+        self.copy_requests.append({"lang": lang, "channel": channel, "max_chars": max_chars})
         if self.llm_down:
             raise LLMError("connection refused")
         if self.refuse:
@@ -214,12 +216,15 @@ class FakeGenerators:
         if unknown:
             raise GenerationError(f"SKU(s) not in S's catalog: {', '.join(unknown)}")
         titles = self._titles(merchant_id, skus)
-        texts = [f"v{i + 1}: {', '.join(titles).title()} now in store" for i in range(variants)]
+        line = " | ".join(t.title() for t in titles)
+        room = (max_chars or 300) - len(line) - 1
+        prose = [f"v{i + 1}: a fine pick for every home, now in store"[:room] for i in range(variants)]
+        texts = [f"{p}\n{line}" for p in prose]
         grounding = self._grounding()
         return FakeDraft(
             merchant_id=merchant_id,
             text=texts[0],
-            variants=texts,
+            variants=[{"text": t, "prose": p, "chars": len(t)} for t, p in zip(texts, prose, strict=True)],
             grounding=grounding,
             flagged=not grounding.passed,
             language=lang,

@@ -251,3 +251,39 @@ def test_when_the_data_finds_nothing_the_model_adds_nothing(
     llm.replies += ['{"action": "product_details", "sku": "123456"}', "纸链套装的价格是 25 元。"]
     events = _chat(client, harness.key("merchant", "12583"), message="纸链套装多少钱一个？", lang="zh")
     assert _text(events) == "没有找到这个商品。 " and len(llm.calls) == 1  # the router only
+
+
+def test_a_follow_up_revises_the_last_draft_without_asking_the_router(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the real router took "now in Chinese" for a post about three other products with max_price 10, in English
+    key = harness.key("merchant", "12583")
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"], "channel": "xiaohongshu"}']
+    first = _chat(client, key, message="write a xiaohongshu note about the cake stand")
+    conversation = dict(first)["meta"]["conversation_id"]
+    routed = len(llm.calls)
+    chinese = _chat(client, key, message="now in Chinese", conversation_id=conversation)
+    shorter = _chat(client, key, message="make it shorter", conversation_id=conversation)
+    assert len(llm.calls) == routed  # neither follow-up went to the router
+    assert harness.generators.copy_skus == [["22423"]] * 3
+    assert [r["lang"] for r in harness.generators.copy_requests] == ["en", "zh", "zh"]  # "shorter" keeps Chinese
+    assert {r["channel"] for r in harness.generators.copy_requests} == {"xiaohongshu"}
+    assert (dict(chinese)["meta"]["lang"], dict(shorter)["meta"]["lang"]) == ("zh", "zh")
+    limit = harness.generators.copy_requests[-1]["max_chars"]
+    longest = max(len(v["text"]) for v in dict(chinese)["copy_variants"]["variants"])
+    assert limit is not None and limit < longest
+    assert max(len(v["text"]) for v in dict(shorter)["copy_variants"]["variants"]) <= limit
+    assert dict(shorter)["action"] == {"action": "draft_copy", "skus": ["cake stand"], "channel": "xiaohongshu"} | {
+        "max_chars": limit
+    }
+
+
+def test_a_follow_up_that_names_something_new_is_routed(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    key = harness.key("merchant", "12583")
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}', '{"action": "draft_copy", "skus": ["22086"]}']
+    first = _chat(client, key, message="write a post about the cake stand", lang="en")
+    conversation = dict(first)["meta"]["conversation_id"]
+    _chat(client, key, message="write another post for the paper chain kit", conversation_id=conversation, lang="en")
+    assert len(llm.calls) == 2 and harness.generators.copy_skus[-1] == ["22086"]
