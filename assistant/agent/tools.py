@@ -5,6 +5,7 @@ code-rendered text used when the model cannot answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,21 @@ class ToolResult:
     facts: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     grounding_failed: bool = False
+
+
+# Platforms owners name that the copy generator has no channel for: the router can only pick one of its channels, so
+# "write an instagram post" got a WeChat Moments post and a text that did not say why.
+OTHER_PLATFORMS = {
+    "instagram": ("Instagram", "Instagram"),
+    "facebook": ("Facebook", "Facebook"),
+    "tiktok": ("TikTok", "TikTok"),
+    "抖音": ("Douyin", "抖音"),
+    "weibo": ("Weibo", "微博"),
+    "微博": ("Weibo", "微博"),
+    "twitter": ("Twitter", "Twitter"),
+    "whatsapp": ("WhatsApp", "WhatsApp"),
+}
+_OTHER_PLATFORM = re.compile("|".join(OTHER_PLATFORMS), re.IGNORECASE)
 
 
 def _t(lang: str, en: str, zh: str) -> str:
@@ -197,7 +213,7 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
     }
     count = len(event["variants"])
     spec = COPY_CHANNELS.get(action.channel, {})
-    text = _t(
+    text = _platform_note(ctx) + _t(
         ctx.lang,
         f"I drafted {count} variants of a {spec.get('hint_en', action.channel)} (saved as draft {content_id}).",
         f"已写好 {count} 条{spec.get('hint_zh', action.channel)}（已保存为草稿 {content_id}）。",
@@ -205,6 +221,21 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
     facts = {"variants": count, "channel": action.channel, "content_id": content_id, "grounding": grounding}
     return ToolResult(
         events=[("copy_variants", event)], facts=facts, text=text, grounding_failed=not grounding["passed"]
+    )
+
+
+def _platform_note(ctx: ToolContext) -> str:
+    """Say so when the owner asked for a platform the generator does not write for."""
+    found = _OTHER_PLATFORM.search(ctx.message)
+    if not found:
+        return ""
+    en, zh = OTHER_PLATFORMS[found.group(0).lower()]
+    channels_en = ", ".join(str(spec["name_en"]) for spec in COPY_CHANNELS.values())
+    channels_zh = "、".join(str(spec["name_zh"]) for spec in COPY_CHANNELS.values())
+    return _t(
+        ctx.lang,
+        f"I do not write for {en} yet (I write: {channels_en}). ",
+        f"暂不支持{zh}（可写：{channels_zh}）。",
     )
 
 

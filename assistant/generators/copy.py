@@ -29,11 +29,39 @@ from assistant.pricing import price_quotes
 
 PROMPT_ID = "copy"
 CHANNELS: dict[str, dict[str, Any]] = {
-    "wechat_moments": {"zh": 200, "en": 300, "hint_en": "WeChat Moments post", "hint_zh": "微信朋友圈文案"},
-    "xiaohongshu": {"zh": 300, "en": 450, "hint_en": "Xiaohongshu (RED) note", "hint_zh": "小红书笔记"},
-    "sms": {"zh": 70, "en": 160, "hint_en": "SMS text message", "hint_zh": "短信"},
-    "email": {"zh": 400, "en": 700, "hint_en": "short promotional email body", "hint_zh": "促销邮件正文"},
-    "poster": {"zh": 40, "en": 90, "hint_en": "one poster line", "hint_zh": "海报标语"},
+    "wechat_moments": {
+        "zh": 200,
+        "en": 300,
+        "hint_en": "WeChat Moments post",
+        "hint_zh": "微信朋友圈文案",
+        "name_en": "WeChat Moments",
+        "name_zh": "朋友圈",
+    },
+    "xiaohongshu": {
+        "zh": 300,
+        "en": 450,
+        "hint_en": "Xiaohongshu (RED) note",
+        "hint_zh": "小红书笔记",
+        "name_en": "Xiaohongshu",
+        "name_zh": "小红书",
+    },
+    "sms": {"zh": 70, "en": 160, "hint_en": "SMS text message", "hint_zh": "短信", "name_en": "SMS", "name_zh": "短信"},
+    "email": {
+        "zh": 400,
+        "en": 700,
+        "hint_en": "short promotional email body",
+        "hint_zh": "促销邮件正文",
+        "name_en": "email",
+        "name_zh": "邮件",
+    },
+    "poster": {
+        "zh": 40,
+        "en": 90,
+        "hint_en": "one poster line",
+        "hint_zh": "海报标语",
+        "name_en": "posters",
+        "name_zh": "海报",
+    },
 }
 TONES = {"friendly", "playful", "elegant", "urgent", "professional"}
 MAX_PRODUCTS = 3

@@ -287,3 +287,14 @@ def test_a_follow_up_that_names_something_new_is_routed(
     conversation = dict(first)["meta"]["conversation_id"]
     _chat(client, key, message="write another post for the paper chain kit", conversation_id=conversation, lang="en")
     assert len(llm.calls) == 2 and harness.generators.copy_skus[-1] == ["22086"]
+
+
+def test_a_platform_without_a_channel_is_named_not_silently_swapped(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}']  # the router can only pick a real channel
+    events = _chat(client, harness.key("merchant", "12583"), message="write an Instagram post about the cake stand")
+    assert _text(events).startswith(
+        "I do not write for Instagram yet (I write: WeChat Moments, Xiaohongshu, SMS, email, posters). "
+        "I drafted 3 variants of a WeChat Moments post"
+    )
