@@ -84,6 +84,10 @@ def split_sentences(buffer: str) -> tuple[list[str], str]:
     return sentences, buffer[start:]
 
 
+def _repeat_key(sentence: str) -> str:
+    return _NOT_WORD.sub("", _ORDINAL.sub("", sentence).lower())
+
+
 @dataclass
 class ClaimFilter:
     """`known`: everything the turn's data says (lower-cased), not the owner's question; `stock_known`: a stock
@@ -128,11 +132,18 @@ class ClaimFilter:
             zh = match.group(0)
             if zh not in self.known and _ATTRIBUTE_ZH[zh] not in self.known:
                 return f"the product's {zh!r} is not among the facts"
-        key = _NOT_WORD.sub("", _ORDINAL.sub("", sentence).lower())
+        key = _repeat_key(sentence)
         if key and key in self._seen:
             return "a repeat of an earlier sentence"
         self._seen.add(key)
         return None
+
+    def already_said(self, text: str) -> None:
+        """Sentences shown before the model's (the data's own text): the model restating them is a repeat. A
+        Chinese restock turn showed "您的补货单共 10 个商品，合计 37.55 GBP。" twice: from code, then from the
+        model."""
+        sentences, rest = split_sentences(text)
+        self._seen.update(key for key in map(_repeat_key, [*sentences, rest]) if key)
 
     def _other_currency(self, sentence: str) -> str | None:
         """A currency the sentence prices in that none of the turn's data uses (only when the data names one)."""

@@ -106,3 +106,11 @@ def test_an_attribute_counts_as_known_only_as_a_word_of_the_data() -> None:
     shown, dropped = _run("It is red. ", '{"your_orders": 3, "note": "ordered twice"}')
     assert shown == "" and dropped == ["the product's 'red' is not among the facts: 'It is red.'"]
     assert _run("The red one. ", '{"title": "vintage red mug"}') == ("The red one. ", [])
+
+
+def test_the_model_restating_the_datas_own_text_is_a_repeat() -> None:
+    claims = ClaimFilter(known="", stock_known=False)
+    claims.already_said("您的补货单共 10 个商品，合计 37.55 GBP。 ")
+    shown = "".join(claims.run(["您的补货单共 10 个商品，合计 37.55 GBP。", "纸链套装是回购最多的。"]))
+    assert shown == "纸链套装是回购最多的。"
+    assert claims.dropped == ["a repeat of an earlier sentence: '您的补货单共 10 个商品，合计 37.55 GBP。'"]
