@@ -6,6 +6,7 @@ There is deliberately no merchant field anywhere: the merchant always comes from
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError
@@ -53,6 +54,31 @@ class AgentAction(BaseModel):
     days: int | None = Field(default=None, ge=1, le=3650)
     # set by code only (a "make it shorter" follow-up), never by the router: not in ROUTER_SCHEMA
     max_chars: int | None = Field(default=None, ge=20, le=2000)
+
+
+# The copy channel the owner's words name. The router left `channel` out every time (s2b eval chat, 2026-11-23: an
+# SMS, a Xiaohongshu note and an email were all drafted as WeChat Moments posts), so the words decide.
+_NAMED_CHANNELS = {
+    "sms": re.compile(r"\bsms\b|\btext messages?\b|短信", re.IGNORECASE),
+    "email": re.compile(r"\be-?mails?\b|邮件", re.IGNORECASE),
+    "poster": re.compile(r"\bposters?\b|海报|标语", re.IGNORECASE),
+    "xiaohongshu": re.compile(r"xiaohongshu|\bred notes?\b|小红书", re.IGNORECASE),
+    "wechat_moments": re.compile(r"wechat|\bmoments\b|朋友圈|微信", re.IGNORECASE),
+}
+
+
+def named_channel(message: str) -> str | None:
+    """The copy channel the message names, if exactly one."""
+    named = [channel for channel, pattern in _NAMED_CHANNELS.items() if pattern.search(message)]
+    return named[0] if len(named) == 1 else None
+
+
+def with_named_channel(action: AgentAction, message: str) -> AgentAction:
+    """A copy action takes the channel the owner named unless the router chose one."""
+    if action.action != "draft_copy" or "channel" in action.model_fields_set:
+        return action
+    named = named_channel(message)
+    return action.model_copy(update={"channel": named}) if named else action
 
 
 class RouterOutputError(ValueError):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent.actions import ROUTER_SCHEMA, AgentAction, RouterOutputError, parse_action
+from assistant.agent.actions import ROUTER_SCHEMA, AgentAction, RouterOutputError, parse_action, with_named_channel
 from assistant.agent.claims import ClaimFilter
 from assistant.agent.conversations import add_message, history, last_answer
 from assistant.agent.guard import REFUSALS, asks_for_other_merchant, numbers_in, until_loop
@@ -76,6 +76,7 @@ class ChatAgent:
         except LLMError as exc:
             yield "error", _llm_error(lang, exc)
             return
+        action = with_named_channel(action, message)
         yield "action", action.model_dump(exclude_defaults=True) | {"action": action.action}
         ctx = ToolContext(self.store, self.restock, self.search, self.generators, merchant_id, lang, message)
         try:
@@ -225,6 +226,7 @@ class ChatAgent:
         stock_known = any(stock is not None for stock in _field_values(data, "stock"))  # None: S publishes none
         currencies = frozenset(str(code).upper() for code in _field_values(data, "currency") if code)
         claims = ClaimFilter(known, stock_known, currencies, allowed_numbers=allowed)
+        claims.already_said(result.text)
         stops: list[str] = []
         words = until_loop(self.llm.stream(messages, max_tokens=220, temperature=0.3), stops)
         for piece in claims.run(words):

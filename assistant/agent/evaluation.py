@@ -9,10 +9,10 @@ per case from what the data does not support: "other colours" for a product with
 (first text of any kind, first model token, whole turn). A run passes when each rate meets the threshold in the
 cases file.
 
-Follow-up cases run their `before` messages first in the same conversation (not scored) and then check the scored
-turn against what the owner asked of the earlier one: `expect_lang` (the language the turn answers in), `shows`
-(texts its cards or drafts must contain, e.g. the product of the draft it revises) and `shorter` (its longest draft
-text is shorter than the earlier turn's). Each unmet one is a failed check.
+Checks on what the turn did, beside its route: `expect_channel` (the copy channel drafted), `expect_lang` (the
+language the turn answers in), `shows` (texts its cards or drafts must contain, e.g. the product of the draft it
+revises) and `shorter` (its longest draft text is shorter than the earlier turn's). Follow-up cases run their
+`before` messages first in the same conversation (not scored). Each unmet check is a failed check.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
     result.route_ok = result.action in result.expect
     shown = result.model_text.lower()
     result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
-    result.failed_checks = followup_checks(case, result, events, earlier)
+    result.failed_checks = turn_checks(case, result, events, earlier)
     messages = get_conversation(agent.store, conversation)["messages"]
     answered = bool(messages) and messages[-1]["role"] == "assistant"
     payload = (messages[-1].get("payload") or {}) if answered else {}
@@ -130,9 +130,12 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
 Events = list[tuple[str, dict[str, Any]]]
 
 
-def followup_checks(case: dict[str, Any], result: TurnResult, events: Events, earlier: Events) -> list[str]:
-    """The case's follow-up expectations this turn misses (see the module docstring)."""
+def turn_checks(case: dict[str, Any], result: TurnResult, events: Events, earlier: Events) -> list[str]:
+    """The case's checks this turn misses (see the module docstring)."""
     failed = []
+    channels = [str(data.get("channel")) for name, data in events if name == "copy_variants"]
+    if "expect_channel" in case and channels[:1] != [case["expect_channel"]]:
+        failed.append(f"drafted for {channels[:1] or 'no channel'}, not {case['expect_channel']!r}")
     if "expect_lang" in case and result.lang != case["expect_lang"]:
         failed.append(f"answered in {result.lang!r}, not {case['expect_lang']!r}")
     cards = json.dumps([data for name, data in events if name not in ("token", "meta")], ensure_ascii=False).lower()
@@ -212,5 +215,5 @@ def verdict(results: list[TurnResult], thresholds: Thresholds) -> list[str]:
         misses.append(f"{forbidden} forbidden phrases shown > {thresholds.max_forbidden_shown}")
     failed = sum(len(r.failed_checks) for r in results)
     if failed > thresholds.max_failed_checks:
-        misses.append(f"{failed} failed follow-up checks > {thresholds.max_failed_checks}")
+        misses.append(f"{failed} failed checks > {thresholds.max_failed_checks}")
     return misses

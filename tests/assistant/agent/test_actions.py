@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent.actions import ACTIONS, ROUTER_SCHEMA, RouterOutputError, parse_action
+from assistant.agent.actions import ACTIONS, ROUTER_SCHEMA, RouterOutputError, parse_action, with_named_channel
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 
 
@@ -33,3 +33,27 @@ def test_the_router_offers_exactly_the_channels_the_copy_generator_writes() -> N
 def test_the_router_cannot_set_a_length() -> None:
     # max_chars is code's (a "make it shorter" follow-up); from the router it is dropped like a smuggled merchant id
     assert parse_action('{"action": "draft_copy", "max_chars": 25}').max_chars is None
+
+
+@pytest.mark.parametrize(
+    ("message", "channel"),
+    [
+        ("write an SMS promoting the paper chain kit", "sms"),
+        ("写一篇小红书笔记推荐兔子夜灯", "xiaohongshu"),
+        ("draft a promo email for the popcorn holder", "email"),
+        ("帮我写一条推广圣诞蜡烛的朋友圈文案", "wechat_moments"),
+        ("a poster line for candles", "poster"),
+        ("write an instagram post", "wechat_moments"),  # no channel named: the default
+        ("an email and an SMS", "wechat_moments"),  # two named: not guessed
+    ],
+)
+def test_a_copy_action_takes_the_channel_the_owner_named(message: str, channel: str) -> None:
+    # the real router left the channel out for all of these (an SMS was drafted as a WeChat Moments post)
+    assert with_named_channel(parse_action('{"action": "draft_copy"}'), message).channel == channel
+
+
+def test_the_routers_own_channel_and_other_actions_are_left_alone() -> None:
+    chosen = parse_action('{"action": "draft_copy", "channel": "email"}')
+    assert with_named_channel(chosen, "an SMS please").channel == "email"
+    search = parse_action('{"action": "search_catalog", "query": "sms"}')
+    assert with_named_channel(search, "sms").model_dump() == search.model_dump()

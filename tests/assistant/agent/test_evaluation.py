@@ -78,5 +78,5 @@ def test_a_follow_up_is_checked_against_the_turn_before(settings: Settings, stor
         "longest draft 0 chars, the earlier turn's 0: not shorter",
     ]
     thresholds = Thresholds(route_accuracy=0, max_errors=0, max_invented_number_turns=0, max_forbidden_shown=0)
-    assert verdict([result], thresholds) == ["3 failed follow-up checks > 0"]
+    assert verdict([result], thresholds) == ["3 failed checks > 0"]
     assert [r["expected action"] for r in summarize([result])][-2:] == ["all followup", "all"]

@@ -298,3 +298,12 @@ def test_a_platform_without_a_channel_is_named_not_silently_swapped(
         "I do not write for Instagram yet (I write: WeChat Moments, Xiaohongshu, SMS, email, posters). "
         "I drafted 3 variants of a WeChat Moments post"
     )
+
+
+def test_copy_is_drafted_for_the_channel_the_owner_named(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}']  # the router leaves the channel out
+    events = _chat(client, harness.key("merchant", "12583"), message="write an SMS about the cake stand")
+    assert harness.generators.copy_requests[-1]["channel"] == "sms" == dict(events)["copy_variants"]["channel"]
+    assert dict(events)["action"]["channel"] == "sms"  # stored with the turn: a follow-up keeps it
