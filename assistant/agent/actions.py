@@ -57,7 +57,8 @@ class AgentAction(BaseModel):
 
 
 # The copy channel the owner's words name. The router left `channel` out every time (s2b eval chat, 2026-11-23: an
-# SMS, a Xiaohongshu note and an email were all drafted as WeChat Moments posts), so the words decide.
+# SMS, a Xiaohongshu note and an email were all drafted as WeChat Moments posts), and once set it to wechat_moments
+# for "写一篇小红书笔记..." (the next run), so the words decide; the router's channel counts only where they name none.
 _NAMED_CHANNELS = {
     "sms": re.compile(r"\bsms\b|\btext messages?\b|短信", re.IGNORECASE),
     "email": re.compile(r"\be-?mails?\b|邮件", re.IGNORECASE),
@@ -74,8 +75,8 @@ def named_channel(message: str) -> str | None:
 
 
 def with_named_channel(action: AgentAction, message: str) -> AgentAction:
-    """A copy action takes the channel the owner named unless the router chose one."""
-    if action.action != "draft_copy" or "channel" in action.model_fields_set:
+    """A copy action takes the channel the owner's words name, over the router's choice."""
+    if action.action != "draft_copy":
         return action
     named = named_channel(message)
     return action.model_copy(update={"channel": named}) if named else action

@@ -44,7 +44,7 @@ _AGAIN = re.compile(
 # What may stand beside a revision phrase in a message that asks for nothing else.
 _FILLER = re.compile(
     r"\b(?:please|pls|now|and|but|then|it|that|this|them|those|one|ones|version|make|do|write|give|me|us|can|could|"
-    r"would|you|a|an|the|same|thing|again|also|too|bit|little|lot|much|more|please|ok|okay|thanks|reply|post|"
+    r"would|you|a|an|the|same|thing|again|also|too|bit|little|lot|much|more|ok|okay|thanks|reply|post|"
     r"copy|list|answer|instead)\b"
     r"|请|麻烦|帮我|给我|一下|吧|呢|吗|的|了|再|也|把|它|这个|那个|一版|一个|一条|版本|回复|文案|写|来|改|换|用|成|版|点|些"
     r"|[\s,.!?;:，。！？；：、…~'\"“”‘’()（）-]"

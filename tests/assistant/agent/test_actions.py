@@ -52,8 +52,10 @@ def test_a_copy_action_takes_the_channel_the_owner_named(message: str, channel: 
     assert with_named_channel(parse_action('{"action": "draft_copy"}'), message).channel == channel
 
 
-def test_the_routers_own_channel_and_other_actions_are_left_alone() -> None:
-    chosen = parse_action('{"action": "draft_copy", "channel": "email"}')
-    assert with_named_channel(chosen, "an SMS please").channel == "email"
+def test_the_owners_words_win_over_the_routers_channel_and_other_actions_are_left_alone() -> None:
+    # the real router once chose wechat_moments for "写一篇小红书笔记推荐兔子夜灯"
+    chosen = parse_action('{"action": "draft_copy", "channel": "wechat_moments"}')
+    assert with_named_channel(chosen, "写一篇小红书笔记推荐兔子夜灯").channel == "xiaohongshu"
+    assert with_named_channel(chosen, "a post for the candles").channel == "wechat_moments"
     search = parse_action('{"action": "search_catalog", "query": "sms"}')
     assert with_named_channel(search, "sms").model_dump() == search.model_dump()
