@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from recsys.search.tokenize import tokenize
 
 ActionName = Literal[
     "search_catalog",
@@ -80,6 +81,106 @@ def with_named_channel(action: AgentAction, message: str) -> AgentAction:
         return action
     named = named_channel(message)
     return action.model_copy(update={"channel": named}) if named else action
+
+
+# Words the router puts in `skus` when the owner named no product ("write an SMS for my shop" -> "your_shop_code",
+# "make a poster line for my best sellers" -> "best_sellers", "写一条促销短信" -> "12345"; s2b serve, 2026-11-23):
+# they say which products the owner means without naming one, so they name none.
+_GENERIC_WORDS_TEXT = (
+    "shop shops store stores code codes sku skus product products item items best seller sellers selling top new "
+    "arrival arrivals sale sales promo promotion my your our the a an of for this that it them"
+)
+_GENERIC_WORDS = frozenset(_GENERIC_WORDS_TEXT.split())
+_CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def named_in(name: str, words: str) -> bool:
+    """Whether the owner's words name the product the router wrote as `name`.
+
+    A code (a word with a digit: 85123A, 12345) counts only as written. A Chinese name counts when two of its
+    characters in a row are in the words, a Latin one when one of its non-generic words is. A name in the other
+    script is a translation and is trusted if it says something; the catalog lookup checks it.
+    """
+    name = name.strip().replace("_", " ")
+    if re.fullmatch(r"[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*", name):
+        return name.lower() in words.lower()
+    cjk_name = "".join(_CJK_CHARS.findall(name))
+    latin_name = [_stem(w) for w in _LATIN_WORD.findall(name.lower()) if w not in _GENERIC_WORDS]
+    latin_words = {_stem(w) for w in _LATIN_WORD.findall(words.lower())}
+    if cjk_name and _CJK_CHARS.search(words):
+        return any(cjk_name[i : i + 2] in words for i in range(max(1, len(cjk_name) - 1)))
+    if cjk_name:
+        return True  # a Chinese name for English words
+    if not latin_name:
+        return False
+    return not latin_words or any(w in latin_words for w in latin_name)
+
+
+def without_unnamed_products(action: AgentAction, words: str, message: str | None = None) -> AgentAction:
+    """A copy action keeps only the products the owner's words (this message and the ones before) name; when none
+    is left, the product words of `message` itself are looked up (the router once wrote "21", a draft number, for
+    "write another post for the rabbit night light")."""
+    if action.action != "draft_copy":
+        return action
+    skus = [name for name in action.skus if named_in(name, words)]
+    sku = action.sku if action.sku and named_in(action.sku, words) else ""
+    query = action.query if action.query.strip() and named_in(action.query, words) else ""
+    if (skus, sku, query) == (action.skus, action.sku, action.query):
+        return action
+    if not (skus or sku or query) and message:
+        query = product_words(message)[:200]
+    return action.model_copy(update={"skus": skus, "sku": sku, "query": query})
+
+
+# Words of a copy request that are about the copy, not the product (keyword tokens: lower-cased, plurals stemmed).
+_COPY_TASK_WORDS_TEXT = (
+    "write draft make create give do can could would please us another new post copy text sms message email mail "
+    "poster line note caption ad advert promo promotion promoting promote promotional about shop store best seller "
+    "selling top product item wechat moment xiaohongshu red instagram facebook tiktok short fun cute nice one version "
+    "写 写个 写一 一篇 一条 一个 一版 一下 帮 帮我 给 来 推广 促销 推荐 宣传 短信 文案 朋友 朋友圈 "
+    "小红书 笔记 海报 标语 邮件 店 店里 我们 本店 商品 产品 热销 新品 条 篇 个 版"
+)
+_COPY_TASK_WORDS = frozenset(_COPY_TASK_WORDS_TEXT.split())
+
+
+def product_words(message: str) -> str:
+    """The words of a copy request left once the words about the copy are gone: "write another post for the rabbit
+    night light" -> "rabbit night light"; "write an SMS for my shop" -> ""."""
+    return " ".join(word for word in tokenize(message) if word not in _COPY_TASK_WORDS)
+
+
+# An owner passing on a customer's words: "A customer asks: does the popcorn holder come in other colours?" The router
+# sent that one to search_catalog in every s2b eval chat run (the product and the question read like a search).
+_CUSTOMER_SAYS = re.compile(
+    r"^\s*(?:(?:a|my|one|the|this)\s+)?(?:customer|client|buyer|shopper)s?\s+"
+    r"(?:asks?|asked|says?|said|wants\s+to\s+know|wrote|writes|is\s+asking|messaged)\b"
+    r"|^\s*(?:有个?|一位|一个)?(?:顾客|客户|买家|客人)(?:问|说|留言|咨询|发消息说?)",
+    re.IGNORECASE,
+)
+_QUOTE_MARK = re.compile(r"\s*[:：]\s*")
+
+
+def with_customer_question(action: AgentAction, message: str) -> AgentAction:
+    """A message that opens with a customer's words ("A customer asks: ...", "顾客问：...") is a reply to draft.
+
+    After a colon the customer's own words follow and are what the reply answers; without one ("Customer says
+    her order arrived broken") the whole message is, as the router passes it."""
+    if action.action == "draft_reply":
+        return action
+    found = _CUSTOMER_SAYS.match(message)
+    if not found:
+        return action
+    rest = message[found.end() :]
+    quoted = _QUOTE_MARK.match(rest)
+    said = rest[quoted.end() :] if quoted else message
+    if not rest.strip(" \t\n:：,，"):
+        said = ""  # nothing of theirs yet: draft_reply asks for it
+    return AgentAction(action="draft_reply", customer_message=said.strip()[:2000])
 
 
 class RouterOutputError(ValueError):

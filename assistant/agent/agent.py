@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent.actions import ROUTER_SCHEMA, AgentAction, RouterOutputError, parse_action, with_named_channel
+from assistant.agent.actions import (
+    ROUTER_SCHEMA,
+    AgentAction,
+    RouterOutputError,
+    parse_action,
+    with_customer_question,
+    with_named_channel,
+    without_unnamed_products,
+)
 from assistant.agent.claims import ClaimFilter
 from assistant.agent.conversations import add_message, history, last_answer
 from assistant.agent.guard import REFUSALS, asks_for_other_merchant, numbers_in, until_loop
@@ -157,10 +165,13 @@ class ChatAgent:
         messages = prompt.render(self._prompt_lang(message), history=_history_text(past), message=message)
         completion = self.llm.complete(messages, json_schema=ROUTER_SCHEMA, max_tokens=120, temperature=0.0)
         try:
-            return parse_action(completion.text), f"router {prompt.version}"
+            action = parse_action(completion.text)
         except RouterOutputError as exc:
             log.warning("falling back to a plain answer: %s", exc)
             return AgentAction(action="answer"), f"router output rejected: {exc}"
+        owner_words = "\n".join([*(text for role, text in past if role == "user"), message])  # not "draft 21"
+        action = with_customer_question(without_unnamed_products(action, owner_words, message), message)
+        return action, f"router {prompt.version}"
 
     def _answer(
         self,

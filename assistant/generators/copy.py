@@ -110,6 +110,20 @@ def offer_line(offers: list[ProductOffer], lang: str) -> str:
     return ("｜".join(parts)) if lang == "zh" else " | ".join(parts)
 
 
+def fit_offers(offers: list[ProductOffer], lang: str, limit: int) -> list[ProductOffer]:
+    """The recommender's picks that leave the copy at least half the channel's characters (at least one pick).
+
+    Three picks' offer line alone (about 80 characters) is longer than a Chinese SMS (70) or a poster line: "write
+    an SMS for my shop" stopped at "max_chars=70 leaves no room for copy". SKUs the owner chose are all kept.
+    """
+    kept = offers[:1]
+    for offer in offers[1:]:
+        if len(offer_line([*kept, offer], lang)) > limit // 2:
+            break
+        kept.append(offer)
+    return kept
+
+
 def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -162,6 +176,8 @@ def generate_copy(
     spec = CHANNELS[channel]
     limit = max_chars or int(spec[lang])
     offers = pick_offers(deps, merchant_id, skus)
+    if not skus:
+        offers = fit_offers(offers, lang, limit)
     line = offer_line(offers, lang)
     prose_chars = limit - len(line) - 1
     if prose_chars < 8:

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent.actions import ACTIONS, ROUTER_SCHEMA, RouterOutputError, parse_action, with_named_channel
+from assistant.agent.actions import (
+    ACTIONS,
+    ROUTER_SCHEMA,
+    RouterOutputError,
+    named_in,
+    parse_action,
+    product_words,
+    with_customer_question,
+    with_named_channel,
+    without_unnamed_products,
+)
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 
 
@@ -59,3 +69,85 @@ def test_the_owners_words_win_over_the_routers_channel_and_other_actions_are_lef
     assert with_named_channel(chosen, "a post for the candles").channel == "wechat_moments"
     search = parse_action('{"action": "search_catalog", "query": "sms"}')
     assert with_named_channel(search, "sms").model_dump() == search.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("name", "words", "named"),
+    [
+        ("your_shop_code", "write an SMS for my shop", False),  # the real router's placeholders
+        ("12345", "写一条促销短信", False),
+        ("best_sellers", "make a poster line for my best sellers", False),
+        ("85123A", "a post for 85123a please", True),  # a code counts as written
+        ("85123A", "a post for the heart holder", False),
+        ("paper chain kit", "write an SMS promoting the paper chain kit", True),
+        ("popcorn_holder", "an email for the popcorn holder", True),
+        ("圣诞蜡烛", "帮我写一条推广圣诞蜡烛的朋友圈文案", True),
+        ("红色蜡烛", "写一条推广圣诞蜡烛的文案", True),  # 蜡烛 is there
+        ("兔子夜灯", "写一条推广圣诞蜡烛的文案", False),
+        ("rabbit night light", "写一篇小红书笔记推荐兔子夜灯", True),  # a translation: the catalog lookup checks it
+        ("shop", "写一条促销短信", False),  # a translation of nothing
+    ],
+)
+def test_named_in(name: str, words: str, named: bool) -> None:
+    assert named_in(name, words) is named
+
+
+def test_a_copy_action_keeps_only_the_products_the_owner_named() -> None:
+    routed = parse_action('{"action": "draft_copy", "skus": ["your_shop_code", "paper chain kit"], "sku": "12345"}')
+    kept = without_unnamed_products(routed, "an SMS for my shop: the paper chain kit")
+    assert (kept.skus, kept.sku) == (["paper chain kit"], "")
+    search = parse_action('{"action": "product_details", "sku": "12345"}')
+    assert without_unnamed_products(search, "how much is it") is search  # product_details has its own fallback
+
+
+@pytest.mark.parametrize(
+    ("message", "customer_message"),
+    [
+        # the real router sent this one to search_catalog in every eval run
+        (
+            "A customer asks: does the popcorn holder come in other colours?",
+            "does the popcorn holder come in other colours?",
+        ),
+        (
+            "Customer says her order arrived broken. Draft a reply.",
+            "Customer says her order arrived broken. Draft a reply.",
+        ),
+        ("顾客问：热水袋可以退货吗？帮我回复一下", "热水袋可以退货吗？帮我回复一下"),
+        ("my client wants to know if you ship to France", "my client wants to know if you ship to France"),
+        ("a customer asked:", ""),  # draft_reply then asks for their words
+    ],
+)
+def test_a_customers_words_are_a_reply_to_draft(message: str, customer_message: str) -> None:
+    routed = with_customer_question(parse_action('{"action": "search_catalog", "query": "popcorn holder"}'), message)
+    assert (routed.action, routed.customer_message) == ("draft_reply", customer_message)
+
+
+@pytest.mark.parametrize(
+    "message", ["customers want cheaper candles, what should I stock?", "what do customers ask most?"]
+)
+def test_a_message_about_customers_is_left_to_the_router(message: str) -> None:
+    routed = parse_action('{"action": "search_catalog", "query": "candles"}')
+    assert with_customer_question(routed, message) is routed
+    replied = parse_action('{"action": "draft_reply", "customer_message": "x"}')
+    assert with_customer_question(replied, "A customer asks: y") is replied  # the router's own reply is kept
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("write another post for the rabbit night light", "rabbit night light"),
+        ("写一篇小红书笔记推荐兔子夜灯", "兔子 夜灯"),
+        ("write an SMS for my shop", ""),
+        ("make a poster line for my best sellers", ""),
+        ("写一条促销短信", ""),
+    ],
+)
+def test_product_words_of_a_copy_request(message: str, words: str) -> None:
+    assert product_words(message) == words
+
+
+def test_a_made_up_name_gives_way_to_the_product_words_of_the_message() -> None:
+    routed = parse_action('{"action": "draft_copy", "skus": ["21"]}')  # the draft number of the turn before
+    message = "write another post for the rabbit night light"
+    assert without_unnamed_products(routed, message, message).query == "rabbit night light"
+    assert without_unnamed_products(routed, "write an SMS for my shop", "write an SMS for my shop").query == ""

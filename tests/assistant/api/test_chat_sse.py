@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.sse import parse_events
@@ -177,6 +178,46 @@ def test_copy_for_a_product_the_catalog_lacks_asks_which_one(
     assert _text(events).startswith("I could not find iphone case in the catalog. Which product")
 
 
+@pytest.mark.parametrize(
+    ("router_skus", "message"),
+    [
+        (["your_shop_code"], "write an SMS for my shop"),  # what the real router wrote for these (s2b serve)
+        (["12345"], "写一条促销短信"),
+        (["best_sellers"], "make a poster line for my best sellers"),
+    ],
+)
+def test_copy_with_no_product_named_promotes_the_recommenders_picks(
+    client: TestClient, harness: Harness, llm: FakeChatModel, router_skus: list[str], message: str
+) -> None:
+    llm.replies += [json.dumps({"action": "draft_copy", "skus": router_skus})]
+    events = _chat(client, harness.key("merchant", "12583"), message=message)
+    assert harness.generators.copy_skus == [None]  # not "I could not find your_shop_code in the catalog"
+    assert "copy_variants" in dict(events) and events[-1][0] == "done"
+
+
+def test_a_made_up_code_for_a_copy_falls_back_to_the_products_the_owner_named(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    key = harness.key("merchant", "12583")
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}', '{"action": "draft_copy", "skus": ["1"]}']
+    first = _chat(client, key, message="write a post about the cake stand")
+    assert _text(first).startswith("I drafted 3 variants of a WeChat Moments post (saved as draft 1)")
+    # the real router wrote "21" when the draft before was number 21: the owner's words name the product
+    conversation = dict(first)["meta"]["conversation_id"]
+    _chat(client, key, message="write another post for the paper chain kit", conversation_id=conversation)
+    assert harness.generators.copy_skus == [["22423"], ["22086"]]
+
+
+def test_a_customers_question_is_answered_with_a_reply_draft_whatever_the_router_says(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "search_catalog", "query": "popcorn holder colours"}']  # the real router's choice
+    message = "A customer asks: does the cake stand come in other colours?"
+    events = _chat(client, harness.key("merchant", "12583"), message=message)
+    assert harness.generators.calls == [("reply", "12583")] and dict(events)["action"]["action"] == "draft_reply"
+    assert "product_cards" not in dict(events) and events[-1][0] == "done"
+
+
 def test_a_generator_refusal_is_a_non_retryable_error_not_an_outage(
     client: TestClient, harness: Harness, llm: FakeChatModel
 ) -> None:
@@ -285,7 +326,7 @@ def test_a_follow_up_that_names_something_new_is_routed(
     llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}', '{"action": "draft_copy", "skus": ["22086"]}']
     first = _chat(client, key, message="write a post about the cake stand", lang="en")
     conversation = dict(first)["meta"]["conversation_id"]
-    _chat(client, key, message="write another post for the paper chain kit", conversation_id=conversation, lang="en")
+    _chat(client, key, message="write another post for 22086", conversation_id=conversation, lang="en")
     assert len(llm.calls) == 2 and harness.generators.copy_skus[-1] == ["22086"]
 
 

@@ -78,6 +78,15 @@ def test_recommender_picks_when_no_skus(deps: GeneratorDeps) -> None:
     assert [o.sku for o in draft.items] == ["85123A", "22423"]
 
 
+def test_short_channels_take_fewer_recommender_picks(deps: GeneratorDeps) -> None:
+    # "write an SMS for my shop": three picks' offer line alone was past a Chinese SMS's 70 characters
+    script(deps, js({"variants": ["好物上新。"]}))
+    draft = generate_copy(deps, "m-en", channel="sms", lang="zh", variants=1)
+    assert [o.sku for o in draft.items] == ["85123A"] and draft.variants[0].chars <= 70
+    with pytest.raises(GenerationError, match="no room"):  # SKUs the owner chose are all kept, or refused
+        generate_copy(deps, "m-en", skus=["85123A", "22423"], channel="poster", lang="zh")
+
+
 def test_bad_requests(deps: GeneratorDeps) -> None:
     with pytest.raises(GenerationError, match="not in S's catalog"):
         generate_copy(deps, "m-en", skus=["NOPE1"])
