@@ -124,6 +124,17 @@ def fit_offers(offers: list[ProductOffer], lang: str, limit: int) -> list[Produc
     return kept
 
 
+def passing_variants(variants: list[CopyVariant], repairs: list[str]) -> tuple[list[CopyVariant], Grounding, bool]:
+    """The variants that passed every check, when a second attempt still left some failing: one poster line past
+    its limit flagged a whole draft whose two other lines were fine (s2b eval chat, 2026-11-23). What is left out
+    is noted in `repairs` with its problems; with none passing, the caller keeps the draft flagged."""
+    for variant in variants:
+        if not variant.grounding.passed:
+            problems = "; ".join(variant.grounding.problems)
+            repairs.append(f"left out a variant that failed its checks twice ({problems}): {variant.prose!r}")
+    return [v for v in variants if v.grounding.passed], Grounding(passed=True, problems=[]), False
+
+
 def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -168,7 +179,8 @@ def generate_copy(
     max_chars: int | None = None,
     variants: int = 3,
 ) -> CopyDraft:
-    """`variants` grounded copy variants for `channel`; a draft is flagged if any variant still fails."""
+    """`variants` grounded copy variants for `channel`; after a second attempt the variants still failing are left
+    out (noted in repairs), and a draft with none passing is flagged."""
     check_channel(channel)
     if lang not in ("zh", "en"):
         raise GenerationError(f"unsupported language {lang!r}; use zh or en")
@@ -222,6 +234,8 @@ def generate_copy(
         return out, Grounding(passed=not problems_all, problems=problems_all)
 
     result, grounding, attempts, flagged = grounded_attempts(attempt)
+    if flagged and any(v.grounding.passed for v in result):
+        result, grounding, flagged = passing_variants(result, repairs)
     return CopyDraft(
         merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, items=offers,
         variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,

@@ -34,7 +34,10 @@ class ContentRequest(BaseModel):
     lang: Literal["zh", "en"] = "zh"
     tone: str = Field(default="friendly", max_length=40)
     max_chars: int | None = Field(default=None, ge=20, le=5000)
-    variants: int = Field(default=3, ge=1, le=5)
+    variants: int = Field(
+        default=3, ge=1, le=5,
+        description="copy variants to write; a variant that fails its checks twice is left out (noted in repairs)",
+    )  # fmt: skip
 
 
 class ContentBatchRequest(BaseModel):

@@ -51,6 +51,16 @@ def test_variant_past_its_limit_twice_is_flagged_and_still_within_the_limit(deps
     assert draft.flagged and draft.variants[0].chars <= 100 and len(looping) > 100 - 41
 
 
+def test_a_variant_failing_twice_is_left_out_when_others_pass(deps: GeneratorDeps) -> None:
+    # a real poster line ended "...with a personali" past its limit while the two others were fine
+    long = "Customized paper chain for Christmas with a personalised touch for everyone in your family"
+    ok = ["A classic paper chain kit.", "A festive kit with a twist."]
+    script(deps, js({"variants": [long, *ok]}), js({"variants": [long, *ok]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="poster", lang="en", variants=3)
+    assert not draft.flagged and draft.grounding.passed and [v.prose for v in draft.variants] == ok
+    assert len(draft.repairs) == 1 and draft.repairs[0].startswith("left out a variant that failed its checks twice")
+
+
 def test_variant_past_its_limit_keeps_its_whole_clauses_within_it(deps: GeneratorDeps) -> None:
     script(deps, js({"variants": ["温馨小灯，点亮夜晚，让家里变得更加温暖的感觉"]}))
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=1)
