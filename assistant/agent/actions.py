@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
-from recsys.search.tokenize import tokenize
+from recsys.search.tokenize import stem, tokenize
 
 ActionName = Literal[
     "search_catalog",
@@ -95,10 +95,6 @@ _CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def named_in(name: str, words: str) -> bool:
     """Whether the owner's words name the product the router wrote as `name`.
 
@@ -110,8 +106,8 @@ def named_in(name: str, words: str) -> bool:
     if re.fullmatch(r"[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*", name):
         return name.lower() in words.lower()
     cjk_name = "".join(_CJK_CHARS.findall(name))
-    latin_name = [_stem(w) for w in _LATIN_WORD.findall(name.lower()) if w not in _GENERIC_WORDS]
-    latin_words = {_stem(w) for w in _LATIN_WORD.findall(words.lower())}
+    latin_name = [stem(w) for w in _LATIN_WORD.findall(name.lower()) if w not in _GENERIC_WORDS]
+    latin_words = {stem(w) for w in _LATIN_WORD.findall(words.lower())}
     if cjk_name and _CJK_CHARS.search(words):
         return any(cjk_name[i : i + 2] in words for i in range(max(1, len(cjk_name) - 1)))
     if cjk_name:

@@ -236,7 +236,7 @@ class ChatAgent:
         data = [result.facts, shown]
         stock_known = any(stock is not None for stock in _field_values(data, "stock"))  # None: S publishes none
         currencies = frozenset(str(code).upper() for code in _field_values(data, "currency") if code)
-        claims = ClaimFilter(known, stock_known, currencies, allowed_numbers=allowed)
+        claims = ClaimFilter(known, stock_known, currencies, allowed_numbers=allowed, lang=lang, asked=message)
         claims.already_said(result.text)
         stops: list[str] = []
         words = until_loop(self.llm.stream(messages, max_tokens=220, temperature=0.3), stops)

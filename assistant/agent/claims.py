@@ -14,7 +14,9 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   titles;
 - repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
 - numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
-  number guard alone showed "纸链套装的价格是 [?] 元。".
+  number guard alone showed "纸链套装的价格是 [?] 元。";
+- language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
+  neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
 """
 
@@ -64,6 +66,8 @@ _ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(_ATTRIBUTE_ZH, key=len, reverse
 _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def _demand_key(phrase: str) -> str:
@@ -92,12 +96,15 @@ def _repeat_key(sentence: str) -> str:
 class ClaimFilter:
     """`known`: everything the turn's data says (lower-cased), not the owner's question; `stock_known`: a stock
     figure is among the facts; `currencies`: the codes its prices are in (none: currencies are not checked);
-    `allowed_numbers`: the numbers it holds (guard.numbers_in)."""
+    `allowed_numbers`: the numbers it holds (guard.numbers_in); `lang`: the answer's language (zh|en; empty: not
+    checked) and `asked`: the owner's message, whose words the answer may use in either language."""
 
     known: str
     stock_known: bool
     currencies: frozenset[str] = frozenset()
     allowed_numbers: set[str] | None = None  # None: numbers are not checked here
+    lang: str = ""
+    asked: str = ""
     dropped: list[str] = field(default_factory=list)
     number_problems: list[str] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
@@ -132,6 +139,8 @@ class ClaimFilter:
             zh = match.group(0)
             if zh not in self.known and _ATTRIBUTE_ZH[zh] not in self.known:
                 return f"the product's {zh!r} is not among the facts"
+        if foreign := self._other_language(sentence):
+            return f"{foreign!r} is not in the answer's language ({self.lang})"
         key = _repeat_key(sentence)
         if key and key in self._seen:
             return "a repeat of an earlier sentence"
@@ -144,6 +153,18 @@ class ClaimFilter:
         model."""
         sentences, rest = split_sentences(text)
         self._seen.update(key for key in map(_repeat_key, [*sentences, rest]) if key)
+
+    def _other_language(self, sentence: str) -> str | None:
+        """A word in the other language that neither the data nor the owner's message holds."""
+        pattern = {"zh": _LATIN_WORD, "en": _CJK_RUN}.get(self.lang)
+        if pattern is None:
+            return None
+        asked = self.asked.lower()
+        for match in pattern.finditer(sentence):
+            word = match.group(0).lower()
+            if not any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for text in (self.known, asked)):
+                return match.group(0)
+        return None
 
     def _other_currency(self, sentence: str) -> str | None:
         """A currency the sentence prices in that none of the turn's data uses (only when the data names one)."""

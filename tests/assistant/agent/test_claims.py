@@ -114,3 +114,18 @@ def test_the_model_restating_the_datas_own_text_is_a_repeat() -> None:
     shown = "".join(claims.run(["您的补货单共 10 个商品，合计 37.55 GBP。", "纸链套装是回购最多的。"]))
     assert shown == "纸链套装是回购最多的。"
     assert claims.dropped == ["a repeat of an earlier sentence: '您的补货单共 10 个商品，合计 37.55 GBP。'"]
+
+
+def test_words_in_the_other_language_are_dropped_unless_the_data_or_the_owner_used_them() -> None:
+    known = '{"items": [{"sku": "22086", "title": "PAPER CHAIN KIT 50\'S CHRISTMAS"}], "currency": "gbp"}'
+    claims = ClaimFilter(known=known.lower(), stock_known=False, lang="zh", asked="LED灯有货吗")
+    # a real Chinese restock turn: "您应该 reorder ..."
+    first = '您应该 reorder "PAPER CHAIN KIT 50\'S CHRISTMAS"。'
+    text = first + "纸链套装 PAPER CHAIN KIT 很适合节日。合计 GBP。LED灯也可以考虑。"
+    shown = "".join(claims.run([text]))
+    assert shown == "纸链套装 PAPER CHAIN KIT 很适合节日。合计 GBP。LED灯也可以考虑。"
+    assert claims.dropped == [f"'reorder' is not in the answer's language (zh): {first!r}"]
+    english = ClaimFilter(known=known.lower(), stock_known=False, lang="en", asked="what about the 纸链?")
+    assert "".join(english.run(["Order the 纸链 kit. It is 很好 for parties. "])) == "Order the 纸链 kit. "
+    unchecked = ClaimFilter(known="", stock_known=False)  # no lang: not checked
+    assert "".join(unchecked.run(["您应该 reorder。"])) == "您应该 reorder。"
