@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.attributes import unsupported_attribute
 from assistant.language import language_matches
 
 Audience = Literal["consumer", "merchant"]
@@ -72,6 +73,16 @@ class Grounding(BaseModel):
     passed: bool
     problems: list[str] = Field(default_factory=list)
     claims: dict[str, list[str]] = Field(default_factory=dict)
+
+
+# Web addresses, e-mail addresses and social handles: the shop's data has none, so the model made them up (a real SMS
+# variant: "Discover Rabbit Night Light ... with etsy.com/night-light-rabbit"; the sentence split of "... for only
+# etsy.com/chain-kit-christmas" left "com/chain-kit-christmas").
+_LINK = re.compile(
+    r"https?://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[a-z]{2,})+|(?<![\w@])@[A-Za-z_]\w{2,}"
+    r"|\b[\w-]+\.(?:com|net|org|shop|store|co\.uk|uk|cn|io|me)\b(?:/\S*)?|(?<![\w.])(?:com|net|org|cn)/\S+",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -154,6 +165,10 @@ def check(text: str, facts: Facts) -> Grounding:
     if facts.audience == "consumer":
         for match in _CONSUMER_CLAIMS.finditer(rest_of_titles):
             problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
+        if word := unsupported_attribute(rest_of_titles, " ".join(facts.titles).lower()):
+            problems.append(f"the product's {word!r} is not in the shop's data; leave it out")
+    for match in _LINK.finditer(text):
+        problems.append(f"web address or contact {match.group(0)!r} is not in the shop's data; leave it out")
     for prose in facts.prose:
         problems.extend(prose_problems(prose))
     if facts.max_chars is not None and len(text) > facts.max_chars:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.agent.guard import number_forms
+from assistant.attributes import unsupported_attribute
 from assistant.grounding import STOCK_CLAIM
 
 # a sentence ends after 。！？!? (and closing quotes), after "." or "…" followed by a space, or at a line break;
@@ -47,22 +48,6 @@ _CURRENCIES = {
     "EUR": re.compile(r"€|\bEUR\b|欧元|\beuros?\b", re.IGNORECASE),
     "CNY": re.compile(r"[¥￥]|\bRMB\b|\bCNY\b|人民币|(?<=\d)\s?(?:元|块)|\byuan\b", re.IGNORECASE),
 }
-_ATTRIBUTE_EN = re.compile(
-    r"\b(?:black|white|red|green|blue|yellow|pink|purple|orange|grey|gray|brown|gold|golden|silver|ivory|cream"
-    r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
-    r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwasher[- ]safe|sizes?"
-    r"|materials?|indoor|outdoor|handmade|hand-?crafted|eco-friendly|organic)\b",
-    re.IGNORECASE,
-)
-_ATTRIBUTE_ZH = {
-    "黑色": "black", "白色": "white", "红色": "red", "绿色": "green", "蓝色": "blue", "黄色": "yellow",
-    "粉色": "pink", "粉红": "pink", "紫色": "purple", "橙色": "orange", "灰色": "grey", "棕色": "brown",
-    "金色": "gold", "银色": "silver", "颜色": "colour", "多色": "colour", "彩色": "colour", "木质": "wood",
-    "木制": "wood", "实木": "wood", "金属": "metal", "玻璃": "glass", "陶瓷": "ceramic", "塑料": "plastic",
-    "纯棉": "cotton", "不锈钢": "steel", "竹制": "bamboo", "皮革": "leather", "电池": "batter", "充电": "recharge",
-    "防水": "waterproof", "尺寸": "size", "材质": "material", "手工": "hand", "户外": "outdoor", "环保": "eco",
-}  # fmt: skip
-_ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(_ATTRIBUTE_ZH, key=len, reverse=True)))
 _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -129,16 +114,8 @@ class ClaimFilter:
             return f"selling out ({match.group(0)!r}) is not among the facts"
         if wrong := self._other_currency(sentence):
             return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
-        known = self.known.replace("colour", "color")
-        for match in _ATTRIBUTE_EN.finditer(sentence):
-            word = match.group(0).lower()
-            stem = word.replace("colour", "color").removesuffix("s")
-            if not re.search(rf"(?<![a-z]){re.escape(stem)}", known):  # "red" is not in "ordered"
-                return f"the product's {word!r} is not among the facts"
-        for match in _ATTRIBUTE_ZH_WORDS.finditer(sentence):
-            zh = match.group(0)
-            if zh not in self.known and _ATTRIBUTE_ZH[zh] not in self.known:
-                return f"the product's {zh!r} is not among the facts"
+        if word := unsupported_attribute(sentence, self.known):
+            return f"the product's {word!r} is not among the facts"
         if foreign := self._other_language(sentence):
             return f"{foreign!r} is not in the answer's language ({self.lang})"
         key = _repeat_key(sentence)

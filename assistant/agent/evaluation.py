@@ -116,7 +116,7 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
                 result.model_text += data["text"]
     result.total_s = round(time.perf_counter() - started, 3)
     result.route_ok = result.action in result.expect
-    shown = result.model_text.lower()
+    shown = "\n".join([result.model_text, *draft_texts(events)]).lower()
     result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
     result.failed_checks = turn_checks(case, result, events, earlier)
     messages = get_conversation(agent.store, conversation)["messages"]
@@ -128,6 +128,18 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
 
 
 Events = list[tuple[str, dict[str, Any]]]
+
+
+def draft_texts(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The drafts the turn showed (copy variants, a reply): checked for forbidden phrases like the model's words,
+    since the owner sends them on (a reply draft said "The popcorn holder comes in other colors.")."""
+    texts: list[str] = []
+    for name, data in events:
+        if name == "copy_variants":
+            texts += [str(v.get("text", "")) if isinstance(v, dict) else str(v) for v in data.get("variants", [])]
+        elif name == "reply_draft":
+            texts.append(str(data.get("text", "")))
+    return texts
 
 
 def turn_checks(case: dict[str, Any], result: TurnResult, events: Events, earlier: Events) -> list[str]:

@@ -172,7 +172,7 @@ def test_model_prose_ending_on_a_numbers_lead_in_fails(prose: str) -> None:
         "温馨小灯，点亮每个夜晚！",
         "这盏灯挺好的",
         "超可爱的",
-        "都是手工制作的",
+        "都是精心挑选的",  # was "都是手工制作的": "handmade" is now a product claim the data must back
         "适合喜欢音乐的朋友。",
     ],
 )
@@ -237,3 +237,29 @@ def test_a_decoding_loop_inside_model_words_is_a_problem() -> None:
     for prose in ["Pantry Design Pantry Design Pantry Design Pantry Design", "价格：价格：价格：价格：价格："]:
         assert any("repeat themselves" in p for p in check_prose(prose).problems), prose
     assert check_prose("Ho ho ho, a merry one!").passed  # three times is not a loop
+
+
+def test_product_attributes_in_consumer_text_must_be_in_the_products_titles() -> None:
+    facts = Facts(audience="consumer", titles={"POPCORN HOLDER", "RED TOADSTOOL LED NIGHT LIGHT"})
+    # a real reply from s2b serve, for a catalog with no colours
+    problems = check("Thanks for your message! The popcorn holder comes in other colors.", facts).problems
+    assert problems == ["the product's 'colors' is not in the shop's data; leave it out"]
+    assert not check("这款爆米花桶是木质的。", facts).passed
+    assert check("A red toadstool with a warm LED glow.", facts).passed  # the title says red and LED
+    assert check("The popcorn holder comes in other colors.", Facts(audience="merchant")).passed
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Discover Rabbit Night Light with etsy.com/night-light-rabbit", "etsy.com/night-light-rabbit"),  # real SMS
+        ("com/chain-kit-christmas", "com/chain-kit-christmas"),  # what the sentence split left of another
+        ("Visit www.myshop.cn today", "www.myshop.cn"),
+        ("Write to hello@shop.co.uk", "hello@shop.co.uk"),
+        ("Follow @rabbitlights for more", "@rabbitlights"),
+    ],
+)
+def test_made_up_web_addresses_and_handles_are_caught(text: str, found: str) -> None:
+    assert check(text, Facts(audience="consumer")).problems == [
+        f"web address or contact {found!r} is not in the shop's data; leave it out"
+    ]

@@ -45,6 +45,14 @@ def test_a_turn_is_scored_as_the_owner_sees_it(settings: Settings, store: Store)
     assert result.first_text_s is not None and result.first_model_s is not None
 
 
+def test_forbidden_phrases_are_looked_for_in_the_drafts_too(settings: Settings, store: Store) -> None:
+    llm = FakeChatModel(replies=['{"action": "draft_copy", "skus": ["cake stand"]}'])
+    agent = build_harness(settings, store, llm).services.agent()
+    case = {"id": "c", "message": "a post about the cake stand", "expect": ["draft_copy"], "forbid": ["fine pick"]}
+    result = run_turn(agent, case | {"merchant": "12583"})
+    assert result.model_text == "" and result.forbidden_shown == ["fine pick"]  # the fake's variants say it
+
+
 def test_verdict_names_each_missed_threshold() -> None:
     ok = TurnResult(id="a", message="m", expect=["answer"], action="answer", route_ok=True)
     wrong = TurnResult(id="b", message="m", expect=["answer"], action="restock_list", error="llm_unavailable")

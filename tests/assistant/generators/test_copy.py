@@ -69,7 +69,8 @@ def test_variant_past_its_limit_keeps_its_whole_clauses_within_it(deps: Generato
 
 
 def test_sms_phrase_without_a_full_stop_within_its_limit_is_kept(deps: GeneratorDeps) -> None:
-    script(deps, js({"variants": ["Set of cake tins in pantry design with various sizes"]}))  # a real model's
+    # a real model's words were "... with various sizes", now an unsupported size claim
+    script(deps, js({"variants": ["Set of cake tins in pantry design for every kitchen"]}))
     draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=1)
     assert draft.attempts == 1 and not draft.flagged and draft.repairs == []
 

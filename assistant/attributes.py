@@ -1,0 +1,41 @@
+"""Product attributes a text may claim only where the data says them: colours, materials, sizes, batteries,
+"handmade" and the like, which S's catalog holds only in titles. Used by the chat's claim filter and by the
+generators' grounding check (a real reply: "The popcorn holder comes in other colors." for a catalog with no
+colours).
+"""
+
+from __future__ import annotations
+
+import re
+
+ATTRIBUTE_EN = re.compile(
+    r"\b(?:black|white|red|green|blue|yellow|pink|purple|orange|grey|gray|brown|gold|golden|silver|ivory|cream"
+    r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
+    r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwasher[- ]safe|sizes?"
+    r"|materials?|indoor|outdoor|handmade|hand-?crafted|eco-friendly|organic)\b",
+    re.IGNORECASE,
+)
+ATTRIBUTE_ZH = {
+    "黑色": "black", "白色": "white", "红色": "red", "绿色": "green", "蓝色": "blue", "黄色": "yellow",
+    "粉色": "pink", "粉红": "pink", "紫色": "purple", "橙色": "orange", "灰色": "grey", "棕色": "brown",
+    "金色": "gold", "银色": "silver", "颜色": "colour", "多色": "colour", "彩色": "colour", "木质": "wood",
+    "木制": "wood", "实木": "wood", "金属": "metal", "玻璃": "glass", "陶瓷": "ceramic", "塑料": "plastic",
+    "纯棉": "cotton", "不锈钢": "steel", "竹制": "bamboo", "皮革": "leather", "电池": "batter", "充电": "recharge",
+    "防水": "waterproof", "尺寸": "size", "材质": "material", "手工": "hand", "户外": "outdoor", "环保": "eco",
+}  # fmt: skip
+ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(ATTRIBUTE_ZH, key=len, reverse=True)))
+
+
+def unsupported_attribute(text: str, known: str) -> str | None:
+    """The first attribute word of `text` that `known` (the data's own words, lower-cased) does not hold."""
+    known = known.replace("colour", "color")
+    for match in ATTRIBUTE_EN.finditer(text):
+        word = match.group(0).lower()
+        stem = word.replace("colour", "color").removesuffix("s")
+        if not re.search(rf"(?<![a-z]){re.escape(stem)}", known):  # "red" is not in "ordered"
+            return word
+    for match in ATTRIBUTE_ZH_WORDS.finditer(text):
+        zh = match.group(0)
+        if zh not in known and ATTRIBUTE_ZH[zh] not in known:
+            return zh
+    return None
