@@ -5,7 +5,9 @@ Evaluators: route (the action taken is one the case accepts), error (an error ev
 invented numbers (numbers the model wrote that are not in the data: their sentences were held back and the turn
 reports grounding problems), dropped (model sentences the claim filter
 removed before they were shown, each with its reason in the results), loop stops, forbidden phrases shown (written
-per case from what the data does not support: "other colours" for a product with no colour data), and latency
+per case from what the data does not support: "other colours" for a product with no colour data; looked for in the
+model's words and in the drafts that passed grounding, since a flagged draft reaches the owner with its problems
+named), and latency
 (first text of any kind, first model token, whole turn). A run passes when each rate meets the threshold in the
 cases file.
 
@@ -49,6 +51,7 @@ class TurnResult:
     dropped: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     forbidden_shown: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)  # copy variants' and reply drafts' model-written text
     lang: str = ""
     before: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
@@ -116,7 +119,11 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
                 result.model_text += data["text"]
     result.total_s = round(time.perf_counter() - started, 3)
     result.route_ok = result.action in result.expect
-    shown = "\n".join([result.model_text, *draft_texts(events)]).lower()
+    result.drafts = list(draft_texts(events))
+    # A draft that failed grounding goes to the owner flagged, its problems named (as `s2b eval generate` counts
+    # invented numbers in unflagged text only): forbidden phrases count in the model's words and unflagged drafts.
+    unflagged = [name_data for name_data in events if (name_data[1].get("grounding") or {}).get("passed", True)]
+    shown = "\n".join([result.model_text, *draft_texts(unflagged)]).lower()
     result.forbidden_shown = [p for p in case.get("forbid", []) if p.lower() in shown]
     result.failed_checks = turn_checks(case, result, events, earlier)
     messages = get_conversation(agent.store, conversation)["messages"]
@@ -128,18 +135,6 @@ def run_turn(agent: ChatAgent, case: dict[str, Any]) -> TurnResult:
 
 
 Events = list[tuple[str, dict[str, Any]]]
-
-
-def draft_texts(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    """The drafts the turn showed (copy variants, a reply): checked for forbidden phrases like the model's words,
-    since the owner sends them on (a reply draft said "The popcorn holder comes in other colors.")."""
-    texts: list[str] = []
-    for name, data in events:
-        if name == "copy_variants":
-            texts += [str(v.get("text", "")) if isinstance(v, dict) else str(v) for v in data.get("variants", [])]
-        elif name == "reply_draft":
-            texts.append(str(data.get("text", "")))
-    return texts
 
 
 def turn_checks(case: dict[str, Any], result: TurnResult, events: Events, earlier: Events) -> list[str]:
@@ -160,10 +155,12 @@ def turn_checks(case: dict[str, Any], result: TurnResult, events: Events, earlie
 
 
 def _longest_draft(events: Events) -> int:
-    return max((len(text) for text in _draft_texts(events)), default=0)
+    return max((len(text) for text in draft_texts(events)), default=0)
 
 
-def _draft_texts(events: Events) -> Iterator[str]:
+def draft_texts(events: Events) -> Iterator[str]:
+    """The drafts the turn showed (copy variants' prose, a reply): checked for forbidden phrases like the model's
+    words, since the owner sends them on (a reply draft said "The popcorn holder comes in other colors.")."""
     for name, data in events:
         if name == "copy_variants":
             for variant in data.get("variants", []):

@@ -45,12 +45,15 @@ def test_a_turn_is_scored_as_the_owner_sees_it(settings: Settings, store: Store)
     assert result.first_text_s is not None and result.first_model_s is not None
 
 
-def test_forbidden_phrases_are_looked_for_in_the_drafts_too(settings: Settings, store: Store) -> None:
+@pytest.mark.parametrize("flagged", [False, True])
+def test_forbidden_phrases_count_in_unflagged_drafts(settings: Settings, store: Store, flagged: bool) -> None:
     llm = FakeChatModel(replies=['{"action": "draft_copy", "skus": ["cake stand"]}'])
-    agent = build_harness(settings, store, llm).services.agent()
+    harness = build_harness(settings, store, llm)
+    harness.generators.fail_grounding = flagged  # a flagged draft reaches the owner with its problems named
     case = {"id": "c", "message": "a post about the cake stand", "expect": ["draft_copy"], "forbid": ["fine pick"]}
-    result = run_turn(agent, case | {"merchant": "12583"})
-    assert result.model_text == "" and result.forbidden_shown == ["fine pick"]  # the fake's variants say it
+    result = run_turn(harness.services.agent(), case | {"merchant": "12583"})
+    assert result.model_text == "" and any("fine pick" in draft for draft in result.drafts)  # the fake's variants
+    assert result.forbidden_shown == ([] if flagged else ["fine pick"])
 
 
 def test_verdict_names_each_missed_threshold() -> None:
