@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from assistant.attributes import unsupported_attribute
 from assistant.generators.common import (
     CallLog,
     call_json,
@@ -162,6 +163,8 @@ def generate_reply(
     lang = lang or detect_language(message)
     question, injected = strip_instructions(message)
     candidates, wholesale = _candidates(deps, merchant_id, question)
+    # "does it come in other colours?": the catalog holds an attribute only where a title says it
+    asked = unsupported_attribute(question, " ".join(c.title for c in candidates).lower())
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
@@ -188,7 +191,7 @@ def generate_reply(
             talk += about_costs
         prose = prose or LINES[lang]["thanks"]
         repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, instructions) for s in talk]
-        if _unanswerable(message, topic) and prose != LINES[lang]["thanks"]:
+        if (_unanswerable(message, topic) or asked) and prose != LINES[lang]["thanks"]:
             repairs.append(f"left out the model's words {prose!r}: the shop's data cannot answer this question")
             prose = LINES[lang]["thanks"]
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
@@ -197,6 +200,8 @@ def generate_reply(
             # a delivery or return question, so the shop owner sees which item it is about)
             chosen = _closest(message, candidates)
         reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
+        if asked:
+            reasons.append(f"message asks about {asked!r}, which the product data does not hold")
         if injected:
             reasons.append(f"message gives the assistant instructions (not shown to the model): {injected[0][:80]!r}")
         parts = [prose, *_fact_lines(lang, chosen)]

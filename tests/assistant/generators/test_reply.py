@@ -70,6 +70,25 @@ def test_what_comes_with_a_product_is_for_the_shop_owner(deps: GeneratorDeps, me
     assert any("contents" in r for r in draft.needs_human_reasons)
 
 
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [("Does the heart holder come in other colours?", "colours"), ("心形烛台有别的颜色吗？", "颜色")],
+)
+def test_an_attribute_no_title_holds_is_for_the_shop_owner(deps: GeneratorDeps, message: str, asked: str) -> None:
+    # a real draft said "The popcorn holder comes in other colors." for a catalog without colours
+    script(deps, js({"topic": "product", "products": [1], "reply": "It comes in other colours too."}))
+    draft = generate_reply(deps, "m-en", message)
+    assert draft.needs_human and draft.grounding.passed and "other colours" not in draft.text
+    assert [i.sku for i in draft.items] == ["85123A"]
+    assert any(repr(asked) in r for r in draft.needs_human_reasons)
+
+
+def test_an_attribute_the_title_holds_is_answered(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "product", "products": [1], "reply": "Yes, it is cream."}))
+    draft = generate_reply(deps, "m-en", "Is the heart holder cream?")
+    assert not draft.needs_human and draft.text.startswith("Yes, it is cream.")
+
+
 def test_the_hit_sharing_the_most_words_is_shown_when_the_model_names_none(deps: GeneratorDeps) -> None:
     # search ranked a party item first; the message names the cakestand in English inside Chinese (seen for real)
     deps.search = FakeSearch(["47566", "85123A", "22423"])
