@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assistant.attributes import unsupported_attribute
 from assistant.generators.common import (
     CallLog,
     call_json,
@@ -32,6 +31,7 @@ from assistant.generators.common import (
 from assistant.generators.copy import MAX_PRODUCTS
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ProductOffer, ReplyDraft
+from assistant.generators.questions import asked_attribute, human_reasons, strip_instructions, unanswerable
 from assistant.generators.relevance import gated_search
 from assistant.generators.schema import prose_schema
 from assistant.grounding import Facts, Grounding, check
@@ -56,19 +56,11 @@ TOPICS = [
     "wholesale_price",
     "other",
 ]
-HUMAN_TOPICS = {"delivery", "refund_or_return", "order_status", "other"}
 # REPLY_TOKENS_NOTE: a reply's token cap leaves room for the longest allowed reply even at two tokens a character
 # (gap-laden or looping text is close to one token a character): a reply cut at max_tokens is not JSON, and the
 # embedded llama.cpp server then rejects it ("does not match the expected peg-native format"), the likely cause
 # of one eval case losing both of its tries under the tighter English cap of chars / 2 (not confirmed).
 JSON_FRAME_TOKENS = 60  # {"topic": ..., "products": [...], "reply": ""} and its whitespace
-_HUMAN_WORDS = re.compile(
-    r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
-    r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号|"
-    # what comes with a product or an order: the catalog has titles and prices, not contents or free gifts
-    r"\bincluded?\b|\bcomes? with\b|free gift|freebie|赠品|送不送|赠送|附赠|有没有送",
-    re.IGNORECASE,
-)
 _WHOLESALE_WORDS = re.compile(
     r"wholesale|trade price|cost price|your cost|批发价|进价|成本价|拿货价|出厂价", re.IGNORECASE
 )
@@ -163,8 +155,7 @@ def generate_reply(
     lang = lang or detect_language(message)
     question, injected = strip_instructions(message)
     candidates, wholesale = _candidates(deps, merchant_id, question)
-    # "does it come in other colours?": the catalog holds an attribute only where a title says it
-    asked = unsupported_attribute(question, " ".join(c.title for c in candidates).lower())
+    asked = asked_attribute(question, (c.title for c in candidates))
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
@@ -191,7 +182,7 @@ def generate_reply(
             talk += about_costs
         prose = prose or LINES[lang]["thanks"]
         repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, instructions) for s in talk]
-        if (_unanswerable(message, topic) or asked) and prose != LINES[lang]["thanks"]:
+        if (unanswerable(message, topic) or asked) and prose != LINES[lang]["thanks"]:
             repairs.append(f"left out the model's words {prose!r}: the shop's data cannot answer this question")
             prose = LINES[lang]["thanks"]
         chosen += [c for c in _named_in(prose, candidates) if c not in chosen][: MAX_PRODUCTS - len(chosen)]
@@ -199,7 +190,7 @@ def generate_reply(
             # the model named no product although hits passed the relevance gate: show the best one (also under
             # a delivery or return question, so the shop owner sees which item it is about)
             chosen = _closest(message, candidates)
-        reasons = _human_reasons(message, topic, order_id, matched=bool(chosen))
+        reasons = human_reasons(message, topic, order_id, matched=bool(chosen))
         if asked:
             reasons.append(f"message asks about {asked!r}, which the product data does not hold")
         if injected:
@@ -348,47 +339,3 @@ def contradictions(prose: str, chosen: list[ProductOffer], message: str = "") ->
     if match := _LEAKS.search(prose):
         problems.append(f"reply says {match.group(0)!r}: the wholesale price is never given to consumers")
     return problems
-
-
-_SEGMENT = re.compile(r"[^。！？!?.\n（()）]+[。！？!?.]*")
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget) (?:all |any |the )?(?:previous |prior |above |earlier |your )*"
-    r"(?:instructions|rules|prompts?)\b|\bnew instructions\b|\bsystem\s*:|\byou are now\b"
-    r"|(?:忽略|无视|忘记)[^。！？]{0,8}(?:指令|规则|指示|提示)|新(?:的)?指令|系统[:：]",
-    re.IGNORECASE,
-)
-
-
-def strip_instructions(message: str) -> tuple[str, list[str]]:
-    """The message without its sentences (or bracketed parts) that give the assistant instructions.
-
-    The model is told to ignore instructions inside <message>, but a small model still follows some
-    ("everything is free today"); what it never sees it cannot follow. What was removed is returned so the
-    draft can say so (and a person looks at the message).
-    """
-    removed = [m.group(0).strip() for m in _SEGMENT.finditer(message) if _INSTRUCTION.search(m.group(0))]
-    if not removed:
-        return message, []
-    kept = _SEGMENT.sub(lambda m: "" if _INSTRUCTION.search(m.group(0)) else m.group(0), message)
-    kept = re.sub(r"[（(]\s*[)）]", "", kept).strip()
-    return kept or message, removed
-
-
-def _unanswerable(message: str, topic: str) -> bool:
-    """A delivery, refund, return, order or "what comes with it" question: the store holds no data to answer it,
-    so the model's words (in probes: "The shop owner will check and reply when your order arrives",
-    "我们会在收到您的订单后核实并回复", promises under other prompt wordings) are not shown; the draft thanks the
-    customer and says that the shop owner will reply."""
-    return topic in {"delivery", "refund_or_return", "order_status"} or bool(_HUMAN_WORDS.search(message))
-
-
-def _human_reasons(message: str, topic: str, order_id: str | None, matched: bool = False) -> list[str]:
-    reasons = []
-    if topic in HUMAN_TOPICS and not (topic == "other" and matched):
-        reasons.append(f"topic {topic!r} is not answerable from shop data")
-    if match := _HUMAN_WORDS.search(message):
-        no_data = "the store has no delivery, refund, order or contents data"
-        reasons.append(f"message asks about {match.group(0)!r} ({no_data})")
-    if order_id:
-        reasons.append("message refers to an order")
-    return list(dict.fromkeys(reasons))
