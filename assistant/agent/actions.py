@@ -161,22 +161,38 @@ _CUSTOMER_SAYS = re.compile(
 _QUOTE_MARK = re.compile(r"\s*[:：]\s*")
 
 
-def with_customer_question(action: AgentAction, message: str) -> AgentAction:
-    """A message that opens with a customer's words ("A customer asks: ...", "顾客问：...") is a reply to draft.
+def with_customer_question(action: AgentAction, message: str, owner_words: str = "") -> AgentAction:
+    """The customer's words a reply answers come from the owner's messages, never from the router's retelling.
 
-    After a colon the customer's own words follow and are what the reply answers; without one ("Customer says
-    her order arrived broken") the whole message is, as the router passes it."""
-    if action.action == "draft_reply":
-        return action
+    A message that opens with a customer's words ("A customer asks: ...", "顾客问：...") is a reply to draft: after a
+    colon the customer's own words follow and are what the reply answers; without one ("Customer says her order
+    arrived broken") the whole message is. A draft_reply whose customer_message is not in the owner's words
+    (`owner_words`, else `message`) answers the message instead: in one s2b eval chat run the router passed
+    "兔子夜灯有10英寸。" (an answer it made up) for "顾客问兔子夜灯有多大", and a reply it had written itself
+    for "Customer says her order arrived broken"."""
     found = _CUSTOMER_SAYS.match(message)
-    if not found:
+    if found:
+        rest = message[found.end() :]
+        quoted = _QUOTE_MARK.match(rest)
+        said = rest[quoted.end() :] if quoted else message
+        if not rest.strip(" \t\n:：,，"):
+            said = ""  # nothing of theirs yet: draft_reply asks for it
+        return AgentAction(action="draft_reply", customer_message=said.strip()[:2000])
+    if action.action != "draft_reply":
         return action
-    rest = message[found.end() :]
-    quoted = _QUOTE_MARK.match(rest)
-    said = rest[quoted.end() :] if quoted else message
-    if not rest.strip(" \t\n:：,，"):
-        said = ""  # nothing of theirs yet: draft_reply asks for it
-    return AgentAction(action="draft_reply", customer_message=said.strip()[:2000])
+    retold = action.customer_message.strip() or action.query.strip()
+    if _verbatim(retold, owner_words or message):
+        return action
+    return AgentAction(action="draft_reply", customer_message=message.strip()[:2000])
+
+
+def _verbatim(part: str, text: str) -> bool:
+    """`part` appears in `text` (case, spacing and its closing punctuation aside)."""
+
+    def flat(value: str) -> str:
+        return " ".join(value.casefold().split())
+
+    return flat(part).rstrip(" .。!！?？") in flat(text)
 
 
 class RouterOutputError(ValueError):

@@ -170,7 +170,7 @@ class ChatAgent:
             log.warning("falling back to a plain answer: %s", exc)
             return AgentAction(action="answer"), f"router output rejected: {exc}"
         owner_words = "\n".join([*(text for role, text in past if role == "user"), message])  # not "draft 21"
-        action = with_customer_question(without_unnamed_products(action, owner_words, message), message)
+        action = with_customer_question(without_unnamed_products(action, owner_words, message), message, owner_words)
         return action, f"router {prompt.version}"
 
     def _answer(

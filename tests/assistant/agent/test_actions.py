@@ -5,6 +5,7 @@ import pytest
 from assistant.agent.actions import (
     ACTIONS,
     ROUTER_SCHEMA,
+    AgentAction,
     RouterOutputError,
     named_in,
     parse_action,
@@ -128,8 +129,30 @@ def test_a_customers_words_are_a_reply_to_draft(message: str, customer_message: 
 def test_a_message_about_customers_is_left_to_the_router(message: str) -> None:
     routed = parse_action('{"action": "search_catalog", "query": "candles"}')
     assert with_customer_question(routed, message) is routed
-    replied = parse_action('{"action": "draft_reply", "customer_message": "x"}')
-    assert with_customer_question(replied, "A customer asks: y") is replied  # the router's own reply is kept
+
+
+KEPT = "Is the cake stand in stock"  # the router's words, found in the owner's message
+
+
+@pytest.mark.parametrize(
+    ("message", "retold", "answered"),
+    [
+        # the real router's retellings in one eval run: an answer it made up, and a reply it wrote itself
+        ("顾客问兔子夜灯有多大，帮我回复一下", "兔子夜灯有10英寸。", "顾客问兔子夜灯有多大，帮我回复一下"),
+        ("A customer asks: is it waterproof?", "Yes, it is waterproof.", "is it waterproof?"),
+        ("reply to this: Do you ship to France?", "Can you ship it to Paris?", "reply to this: Do you ship to France?"),
+        ("reply to a customer: is the cake stand in stock?", KEPT, KEPT),
+    ],
+)
+def test_a_reply_answers_the_owners_words_not_the_routers(message: str, retold: str, answered: str) -> None:
+    routed = AgentAction(action="draft_reply", customer_message=retold)
+    assert with_customer_question(routed, message).customer_message == answered
+
+
+def test_a_reply_may_answer_words_from_an_earlier_owner_message() -> None:
+    routed = AgentAction(action="draft_reply", customer_message="is the heart holder cream?")
+    owner_words = "a customer wrote to me yesterday\nis the heart holder cream?\nreply to that one"
+    assert with_customer_question(routed, "reply to that one", owner_words) is routed
 
 
 @pytest.mark.parametrize(
