@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.attributes import unsupported_attribute
+
+
+@pytest.mark.parametrize(
+    ("text", "titles", "unsupported"),
+    [
+        ("The popcorn holder comes in other colors.", "popcorn holder", "colors"),
+        ("It is made of glass.", "popcorn holder", "glass"),
+        ("A bright red lantern.", "red hanging lantern", None),
+        ("Every order gets to you.", "red hanging lantern", None),  # "red" inside "ordered" is no claim
+        ("A colorful jumbo bag.", "jumbo bag pink polkadot", None),  # a colour in the title backs "colourful"
+        ("A colourful bag for every day.", "jumbo bag retrospot", None),
+        ("A colorful popcorn holder.", "popcorn holder", "colorful"),
+        ("这款彩色的袋子很实用。", "jumbo bag pink polkadot", None),
+        ("这款彩色的爆米花桶。", "popcorn holder", "彩色"),
+        ("木质的小夜灯。", "rabbit night light", "木质"),
+    ],
+)
+def test_an_attribute_is_a_claim_unless_the_titles_hold_it(text: str, titles: str, unsupported: str | None) -> None:
+    assert unsupported_attribute(text, titles) == unsupported
