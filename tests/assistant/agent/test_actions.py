@@ -113,7 +113,9 @@ def test_a_copy_action_keeps_only_the_products_the_owner_named() -> None:
             "Customer says her order arrived broken. Draft a reply.",
             "Customer says her order arrived broken. Draft a reply.",
         ),
-        ("顾客问：热水袋可以退货吗？帮我回复一下", "热水袋可以退货吗？帮我回复一下"),
+        ("顾客问：热水袋可以退货吗？帮我回复一下", "热水袋可以退货吗？"),  # the owner's ask is not the customer's
+        ("A customer asks: is the lantern still available? Draft a reply for me.", "is the lantern still available?"),
+        ("顾客说：请尽快回复，灯什么时候到？", "请尽快回复，灯什么时候到？"),
         ("my client wants to know if you ship to France", "my client wants to know if you ship to France"),
         ("a customer asked:", ""),  # draft_reply then asks for their words
     ],
