@@ -82,3 +82,17 @@ def asked_attribute(question: str, titles: Iterable[str]) -> str | None:
     of `titles` holds ("does it come in other colours?"; a real draft answered "The popcorn holder comes in other
     colors.") or the size or weight ("有多大"), which no title gives."""
     return unsupported_attribute(question, " ".join(titles).lower()) or _size_question(question)
+
+
+# "is the cake stand in stock?": S's availability answers it (the facts line says available or out of stock)
+_AVAILABILITY = re.compile(
+    r"\bin stock\b|\bavailable\b|\bstill have\b|\bdo you (?:have|sell|carry)\b|有货|还有吗|有没有货|有卖", re.IGNORECASE
+)
+
+
+def corrected_topic(topic: str, message: str, order_id: str | None) -> str:
+    """The model's topic, unless it took a stock question with no delivery or order words for a delivery or order
+    question (it did: "is the cake stand in stock?" came back as "delivery" in s2b eval chat runs), which would
+    send an answerable question to the shop owner."""
+    asks_stock = _AVAILABILITY.search(message) and not HUMAN_WORDS.search(message) and not order_id
+    return "availability" if topic in {"delivery", "order_status"} and asks_stock else topic

@@ -31,7 +31,13 @@ from assistant.generators.common import (
 from assistant.generators.copy import MAX_PRODUCTS
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ProductOffer, ReplyDraft
-from assistant.generators.questions import asked_attribute, human_reasons, strip_instructions, unanswerable
+from assistant.generators.questions import (
+    asked_attribute,
+    corrected_topic,
+    human_reasons,
+    strip_instructions,
+    unanswerable,
+)
 from assistant.generators.relevance import gated_search
 from assistant.generators.schema import prose_schema
 from assistant.grounding import Facts, Grounding, check
@@ -169,7 +175,7 @@ def generate_reply(
             deps, prompt, lang, values, _schema(len(candidates), lang), log, problems=problems,
             max_tokens=JSON_FRAME_TOKENS + 2 * REPLY_CHARS[lang],  # see REPLY_TOKENS_NOTE
         )  # fmt: skip
-        topic = str(data.get("topic", "other"))
+        topic = corrected_topic(str(data.get("topic", "other")), message, order_id)
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
         chosen = chosen[:MAX_PRODUCTS]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.generators.questions import asked_attribute, strip_instructions
+from assistant.generators.questions import asked_attribute, corrected_topic, strip_instructions
 
 
 def test_strip_instructions_keeps_ordinary_sentences() -> None:
@@ -29,3 +29,20 @@ def test_strip_instructions_keeps_ordinary_sentences() -> None:
 def test_asked_attribute_is_what_no_title_can_answer(question: str, asked: str | None) -> None:
     titles = ["POPCORN HOLDER", "RED RETROSPOT CAKE STAND"]
     assert asked_attribute(question, titles) == asked
+
+
+@pytest.mark.parametrize(
+    ("topic", "message", "order_id", "corrected"),
+    [
+        ("delivery", "is the cake stand in stock?", None, "availability"),
+        ("order_status", "兔子夜灯还有吗？", None, "availability"),
+        ("delivery", "is the cake stand in stock? when would it arrive?", None, "delivery"),  # asks both
+        ("delivery", "is my cake stand available yet?", "536365", "delivery"),  # about an order
+        ("other", "is the cake stand in stock?", None, "other"),  # only a delivery/order reading is corrected
+        ("delivery", "When will my order arrive?", None, "delivery"),
+    ],
+)
+def test_a_stock_question_is_not_a_delivery_question(
+    topic: str, message: str, order_id: str | None, corrected: str
+) -> None:
+    assert corrected_topic(topic, message, order_id) == corrected

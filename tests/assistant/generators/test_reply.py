@@ -94,6 +94,12 @@ def test_an_attribute_the_title_holds_is_answered(deps: GeneratorDeps) -> None:
     assert not draft.needs_human and draft.text.startswith("Yes, it is cream.")
 
 
+def test_a_stock_question_the_model_took_for_delivery_is_answered(deps: GeneratorDeps) -> None:
+    script(deps, js({"topic": "delivery", "products": [1], "reply": "Thanks for your message!"}))
+    draft = generate_reply(deps, "m-en", "Is the heart holder in stock?")
+    assert not draft.needs_human and draft.text.endswith("Cream Hanging Heart T-Light Holder: £5.31, available")
+
+
 def test_the_hit_sharing_the_most_words_is_shown_when_the_model_names_none(deps: GeneratorDeps) -> None:
     # search ranked a party item first; the message names the cakestand in English inside Chinese (seen for real)
     deps.search = FakeSearch(["47566", "85123A", "22423"])
