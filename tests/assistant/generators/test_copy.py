@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.generators.common import GenerationError
-from assistant.generators.copy import COPY_SLACK, generate_copy
+from assistant.generators.copy import COPY_SLACK, STOCK_LINES, generate_copy
 from assistant.generators.deps import GeneratorDeps
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import js
@@ -44,11 +44,28 @@ def test_variant_past_its_limit_with_no_whole_sentence_inside_is_regenerated(dep
     assert len(long) > room
 
 
-def test_variant_past_its_limit_twice_is_flagged_and_still_within_the_limit(deps: GeneratorDeps) -> None:
-    looping = "Get Set Of Cake Tins Pantry Design Pantry Design Pantry Design Pantry Design Pantry Design Pantry"
-    script(deps, js({"variants": [looping]}), js({"variants": [looping]}))  # a real model's loop, longer
-    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=1)
-    assert draft.flagged and draft.variants[0].chars <= 100 and len(looping) > 100 - 41
+LOOPING = "Get Set Of Cake Tins Pantry Design Pantry Design Pantry Design Pantry Design Pantry Design Pantry"
+
+
+def test_variants_past_their_limit_twice_get_stock_lines(deps: GeneratorDeps) -> None:
+    script(deps, js({"variants": [LOOPING, LOOPING]}), js({"variants": [LOOPING, LOOPING]}))  # a real model's loop
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=2)
+    assert not draft.flagged and [v.prose for v in draft.variants] == STOCK_LINES["en"][:2]
+    assert all(v.chars <= 100 and v.grounding.passed for v in draft.variants) and len(LOOPING) > 100 - 41
+    assert sum("ran past the limit on both tries" in r for r in draft.repairs) == 2
+
+
+def test_variant_past_its_limit_twice_is_flagged_where_no_stock_line_fits(deps: GeneratorDeps) -> None:
+    script(deps, js({"variants": [LOOPING]}), js({"variants": [LOOPING]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=50, variants=1)
+    assert draft.flagged and draft.variants[0].chars <= 50  # 9 characters of room: "Order now!" is 10
+
+
+def test_no_stock_line_for_a_variant_that_failed_for_a_claim(deps: GeneratorDeps) -> None:
+    claim = "Best seller, handmade in the UK."
+    script(deps, js({"variants": [LOOPING, claim]}), js({"variants": [LOOPING, claim]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="sms", lang="en", max_chars=100, variants=2)
+    assert draft.flagged and not any(v.prose in STOCK_LINES["en"] for v in draft.variants)
 
 
 def test_a_variant_failing_twice_is_left_out_when_others_pass(deps: GeneratorDeps) -> None:
