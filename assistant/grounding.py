@@ -189,6 +189,9 @@ _CURRENCY_WORDS = re.compile(r"人民币|英镑|美元|\bpounds?\b|\bGBP\b|\bRMB
 _GAP = re.compile(
     r"[^\s.!?。！？]\s{2,}[^\s]|\s[.,，。](?:\s|$)"  # two spaces after a sentence's end are only typography
     r"|(?:costs?|priced at|for only|only|just|价格是|价格为|只要|仅需)\s*[.,，。!！]"
+    # a word where the price was meant to be: "Get your Paper Chain Kit ... for just ouch!" (a real SMS variant)
+    r"|\bfor (?:just|only)\s+(?!(?:today|tonight|now|you|me|us|a|the|this|one)\b)[a-z]+\s*[.!]",
+    re.IGNORECASE,
 )
 
 

@@ -142,6 +142,19 @@ def passing_variants(variants: list[CopyVariant], repairs: list[str]) -> tuple[l
     return [v for v in variants if v.grounding.passed], Grounding(passed=True, problems=[]), False
 
 
+def repeat_problems(variants: list[CopyVariant]) -> None:
+    """Fail a variant whose words repeat an earlier one's (a real Chinese SMS draft: the same line three times)."""
+    seen: dict[str, int] = {}
+    for n, variant in enumerate(variants, 1):
+        key = "".join(variant.prose.casefold().split())
+        if key in seen:
+            note = f"it repeats variant {seen[key]}; write a different one"
+            problems = [*variant.grounding.problems, note]
+            variant.grounding = Grounding(passed=False, problems=problems, claims=variant.grounding.claims)
+        else:
+            seen[key] = n
+
+
 def stock_variants(
     variants: list[CopyVariant], line: str, facts: Facts, lang: str, repairs: list[str]
 ) -> list[CopyVariant] | None:
@@ -257,6 +270,7 @@ def generate_copy(
                 note = f"it runs past the {prose_chars}-character limit {OVERLONG}; write less"
                 grounding = Grounding(passed=False, problems=[*grounding.problems, note], claims=grounding.claims)
             out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=grounding))
+        repeat_problems(out)
         problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
         if len(out) < variants:
             problems_all.append(f"expected {variants} variants, got {len(out)}")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.generators.schema import NO_NUMBERS
-from assistant.grounding import Facts, Grounding, check
+from assistant.grounding import Facts, Grounding, check, prose_problems
 
 
 def consumer_facts(**kw: object) -> Facts:
@@ -263,3 +263,17 @@ def test_made_up_web_addresses_and_handles_are_caught(text: str, found: str) -> 
     assert check(text, Facts(audience="consumer")).problems == [
         f"web address or contact {found!r} is not in the shop's data; leave it out"
     ]
+
+
+@pytest.mark.parametrize(
+    ("prose", "gap"),
+    [
+        ("Get your Paper Chain Kit Christmas for just ouch!", True),  # a real SMS variant: a word for the price
+        ("Get the Rabbit Night Light for only wow.", True),
+        ("Get it for just you!", False),
+        ("Yours for only today!", False),
+        ("A treat for just a moment of calm.", False),
+    ],
+)
+def test_a_word_in_the_price_slot_is_a_gap(prose: str, gap: bool) -> None:
+    assert any("gap" in p for p in prose_problems(prose)) is gap

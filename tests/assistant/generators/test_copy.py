@@ -122,3 +122,11 @@ def test_bad_requests(deps: GeneratorDeps) -> None:
         generate_copy(deps, "m-en", skus=["85123A"], channel="fax")
     with pytest.raises(GenerationError, match="no room"):
         generate_copy(deps, "m-en", skus=["85123A"], channel="sms", max_chars=20)
+
+
+def test_a_variant_repeating_another_is_left_out(deps: GeneratorDeps) -> None:
+    same = {"variants": ["温馨小灯，点亮夜晚。", "温馨小灯，点亮夜晚。"]}  # a real draft had one line three times
+    script(deps, js(same), js(same))
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=2)
+    assert not draft.flagged and [v.prose for v in draft.variants] == ["温馨小灯，点亮夜晚。"]
+    assert any("repeats variant 1" in r for r in draft.repairs)
