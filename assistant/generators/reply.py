@@ -295,7 +295,8 @@ def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
 
 
 _POSITIVE = re.compile(
-    r"\bwe (?:do )?(?:have|sell|carry|stock|offer)\b|\bis available\b|\bin stock\b|\bhere (?:are|is) the details\b"
+    r"\bwe (?:do )?(?:have|sell|carry|stock|offer)\b(?! (?:no|not|nothing)\b)"  # "We have no gaming laptops" is right
+    r"|\bis available\b|\bin stock\b|\bhere (?:are|is) the details\b"
     r"|\bbut (?:we )?(?:do )?have\b|\bwe also have\b"
     r"|有货|我们(?:有|卖|出售|提供)|有的|信息如下|详情如下|但有|有其他|还有别的",
     re.IGNORECASE,

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import ReplyDraft
-from assistant.generators.reply import generate_reply, prompt_talk
+from assistant.generators.reply import contradictions, generate_reply, prompt_talk
 from assistant.llm.base import LLMError
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import FakeSearch, js
@@ -320,3 +320,16 @@ def test_sentences_that_repeat_the_prompt_or_talk_about_its_input_are_dropped(de
 def test_replies_to_the_customer_are_not_prompt_talk(deps: GeneratorDeps, sentence: str) -> None:
     for lang in ("en", "zh"):
         assert prompt_talk(sentence, deps.prompts.get("reply").system(lang)) is None
+
+
+@pytest.mark.parametrize(
+    ("prose", "claims"),
+    [
+        ("We have no gaming laptops with an RTX graphics card in the shop.", False),  # a real, right reply
+        ("We have not got that one.", False),
+        ("We have gaming laptops in the shop.", True),
+        ("We do sell them.", True),
+    ],
+)
+def test_saying_we_have_none_is_no_claim_when_nothing_matched(prose: str, claims: bool) -> None:
+    assert bool(contradictions(prose, [])) is claims
