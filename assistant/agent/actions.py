@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from assistant.language import CJK
 from recsys.search.tokenize import stem, tokenize
 
 ActionName = Literal[
@@ -91,7 +92,6 @@ _GENERIC_WORDS_TEXT = (
     "arrival arrivals sale sales promo promotion my your our the a an of for this that it them"
 )
 _GENERIC_WORDS = frozenset(_GENERIC_WORDS_TEXT.split())
-_CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -105,10 +105,10 @@ def named_in(name: str, words: str) -> bool:
     name = name.strip().replace("_", " ")
     if re.fullmatch(r"[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*", name):
         return name.lower() in words.lower()
-    cjk_name = "".join(_CJK_CHARS.findall(name))
+    cjk_name = "".join(CJK.findall(name))
     latin_name = [stem(w) for w in _LATIN_WORD.findall(name.lower()) if w not in _GENERIC_WORDS]
     latin_words = {stem(w) for w in _LATIN_WORD.findall(words.lower())}
-    if cjk_name and _CJK_CHARS.search(words):
+    if cjk_name and CJK.search(words):
         return any(cjk_name[i : i + 2] in words for i in range(max(1, len(cjk_name) - 1)))
     if cjk_name:
         return True  # a Chinese name for English words

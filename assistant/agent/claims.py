@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from assistant.agent.guard import number_forms
 from assistant.attributes import unsupported_attribute
 from assistant.grounding import STOCK_CLAIM
+from assistant.language import CJK_RUN
 
 # a sentence ends after 。！？!? (and closing quotes), after "." or "…" followed by a space, or at a line break;
 # "0.42", "e.g" and a list's "1. " stay inside their sentence
@@ -52,7 +53,6 @@ _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def _demand_key(phrase: str) -> str:
@@ -133,7 +133,7 @@ class ClaimFilter:
 
     def _other_language(self, sentence: str) -> str | None:
         """A word in the other language that neither the data nor the owner's message holds."""
-        pattern = {"zh": _LATIN_WORD, "en": _CJK_RUN}.get(self.lang)
+        pattern = {"zh": _LATIN_WORD, "en": CJK_RUN}.get(self.lang)
         if pattern is None:
             return None
         asked = self.asked.lower()

@@ -142,6 +142,17 @@ def passing_variants(variants: list[CopyVariant], repairs: list[str]) -> tuple[l
     return [v for v in variants if v.grounding.passed], Grounding(passed=True, problems=[]), False
 
 
+def checked_variant(prose: str, line: str, facts: Facts) -> CopyVariant:
+    """`prose` above the offer line, checked against `facts` (given the prose as the model's words)."""
+    text = f"{prose}\n{line}"
+    facts.prose = [prose]
+    return CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts))
+
+
+def with_problem(grounding: Grounding, problem: str) -> Grounding:
+    return Grounding(passed=False, problems=[*grounding.problems, problem], claims=grounding.claims)
+
+
 def repeat_problems(variants: list[CopyVariant]) -> None:
     """Fail a variant whose words repeat an earlier one's (a real Chinese SMS draft: the same line three times)."""
     seen: dict[str, int] = {}
@@ -149,8 +160,7 @@ def repeat_problems(variants: list[CopyVariant]) -> None:
         key = "".join(variant.prose.casefold().split())
         if key in seen:
             note = f"it repeats variant {seen[key]}; write a different one"
-            problems = [*variant.grounding.problems, note]
-            variant.grounding = Grounding(passed=False, problems=problems, claims=variant.grounding.claims)
+            variant.grounding = with_problem(variant.grounding, note)
         else:
             seen[key] = n
 
@@ -165,14 +175,11 @@ def stock_variants(
         return None
     out, notes = [], []
     for n, variant in enumerate(variants):
-        stock = STOCK_LINES[lang][n % len(STOCK_LINES[lang])]
-        text = f"{stock}\n{line}"
-        facts.prose = [stock]
-        grounding = check(text, facts)
-        if not grounding.passed:
+        stock = checked_variant(STOCK_LINES[lang][n % len(STOCK_LINES[lang])], line, facts)
+        if not stock.grounding.passed:
             return None
-        notes.append(f"the model's words ran past the limit on both tries ({variant.prose!r}): used {stock!r}")
-        out.append(CopyVariant(text=text, prose=stock, chars=len(text), grounding=grounding))
+        notes.append(f"the model's words ran past the limit on both tries ({variant.prose!r}): used {stock.prose!r}")
+        out.append(stock)
     repairs.extend(notes)
     return out
 
@@ -263,13 +270,11 @@ def generate_copy(
             if not prose:  # nothing whole left: keep what was written, within the limit, so grounding names it
                 prose, dropped, cut = raw[:prose_chars].strip(), [], ""
             repairs.extend(cut_notes(cut) + dropped_notes(dropped))
-            text = f"{prose}\n{line}"
-            facts.prose = [prose]
-            grounding = check(text, facts)
+            variant = checked_variant(prose, line, facts)
             if overlong:
                 note = f"it runs past the {prose_chars}-character limit {OVERLONG}; write less"
-                grounding = Grounding(passed=False, problems=[*grounding.problems, note], claims=grounding.claims)
-            out.append(CopyVariant(text=text, prose=prose, chars=len(text), grounding=grounding))
+                variant.grounding = with_problem(variant.grounding, note)
+            out.append(variant)
         repeat_problems(out)
         problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
         if len(out) < variants:
