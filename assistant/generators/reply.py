@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from assistant.attributes import ATTRIBUTE_EN
 from assistant.generators.common import (
     CallLog,
     call_json,
@@ -161,7 +162,7 @@ def generate_reply(
     lang = lang or detect_language(message)
     question, injected = strip_instructions(message)
     candidates, wholesale = _candidates(deps, merchant_id, question)
-    asked = asked_attribute(question, (c.title for c in candidates))
+    asked = asked_attribute(question, (c.title for c in _asked_about(question, candidates)))
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
     values = {"message": question.replace("</message>", "")[:1000], "candidates": listing,
@@ -286,6 +287,17 @@ def _closest(message: str, candidates: list[ProductOffer]) -> list[ProductOffer]
     asked = _words(message)
     plausible = [c for c in candidates if _plausible(message, c)]
     return sorted(plausible, key=lambda c: len(asked & _words(c.title)), reverse=True)[:1]
+
+
+def _asked_about(question: str, candidates: list[ProductOffer]) -> list[ProductOffer]:
+    """The candidates a question names: those sharing the most of its English words, its attribute words left out
+    ("is the popcorn holder made of glass?" is about the popcorn holder, not about a glass T-light holder among the
+    search hits, whose title made the question look answerable in a fresh-clone probe); all of them where it names
+    none ("do you have a red one?", a Chinese question)."""
+    asked = _words(ATTRIBUTE_EN.sub(" ", question))
+    shared = [len(asked & _words(c.title)) for c in candidates]
+    most = max(shared, default=0)
+    return [c for c, n in zip(candidates, shared, strict=True) if n == most] if most else candidates
 
 
 def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:

@@ -94,6 +94,16 @@ def test_an_attribute_the_title_holds_is_answered(deps: GeneratorDeps) -> None:
     assert not draft.needs_human and draft.text.startswith("Yes, it is cream.")
 
 
+def test_an_attribute_is_checked_against_the_product_asked_about(deps: GeneratorDeps) -> None:
+    # a fresh-clone probe: "is the popcorn holder made of glass?" counted as answerable because a glass product
+    # was among the search hits; here the heart holder's title holds "cream", the cakestand's does not
+    deps.search = FakeSearch(["85123A", "22423"])
+    script(deps, js({"topic": "product", "products": [2], "reply": "Yes, it is cream."}))
+    draft = generate_reply(deps, "m-en", "Is the regency cakestand cream?")
+    assert draft.needs_human and "Yes, it is cream." not in draft.text
+    assert any("'cream'" in r for r in draft.needs_human_reasons)
+
+
 def test_a_stock_question_the_model_took_for_delivery_is_answered(deps: GeneratorDeps) -> None:
     script(deps, js({"topic": "delivery", "products": [1], "reply": "Thanks for your message!"}))
     draft = generate_reply(deps, "m-en", "Is the heart holder in stock?")
