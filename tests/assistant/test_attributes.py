@@ -18,6 +18,11 @@ from assistant.attributes import unsupported_attribute
         ("这款彩色的袋子很实用。", "jumbo bag pink polkadot", None),
         ("这款彩色的爆米花桶。", "popcorn holder", "彩色"),
         ("木质的小夜灯。", "rabbit night light", "木质"),
+        ("It has a built-in filter.", "popcorn holder", "built-in"),
+        ("Its removable lid makes it easy to clean.", "popcorn holder", "removable"),
+        ("A sturdy tin with a lid.", "round cake tin with lid", None),
+        ("A folding chair for the garden.", "folding chair red", None),
+        ("带盖子，方便清洗。", "popcorn holder", "带盖"),
     ],
 )
 def test_an_attribute_is_a_claim_unless_the_titles_hold_it(text: str, titles: str, unsupported: str | None) -> None:
