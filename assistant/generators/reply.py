@@ -179,7 +179,7 @@ def generate_reply(
         topic = corrected_topic(str(data.get("topic", "other")), message, order_id)
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
-        chosen = chosen[:MAX_PRODUCTS]
+        chosen = _with_namesakes(question, chosen[:MAX_PRODUCTS], candidates)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
         prose, dropped = clean_prose(whole)
@@ -298,6 +298,19 @@ def _asked_about(question: str, candidates: list[ProductOffer]) -> list[ProductO
     shared = [len(asked & _words(c.title)) for c in candidates]
     most = max(shared, default=0)
     return [c for c, n in zip(candidates, shared, strict=True) if n == most] if most else candidates
+
+
+def _with_namesakes(question: str, chosen: list[ProductOffer], candidates: list[ProductOffer]) -> list[ProductOffer]:
+    """The model's picks, plus the other hits the question's words fit as well: "is the cake stand in stock?" names
+    every cake stand among the hits, and the model picking one of them (a Mini Cake Stand, in a fresh-clone probe)
+    would answer for a product the customer may not mean. A hit fits when its title holds every content word of
+    the question; picks outside those (the model's own reading) are left as they are."""
+    asked = _words(question)
+    namesakes = [c for c in candidates if asked and asked <= _words(c.title)]
+    picked = {c.sku for c in chosen}
+    if len(namesakes) < 2 or not picked <= {c.sku for c in namesakes}:
+        return chosen
+    return [*chosen, *(c for c in namesakes if c.sku not in picked)][:MAX_PRODUCTS]
 
 
 def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:

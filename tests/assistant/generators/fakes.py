@@ -16,6 +16,7 @@ PRODUCTS = {
     "22423": ("REGENCY CAKESTAND 3 TIER", Decimal("12.75")),
     "47566": ("PARTY BUNTING", Decimal("4.95")),
     "23084": ("RABBIT NIGHT LIGHT", Decimal("2.08")),
+    "22776": ("SWEETHEART CAKESTAND 3 TIER", Decimal("9.95")),
 }
 
 

@@ -104,6 +104,18 @@ def test_an_attribute_is_checked_against_the_product_asked_about(deps: Generator
     assert any("'cream'" in r for r in draft.needs_human_reasons)
 
 
+def test_every_hit_the_question_fits_is_shown_when_the_name_is_ambiguous(deps: GeneratorDeps) -> None:
+    # a fresh-clone probe: "is the cake stand in stock?" was answered for a Mini Cake Stand, the model's one pick
+    deps.search = FakeSearch(["85123A", "22776", "22423"])
+    script(deps, js({"topic": "availability", "products": [3], "reply": "Yes, it is in stock."}))
+    draft = generate_reply(deps, "m-en", "Is the cakestand in stock?")
+    assert [i.sku for i in draft.items] == ["22423", "22776"]
+    assert "Sweetheart Cakestand 3 Tier: " in draft.text and "Regency Cakestand 3 Tier: £24.99" in draft.text
+    script(deps, js({"topic": "availability", "products": [3], "reply": "Yes, it is in stock."}))
+    named = generate_reply(deps, "m-en", "Is the regency cakestand in stock?")  # names one
+    assert [i.sku for i in named.items] == ["22423"]
+
+
 def test_a_stock_question_the_model_took_for_delivery_is_answered(deps: GeneratorDeps) -> None:
     script(deps, js({"topic": "delivery", "products": [1], "reply": "Thanks for your message!"}))
     draft = generate_reply(deps, "m-en", "Is the heart holder in stock?")
