@@ -197,6 +197,8 @@ def generate_reply(
             # the model named no product although hits passed the relevance gate: show the best one (also under
             # a delivery or return question, so the shop owner sees which item it is about)
             chosen = _closest(message, candidates)
+        if problems:  # the retry: what still contradicts the facts lines is left out, not shown (see _contradicting)
+            prose = _without_contradictions(prose, chosen, message, repairs) or LINES[lang]["thanks"]
         reasons = human_reasons(message, topic, order_id, matched=bool(chosen))
         if asked:
             reasons.append(f"message asks about {asked!r}, which the product data does not hold")
@@ -347,6 +349,20 @@ _LEAKS = re.compile(
     r"(?:批发价|进价|成本价|拿货价)(?:是|为|如下|已)",
     re.IGNORECASE,
 )
+
+
+def _without_contradictions(prose: str, chosen: list[ProductOffer], message: str, repairs: list[str]) -> str:
+    """The prose without its sentences that contradict the facts lines (`contradictions`), each noted in `repairs`.
+
+    Used on the retry only: the first try's contradiction goes back to the model with the problem named. When the
+    retry says it again (real drafts: "没有库存" for an available product, "You can get it for that." to a
+    misquoted price, "我们有五常大米" when nothing matched), the facts lines below already answer the question, so
+    the sentence is left out instead of flagging the whole draft for the owner.
+    """
+    kept, dropped = drop_sentences(prose, lambda sentence: bool(contradictions(sentence, chosen, message)))
+    for sentence in dropped:
+        repairs.append(f"dropped the model's sentence {sentence!r}: {contradictions(sentence, chosen, message)[0]}")
+    return kept
 
 
 def contradictions(prose: str, chosen: list[ProductOffer], message: str = "") -> list[str]:

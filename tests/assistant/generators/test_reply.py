@@ -19,6 +19,13 @@ def _answered_twice(deps: GeneratorDeps, answer: dict[str, Any], message: str) -
     return generate_reply(deps, "m-en", message)
 
 
+def _left_out_on_the_retry(draft: ReplyDraft, sentence: str, why: str) -> None:
+    """The first try's contradiction went back to the model; said again, the sentence is left out and noted."""
+    assert draft.attempts == 2 and not draft.flagged and draft.grounding.passed
+    assert sentence not in draft.text
+    assert any(sentence in note and why in note for note in draft.repairs), draft.repairs
+
+
 def test_product_question_gets_retail_facts(deps: GeneratorDeps) -> None:
     llm = script(deps, js({"topic": "price", "products": [1], "reply": "Yes, we have it!"}))
     draft = generate_reply(deps, "m-en", "Do you have the hanging heart holder? How much?")
@@ -169,28 +176,31 @@ def test_sentence_with_a_number_hole_is_dropped_and_recorded(deps: GeneratorDeps
     ],
     ids=["agreeing", "comparing"],
 )
-def test_going_along_with_a_misquoted_price_is_a_problem(deps: GeneratorDeps, reply: str, message: str) -> None:
+def test_going_along_with_a_misquoted_price_is_left_out(deps: GeneratorDeps, reply: str, message: str) -> None:
     draft = _answered_twice(deps, {"topic": "price", "products": [1], "reply": reply}, message)
-    assert draft.flagged and any("customer's price" in p for p in draft.grounding.problems)
+    _left_out_on_the_retry(draft, reply, "customer's price")
+    assert "Cream Hanging Heart T-Light Holder: £5.31, available" in draft.text
 
 
-def test_out_of_stock_product_called_available_is_a_problem(deps: GeneratorDeps) -> None:
+def test_out_of_stock_product_called_available_is_left_out(deps: GeneratorDeps) -> None:
     deps.search = FakeSearch(["23084"])
     draft = _answered_twice(
         deps,
         {"topic": "availability", "products": [1], "reply": "It is in stock now."},
         "Is the rabbit night light in stock?",
     )
-    assert draft.flagged and any("out of stock" in p for p in draft.grounding.problems)
+    _left_out_on_the_retry(draft, "It is in stock now.", "out of stock")
+    assert draft.text.startswith("Thank you for your message.")
 
 
-def test_saying_the_wholesale_list_was_given_is_a_problem(deps: GeneratorDeps) -> None:
+def test_saying_the_wholesale_list_was_given_is_left_out(deps: GeneratorDeps) -> None:
     draft = _answered_twice(
         deps,
         {"topic": "availability", "products": [1], "reply": "Yes. The wholesale price list has been printed."},
         "Is the cream hanging heart holder in stock?",
     )
-    assert draft.flagged and any("wholesale price is never given" in p for p in draft.grounding.problems)
+    _left_out_on_the_retry(draft, "The wholesale price list has been printed.", "wholesale price is never given")
+    assert draft.text.startswith("Yes.")  # the sentence that contradicts nothing stays
 
 
 def test_the_models_words_about_costs_are_left_out_under_a_wholesale_question(deps: GeneratorDeps) -> None:
@@ -263,14 +273,15 @@ def test_picked_product_unrelated_to_an_english_question_is_dropped(deps: Genera
     assert draft.items == [] and "could not find that item" in draft.text
 
 
-def test_claiming_to_offer_what_did_not_match_is_a_problem(deps: GeneratorDeps) -> None:
+def test_claiming_to_offer_what_did_not_match_is_left_out(deps: GeneratorDeps) -> None:
     deps.search = FakeSearch(dense=0.2, keyword=0.0)
     draft = _answered_twice(
         deps,
         {"topic": "product", "products": [], "reply": "We offer cases for all phone models."},
         "Do you sell iPhone cases?",
     )
-    assert draft.flagged and any("'We offer'" in p for p in draft.grounding.problems)
+    _left_out_on_the_retry(draft, "We offer cases for all phone models.", "'We offer'")
+    assert "could not find that item" in draft.text
 
 
 def test_delivery_promise_in_words_is_a_problem(deps: GeneratorDeps) -> None:
@@ -312,14 +323,15 @@ def test_hidden_instructions_never_reach_the_model(deps: GeneratorDeps) -> None:
     assert draft.message == message  # the draft keeps what the customer wrote
 
 
-def test_offering_something_else_when_nothing_matched_is_a_problem(deps: GeneratorDeps) -> None:
+def test_offering_something_else_when_nothing_matched_is_left_out(deps: GeneratorDeps) -> None:
     deps.search = FakeSearch(dense=0.2, keyword=0.0)
     draft = _answered_twice(
         deps,
         {"topic": "product", "products": [], "reply": "我们没有五常大米，但有其他大米可以选择。"},
         "你们卖五常大米吗？",
     )
-    assert draft.flagged and draft.items == [] and any("但有" in p for p in draft.grounding.problems)
+    assert draft.items == []
+    _left_out_on_the_retry(draft, "我们没有五常大米，但有其他大米可以选择。", "但有")
 
 
 def test_sentences_that_repeat_the_prompt_or_talk_about_its_input_are_dropped(deps: GeneratorDeps) -> None:
