@@ -243,6 +243,9 @@ _SENTENCE = re.compile(r"[^。！？!?.…\n]*(?:[。！？!?.…\n]+|$)")
 
 
 _COURTESY_FREE = re.compile(r"\bfeel free\b", re.IGNORECASE)
+# what is left of a sentence around a hole: "…priced at  pounds   .  ." kept a lone " ." after the broken sentence
+# went, and the draft was flagged for a gap (s2b eval generate, trap-misquote-en-heart)
+_STRAY_MARKS = re.compile(r"[\s.,:;!?。，：；！？、…\-]*")
 
 
 def clean_prose(prose: str) -> tuple[str, list[str]]:
@@ -263,7 +266,7 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
         repeat = key in seen
         seen.add(key)
         broken = prose_problems(sentence.strip()) or attempted_amounts(sentence)
-        return bool(repeat or broken or _COURTESY_FREE.search(sentence))
+        return bool(repeat or broken or _COURTESY_FREE.search(sentence) or _STRAY_MARKS.fullmatch(sentence))
 
     return drop_sentences(prose, bad)
 

@@ -56,6 +56,10 @@ def test_clean_prose_drops_only_broken_sentences() -> None:
     kept, dropped = clean_prose("感谢您的咨询。价格是  人民币  为  价格")
     assert kept == "感谢您的咨询。" and len(dropped) == 1
     assert clean_prose("All fine here. Really.") == ("All fine here. Really.", [])
+    # a real reply: the broken sentence went, and its lone " ." was then flagged as a gap
+    kept, dropped = clean_prose("Thanks for your message! The holder is currently priced at  pounds   .  .")
+    assert kept == "Thanks for your message!" and dropped[-1] == "."
+    assert clean_prose("Order now! 🎉") == ("Order now! 🎉", [])
     assert clean_prose("The price is  GBP.") == ("", ["The price is  GBP."])
     kept, dropped = clean_prose("A roomy shopper for market day. It is designed to carry up to")
     assert kept == "A roomy shopper for market day." and dropped == ["It is designed to carry up to"]
