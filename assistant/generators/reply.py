@@ -179,7 +179,7 @@ def generate_reply(
         topic = corrected_topic(str(data.get("topic", "other")), message, order_id)
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
-        chosen = _with_namesakes(question, chosen[:MAX_PRODUCTS], candidates)
+        chosen, swapped = _with_namesakes(question, chosen[:MAX_PRODUCTS], candidates)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
         prose, dropped = clean_prose(whole)
@@ -188,7 +188,7 @@ def generate_reply(
             prose, about_costs = drop_sentences(prose, lambda s: bool(_WHOLESALE_WORDS.search(s)))
             talk += about_costs
         prose = prose or LINES[lang]["thanks"]
-        repairs = cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, instructions) for s in talk]
+        repairs = swapped + cut_notes(cut) + dropped_notes(dropped) + [_talk_note(s, instructions) for s in talk]
         if (unanswerable(message, topic) or asked) and prose != LINES[lang]["thanks"]:
             repairs.append(f"left out the model's words {prose!r}: the shop's data cannot answer this question")
             prose = LINES[lang]["thanks"]
@@ -302,17 +302,28 @@ def _asked_about(question: str, candidates: list[ProductOffer]) -> list[ProductO
     return [c for c, n in zip(candidates, shared, strict=True) if n == most] if most else candidates
 
 
-def _with_namesakes(question: str, chosen: list[ProductOffer], candidates: list[ProductOffer]) -> list[ProductOffer]:
-    """The model's picks, plus the other hits the question's words fit as well: "is the cake stand in stock?" names
-    every cake stand among the hits, and the model picking one of them (a Mini Cake Stand, in a fresh-clone probe)
-    would answer for a product the customer may not mean. A hit fits when its title holds every content word of
-    the question; picks outside those (the model's own reading) are left as they are."""
+def _with_namesakes(
+    question: str, chosen: list[ProductOffer], candidates: list[ProductOffer]
+) -> tuple[list[ProductOffer], list[str]]:
+    """The products to show for the model's picks, and a note for each pick left out.
+
+    A hit fits the question when its title holds every content word of it. Where the model picked some of those,
+    the others are added: "is the cake stand in stock?" names every cake stand among the hits, and answering for
+    the one the model picked (a Mini Cake Stand, in a fresh-clone probe) may answer for the wrong one. Where it
+    picked none of them, they replace its picks: "这个 regency cakestand 蛋糕架…" got the Regency Cake Fork in
+    every s2b eval generate run. Picks are left as they are when no hit fits the whole question.
+    """
     asked = _words(question)
     namesakes = [c for c in candidates if asked and asked <= _words(c.title)]
     picked = {c.sku for c in chosen}
-    if len(namesakes) < 2 or not picked <= {c.sku for c in namesakes}:
-        return chosen
-    return [*chosen, *(c for c in namesakes if c.sku not in picked)][:MAX_PRODUCTS]
+    fitting = {c.sku for c in namesakes}
+    if namesakes and not picked & fitting:
+        notes = [f"showed {', '.join(c.title for c in namesakes[:MAX_PRODUCTS])!r}, which the question names, "
+                 f"instead of the model's pick {c.title!r}" for c in chosen]  # fmt: skip
+        return namesakes[:MAX_PRODUCTS], notes
+    if len(namesakes) < 2 or not picked <= fitting:
+        return chosen, []
+    return [*chosen, *(c for c in namesakes if c.sku not in picked)][:MAX_PRODUCTS], []
 
 
 def _named_in(prose: str, candidates: list[ProductOffer]) -> list[ProductOffer]:

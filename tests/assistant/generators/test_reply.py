@@ -123,6 +123,15 @@ def test_every_hit_the_question_fits_is_shown_when_the_name_is_ambiguous(deps: G
     assert [i.sku for i in named.items] == ["22423"]
 
 
+def test_the_product_the_question_names_replaces_a_pick_it_does_not_fit(deps: GeneratorDeps) -> None:
+    # every s2b eval generate run: "这个 regency cakestand 蛋糕架…" was answered with a Regency Cake Fork
+    deps.search = FakeSearch(["22776", "22423"])
+    script(deps, js({"topic": "product", "products": [1], "reply": "感谢您的咨询！"}))
+    draft = generate_reply(deps, "m-zh", "这个 regency cakestand 蛋糕架有货吗？")
+    assert [i.sku for i in draft.items] == ["22423"]
+    assert any("instead of the model's pick 'SWEETHEART CAKESTAND 3 TIER'" in r for r in draft.repairs)
+
+
 def test_a_stock_question_the_model_took_for_delivery_is_answered(deps: GeneratorDeps) -> None:
     script(deps, js({"topic": "delivery", "products": [1], "reply": "Thanks for your message!"}))
     draft = generate_reply(deps, "m-en", "Is the heart holder in stock?")
