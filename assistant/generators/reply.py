@@ -197,7 +197,7 @@ def generate_reply(
             # the model named no product although hits passed the relevance gate: show the best one (also under
             # a delivery or return question, so the shop owner sees which item it is about)
             chosen = _closest(message, candidates)
-        if problems:  # the retry: what still contradicts the facts lines is left out, not shown (see _contradicting)
+        if problems:  # the retry: what still contradicts the facts lines is left out (_without_contradictions)
             prose = _without_contradictions(prose, chosen, message, repairs) or LINES[lang]["thanks"]
         reasons = human_reasons(message, topic, order_id, matched=bool(chosen))
         if asked:
