@@ -134,12 +134,18 @@ def _median_fit(runs: Mapping[int, Mapping[str, Any]]) -> float:
     return round(float(np.median([r["fit_s"] for r in runs.values()])), 2)
 
 
-def _run(args: argparse.Namespace) -> None:
-    overrides = overrides_from(args.set)
+def store_events(other_fix: str = "") -> tuple[pd.DataFrame, dict[str, str]]:
+    """`$S2B_HOME`'s purchase events and product titles; SystemExit with the fix when the store holds no orders."""
     store = Store.from_settings(load_settings())
     events, titles = purchase_events(load_order_lines(store, purchases_only=True)), load_titles(store)
     if events.empty:
-        raise SystemExit("the store holds no orders: run `make serve` or `s2b ingest orders` first")
+        raise SystemExit(f"the store holds no orders: run `make serve` or `s2b ingest orders` first{other_fix}")
+    return events, titles
+
+
+def _run(args: argparse.Namespace) -> None:
+    overrides = overrides_from(args.set)
+    events, titles = store_events()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as out:
         for name in args.split.split(","):

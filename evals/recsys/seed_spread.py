@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evals.recsys.inner_splits import seeds_from
+from evals.recsys.inner_splits import seeds_from, store_events
 from recsys.als import fit_als
 from recsys.baselines import ALS_ALONE, als_alone, top_frequency
 from recsys.evaluation import CutoffSplit, cutoff_split
@@ -86,22 +86,14 @@ def _cell(runs: Sequence[Mapping[str, Any]], metric: str, bar: float, how: str) 
 
 
 def _events(orders: Path | None) -> tuple[pd.DataFrame, dict[str, str]]:
-    from recsys.data import load_order_lines, load_titles, purchase_events
+    if orders is None:
+        return store_events(", or pass --orders")
+    from ingestion.parse import parse_orders
+    from recsys.data import purchase_events
     from recsys.titles import titles_from_lines
 
-    if orders is not None:
-        from ingestion.parse import parse_orders
-
-        lines = parse_orders(orders).lines
-        return purchase_events(lines), titles_from_lines(lines)
-    from core.db import Store
-    from core.settings import load_settings
-
-    store = Store.from_settings(load_settings())
-    lines = load_order_lines(store, purchases_only=True)
-    if lines.empty:
-        raise SystemExit("the store holds no orders: run `make serve` or `s2b ingest orders` first, or pass --orders")
-    return purchase_events(lines), dict(load_titles(store))
+    lines = parse_orders(orders).lines
+    return purchase_events(lines), titles_from_lines(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
