@@ -71,6 +71,15 @@ class BM25:
                 terms[self.vocab[word]] = 1.0
         return terms
 
+    def holding_all(self, terms: Sequence[int]) -> np.ndarray:
+        """Boolean mask of the documents that contain every one of the term ids (all False for no terms)."""
+        if not len(terms):
+            return np.zeros(self.n_docs, dtype=bool)
+        hits = np.zeros(self.n_docs, dtype=np.int64)
+        for term in set(terms):
+            hits[self.matrix.indices[self.matrix.indptr[term] : self.matrix.indptr[term + 1]]] += 1
+        return hits == len(set(terms))
+
     def scores(self, query: str | dict[int, float]) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs); a dict gives weighted term ids."""
         terms = self.query_terms(query) if isinstance(query, str) else query

@@ -7,7 +7,8 @@ checks the table's fingerprint (row count, latest `updated_at`) and, when it mov
 (only changed content is re-embedded) and rebuilds the in-memory keyword structures.
 
 Query path: embed the query once; dense top-N from the vector index with the filter pushed down; BM25 top-N
-over the same filter mask; reciprocal rank fusion; personal boost; top k.
+over the same filter mask; in hybrid mode also the products holding every catalog word of the query; reciprocal
+rank fusion; personal boost; top k.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ Mode = Literal["hybrid", "dense", "keyword"]
 Progress = Callable[[int], None]
 CANDIDATES = 50  # depth of each list fed to the fusion
 FEEDBACK_DOCS = 5  # top dense hits whose shared words expand the keyword query in hybrid mode
+# Hybrid mode fuses a third list: the products whose text holds every catalog word of the query, when the query
+# has at least this many. A product named in the question ("这个 regency cakestand 蛋糕架…") then leads even when
+# the question's other words pull the embedding toward its neighbours (plain cake stands, the Regency cake fork).
+NAMED_MIN_TERMS = 2
 
 
 @dataclass(frozen=True)
@@ -222,9 +227,12 @@ class SearchService:
             dense = self.index.search(self.embedder.embed_query(query), depth, flt)
         if mode == "keyword":
             keyword = self._keyword(snapshot, snapshot.bm25.query_terms(query), depth, flt)
+        named: list[tuple[str, float]] = []
         if mode == "hybrid":
             keyword = self._keyword(snapshot, self._expanded_terms(snapshot, query, dense), depth, flt)
-        scores = rrf([[s for s, _ in dense], [s for s, _ in keyword]]) if mode == "hybrid" else dict(dense or keyword)
+            named = self._naming_every_word(snapshot, snapshot.bm25.query_terms(query), depth, flt)
+        lists = [[s for s, _ in found] for found in (dense, keyword, named)]
+        scores = rrf(lists) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
             scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
         cosine = dict(dense)
@@ -250,6 +258,21 @@ class SearchService:
         mask = snapshot.columns.mask(flt)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
+        rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
+        return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
+
+    @staticmethod
+    def _naming_every_word(
+        snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter
+    ) -> list[tuple[str, float]]:
+        """Products whose text holds every catalog word of the query (at least NAMED_MIN_TERMS), by BM25."""
+        if len(terms) < NAMED_MIN_TERMS:
+            return []
+        held = snapshot.bm25.holding_all(list(terms))
+        mask = snapshot.columns.mask(flt)
+        if mask is not None:
+            held &= mask
+        scores = np.where(held, snapshot.bm25.scores(terms), 0.0)
         rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
         return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
 

@@ -39,6 +39,14 @@ def test_feedback_terms_are_those_shared_by_feedback_docs() -> None:
     assert bm.feedback_terms([]) == {}
 
 
+def test_holding_all_marks_documents_with_every_term() -> None:
+    bm = BM25(DOCS)
+    red, mug = bm.vocab["red"], bm.vocab["mug"]
+    assert bm.holding_all([red, mug]).tolist() == [True, False, False, False, False]
+    assert bm.holding_all([mug, mug]).tolist() == [True, False, True, False, False]
+    assert not bm.holding_all([]).any()
+
+
 def test_typos_map_to_the_closest_catalog_word() -> None:
     bm = BM25(["folding umbrella red", "alarm clock ivory", "pearl necklace", "red mug"])
     assert bm.correct("umbrela") == "umbrella" and bm.correct("clok") == "clock"

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import insert
 
@@ -15,6 +16,7 @@ from core.tables import Merchant, Order, OrderLine
 from ingestion.vectors.cache import EmbeddingCache
 from ingestion.vectors.embedders import HashEmbedder
 from ingestion.vectors.index import IndexFilter, NumpyIndex
+from recsys.search import service as search_service
 from recsys.search.service import SearchService
 from tests.ingestion.vectors.catalog_data import ROWS, load_catalog_rows
 from tests.ingestion.vectors.test_indexing import CountingEmbedder
@@ -85,6 +87,35 @@ def test_methods_and_chinese_keywords(catalog_store: Store, tmp_path: Path) -> N
     assert _skus(service.rank("圣诞节灯串", k=1, mode="hybrid")) == ["A5"]
     assert service.rank("doormat", mode="keyword") == []
     assert set(_skus(service.rank("lights", flt=IndexFilter(in_stock=True), mode="keyword"))) == {"A1", "A5"}
+
+
+CAKE_ROWS = [
+    "C1,LARGE CAKE STAND HANGING STRAWBERY,,kitchen,2.95,5,true",
+    "C2,MINI CAKE STAND HANGING STRAWBERY,,kitchen,0.39,5,true",
+    "C3,CERAMIC CAKE STAND HANGING CAKES,,kitchen,9.95,5,true",
+    "C4,REGENCY CAKE FORK,,kitchen,2.46,5,true",
+    "C5,REGENCY CAKESTAND 3 TIER,,kitchen,24.96,0,true",
+]
+
+
+class NeighbourPullEmbedder(HashEmbedder):
+    """Embeds every query as "cake stand hanging": the question's other words pulled the vector to the neighbours."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return super().embed_query("cake stand hanging")
+
+
+def test_a_product_named_by_every_catalog_word_leads_hybrid_results(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_catalog_rows(sqlite_store, tmp_path, CAKE_ROWS)
+    service = _service(sqlite_store, tmp_path, NeighbourPullEmbedder())
+    question = "这个 regency cakestand 蛋糕架你们的进价是多少？"
+    assert _skus(service.rank(question, k=3))[0] == "C5"
+    assert "C5" not in _skus(service.rank(question, k=3, flt=IndexFilter(in_stock=True)))  # the filter still holds
+    assert _skus(service.rank("regency", k=1)) != ["C5"]  # one catalog word names nothing: no third list
+    monkeypatch.setattr(search_service, "NAMED_MIN_TERMS", 99)  # without the third list the neighbours lead
+    assert _skus(service.rank(question, k=3))[0] != "C5"
 
 
 def test_personal_boost_uses_only_this_merchants_purchases(catalog_store: Store, tmp_path: Path) -> None:
