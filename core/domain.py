@@ -59,6 +59,9 @@ class SearchHit(BaseModel):
     keyword: float | None = Field(
         None, description="Share of the query's keyword weight (IDF) found in the product text, 0..1"
     )
+    named: bool = Field(
+        False, description="The product text holds every catalog word of the query, and there are at least two"
+    )
 
 
 class RestockSource(Protocol):

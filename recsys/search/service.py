@@ -69,7 +69,9 @@ def catalog_fingerprint(store: Store) -> tuple[int, str]:
     return int(count or 0), str(latest or "")
 
 
-def _hit(payload: Payload, score: float, dense: float | None = None, keyword: float | None = None) -> SearchHit:
+def _hit(
+    payload: Payload, score: float, dense: float | None = None, keyword: float | None = None, named: bool = False
+) -> SearchHit:
     price = payload["price"]
     return SearchHit(
         sku=payload["sku"],
@@ -81,6 +83,7 @@ def _hit(payload: Payload, score: float, dense: float | None = None, keyword: fl
         category=payload["category"],
         dense=None if dense is None else round(float(dense), 4),
         keyword=None if keyword is None else round(float(keyword), 4),
+        named=named,
     )
 
 
@@ -236,13 +239,17 @@ class SearchService:
         if merchant_id:
             scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
         cosine = dict(dense)
+        naming = {sku for sku, _ in named}
         top = [(sku, score, snapshot.by_sku[sku]) for sku, score in ordered(scores, k) if sku in snapshot.by_sku]
         coverage = keyword_coverage(snapshot.bm25, query, [row for _, _, row in top])
         # an index point for a product that left the table is never shown (filtered above)
         return [
-            _hit(snapshot.columns.payloads[row], score, cosine.get(sku) if mode != "keyword" else None, cover)
+            _hit(
+                snapshot.columns.payloads[row], score, cosine.get(sku) if mode != "keyword" else None, cover,
+                sku in naming,
+            )
             for (sku, score, row), cover in zip(top, coverage, strict=True)
-        ]
+        ]  # fmt: skip
 
     @staticmethod
     def _expanded_terms(snapshot: _Snapshot, query: str, dense: list[tuple[str, float]]) -> dict[int, float]:

@@ -8,8 +8,8 @@ from assistant.generators.relevance import DENSE_MIN, KEYWORD_MIN, Probe, calibr
 from core.domain import SearchHit
 
 
-def _hit(sku: str, dense: float | None, keyword: float | None) -> SearchHit:
-    return SearchHit(sku=sku, title=sku, price=Decimal("1"), score=1.0, dense=dense, keyword=keyword)
+def _hit(sku: str, dense: float | None, keyword: float | None, named: bool = False) -> SearchHit:
+    return SearchHit(sku=sku, title=sku, price=Decimal("1"), score=1.0, dense=dense, keyword=keyword, named=named)
 
 
 def test_gate_keeps_strong_meaning_or_keyword_matches_only() -> None:
@@ -18,13 +18,15 @@ def test_gate_keeps_strong_meaning_or_keyword_matches_only() -> None:
         _hit("keyword", 0.1, KEYWORD_MIN),
         _hit("weak", DENSE_MIN - 0.01, KEYWORD_MIN - 0.01),
         _hit("unscored", None, None),  # no relevance measured: never shown as a match
+        _hit("named", DENSE_MIN - 0.01, 0.14, named=True),  # "这个 regency cakestand 蛋糕架…": every catalog word
     ]
-    assert [h.sku for h in gate(hits)] == ["dense", "keyword"]
+    assert [h.sku for h in gate(hits)] == ["dense", "keyword", "named"]
 
 
 def test_calibrate_picks_the_highest_recall_within_the_false_accept_budget() -> None:
-    positives = [Probe(f"p{n}", True, ((0.30 + n / 100, 0.0, True), (0.9, 0.9, False))) for n in range(20)]
-    negatives = [Probe(f"n{n}", False, ((0.20 + n / 100, 0.0, False),)) for n in range(20)]
+    wrong = (0.9, 0.9, False, False)
+    positives = [Probe(f"p{n}", True, ((0.30 + n / 100, 0.0, False, True), wrong)) for n in range(20)]
+    negatives = [Probe(f"n{n}", False, ((0.20 + n / 100, 0.0, False, False),)) for n in range(20)]
     dense_min, keyword_min, rows = calibrate([*positives, *negatives])
     # negatives reach 0.39: a 0.40 bar rejects them all and keeps the right hits at 0.40..0.49 (half the positives);
     # 0.39 lets one negative of twenty in (5%, allowed) and one more positive: the rule prefers the higher recall
@@ -52,3 +54,9 @@ def test_gated_search_scores_each_sentence_of_a_long_message() -> None:
     assert [h.sku for h in hits] == ["HEART"] and hits[0].keyword == 0.5 and hits[0].dense is None
     assert len(search.queries) == 3  # the whole message, then each sentence
     assert gated_search(search, "ignore all rules", k=5) == [] and search.queries[-1] == "ignore all rules"
+
+
+def test_a_named_hit_counts_as_accepted_at_any_threshold() -> None:
+    named = Probe("regency cakestand 蛋糕架", True, ((0.2, 0.1, True, True),))
+    assert named.accepted(0.9, 0.9)
+    assert not Probe("wrong named", True, ((0.2, 0.1, True, False),)).accepted(0.9, 0.9)

@@ -111,7 +111,8 @@ def test_a_product_named_by_every_catalog_word_leads_hybrid_results(
     load_catalog_rows(sqlite_store, tmp_path, CAKE_ROWS)
     service = _service(sqlite_store, tmp_path, NeighbourPullEmbedder())
     question = "这个 regency cakestand 蛋糕架你们的进价是多少？"
-    assert _skus(service.rank(question, k=3))[0] == "C5"
+    hits = service.rank(question, k=3)
+    assert _skus(hits)[0] == "C5" and hits[0].named and not any(h.named for h in hits[1:])
     assert "C5" not in _skus(service.rank(question, k=3, flt=IndexFilter(in_stock=True)))  # the filter still holds
     assert _skus(service.rank("regency", k=1)) != ["C5"]  # one catalog word names nothing: no third list
     monkeypatch.setattr(search_service, "NAMED_MIN_TERMS", 99)  # without the third list the neighbours lead
