@@ -8,6 +8,7 @@ Questions the data cannot answer (delivery, refunds, order status, anything unkn
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -110,8 +111,11 @@ def _schema(n_candidates: int, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> tuple[list[ProductOffer], set[Decimal]]:
-    """The gated search hits as offers at the merchant's prices, and their wholesale prices (never to be shown)."""
+def _candidates(
+    deps: GeneratorDeps, merchant_id: str, message: str
+) -> tuple[list[ProductOffer], set[Decimal], set[str]]:
+    """The gated search hits as offers at the merchant's prices, their wholesale prices (never to be shown) and the
+    SKUs whose product holds every catalog word of the message or of one of its sentences (`SearchHit.named`)."""
     hits = gated_search(deps.search, message, k=CANDIDATES, merchant_id=merchant_id)  # off-catalog -> none
     quotes = price_quotes(deps.store, deps.settings, merchant_id, [h.sku for h in hits])
     offers = []
@@ -128,7 +132,7 @@ def _candidates(deps: GeneratorDeps, merchant_id: str, message: str) -> tuple[li
                 price_source=quote.source, available=quote.active and (quote.stock is None or quote.stock > 0),
             )
         )  # fmt: skip
-    return offers, wholesale
+    return offers, wholesale, {h.sku.upper() for h in hits if h.named}
 
 
 def _order_note(deps: GeneratorDeps, merchant_id: str, order_id: str | None) -> str:
@@ -161,7 +165,7 @@ def generate_reply(
     merchant_language(deps.store, merchant_id)  # unknown merchant -> GenerationError
     lang = lang or detect_language(message)
     question, injected = strip_instructions(message)
-    candidates, wholesale = _candidates(deps, merchant_id, question)
+    candidates, wholesale, named = _candidates(deps, merchant_id, question)
     asked = asked_attribute(question, (c.title for c in _asked_about(question, candidates)))
     prompt = deps.prompts.get(PROMPT_ID)
     listing = "\n".join(f"{n}. {speakable(o.title)}" for n, o in enumerate(candidates, 1)) or LINES[lang]["no_match"]
@@ -179,7 +183,7 @@ def generate_reply(
         topic = corrected_topic(str(data.get("topic", "other")), message, order_id)
         picked = [int(i) for i in data.get("products", []) if isinstance(i, int) and 1 <= i <= len(candidates)]
         chosen = [candidates[i - 1] for i in dict.fromkeys(picked) if _plausible(message, candidates[i - 1])]
-        chosen, swapped = _with_namesakes(question, chosen[:MAX_PRODUCTS], candidates)
+        chosen, swapped = _with_namesakes(question, chosen[:MAX_PRODUCTS], candidates, named)
         wants_wholesale = topic == "wholesale_price" or bool(_WHOLESALE_WORDS.search(message))
         whole, cut = trim_to_sentence(str(data.get("reply", "")), REPLY_CHARS[lang])
         prose, dropped = clean_prose(whole)
@@ -303,18 +307,20 @@ def _asked_about(question: str, candidates: list[ProductOffer]) -> list[ProductO
 
 
 def _with_namesakes(
-    question: str, chosen: list[ProductOffer], candidates: list[ProductOffer]
+    question: str, chosen: list[ProductOffer], candidates: list[ProductOffer], named: Collection[str] = ()
 ) -> tuple[list[ProductOffer], list[str]]:
     """The products to show for the model's picks, and a note for each pick left out.
 
-    A hit fits the question when its title holds every content word of it. Where the model picked some of those,
+    A hit fits the question when its title holds every content word of it, or when the search found its product
+    text holds every catalog word of it (`named`: "regency cake stand with three tiers" fits REGENCY CAKESTAND 3
+    TIER, a compound and a number the word rule cannot see). Where the model picked some of those,
     the others are added: "is the cake stand in stock?" names every cake stand among the hits, and answering for
     the one the model picked (a Mini Cake Stand, in a fresh-clone probe) may answer for the wrong one. Where it
     picked none of them, they replace its picks: "这个 regency cakestand 蛋糕架…" got the Regency Cake Fork in
     every s2b eval generate run. Picks are left as they are when no hit fits the whole question.
     """
     asked = _words(question)
-    namesakes = [c for c in candidates if asked and asked <= _words(c.title)]
+    namesakes = [c for c in candidates if (asked and asked <= _words(c.title)) or c.sku in named]
     picked = {c.sku for c in chosen}
     fitting = {c.sku for c in namesakes}
     if namesakes and not picked & fitting:

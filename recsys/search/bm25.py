@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -62,23 +63,47 @@ class BM25:
         match = difflib.get_close_matches(token, pool, n=1, cutoff=TYPO_CUTOFF)
         return match[0] if match else None
 
+    def _catalog_words(self, query: str) -> list[str | None]:
+        """Each query token as the catalog word it is (typos mapped to the closest one), None where there is none."""
+        return [token if token in self.vocab else self.correct(token) for token in tokenize(query)]
+
+    def _compounds(self, words: Sequence[str | None]) -> dict[int, tuple[str, str]]:
+        """Catalog words the query writes as two ("cake stand" for CAKESTAND): compound id -> its two parts."""
+        out = {}
+        for first, second in pairwise(words):
+            if first and second and first.isalpha() and second.isalpha() and first + second in self.vocab:
+                out[self.vocab[first + second]] = (first, second)
+        return out
+
     def query_terms(self, query: str) -> dict[int, float]:
-        """Term id -> weight 1.0 for the query's tokens in the catalog, typos mapped to the closest catalog word."""
-        terms: dict[int, float] = {}
-        for token in tokenize(query):
-            word = token if token in self.vocab else self.correct(token)
-            if word is not None:
-                terms[self.vocab[word]] = 1.0
+        """Term id -> weight 1.0 for the query's tokens in the catalog, typos mapped to the closest catalog word,
+        and for catalog words the query splits in two ("cake stand" -> cakestand)."""
+        words = self._catalog_words(query)
+        terms = {self.vocab[word]: 1.0 for word in words if word is not None}
+        terms.update(dict.fromkeys(self._compounds(words), 1.0))
         return terms
 
-    def holding_all(self, terms: Sequence[int]) -> np.ndarray:
-        """Boolean mask of the documents that contain every one of the term ids (all False for no terms)."""
-        if not len(terms):
+    def query_groups(self, query: str) -> list[frozenset[int]]:
+        """The query's catalog words, each as the set of term ids that can stand for it in a product text: the
+        word itself, or the catalog compound it forms with a neighbour ("cake" in "cake stand": cake, cakestand)."""
+        words = self._catalog_words(query)
+        groups = {word: {self.vocab[word]} for word in words if word is not None}
+        for compound, parts in self._compounds(words).items():
+            for part in parts:
+                groups[part].add(compound)
+        return [frozenset(ids) for ids in groups.values()]
+
+    def holding_all(self, groups: Sequence[Collection[int]]) -> np.ndarray:
+        """Boolean mask of the documents that contain a term id of every group (all False for no groups)."""
+        if not len(groups):
             return np.zeros(self.n_docs, dtype=bool)
-        hits = np.zeros(self.n_docs, dtype=np.int64)
-        for term in set(terms):
-            hits[self.matrix.indices[self.matrix.indptr[term] : self.matrix.indptr[term + 1]]] += 1
-        return hits == len(set(terms))
+        held = np.ones(self.n_docs, dtype=bool)
+        for group in groups:
+            in_group = np.zeros(self.n_docs, dtype=bool)
+            for term in group:
+                in_group[self.matrix.indices[self.matrix.indptr[term] : self.matrix.indptr[term + 1]]] = True
+            held &= in_group
+        return held
 
     def scores(self, query: str | dict[int, float]) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs); a dict gives weighted term ids."""

@@ -233,7 +233,7 @@ class SearchService:
         named: list[tuple[str, float]] = []
         if mode == "hybrid":
             keyword = self._keyword(snapshot, self._expanded_terms(snapshot, query, dense), depth, flt)
-            named = self._naming_every_word(snapshot, snapshot.bm25.query_terms(query), depth, flt)
+            named = self._naming_every_word(snapshot, query, depth, flt)
         lists = [[s for s, _ in found] for found in (dense, keyword, named)]
         scores = rrf(lists) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
@@ -269,13 +269,13 @@ class SearchService:
         return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
 
     @staticmethod
-    def _naming_every_word(
-        snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter
-    ) -> list[tuple[str, float]]:
+    def _naming_every_word(snapshot: _Snapshot, query: str, depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
         """Products whose text holds every catalog word of the query (at least NAMED_MIN_TERMS), by BM25."""
-        if len(terms) < NAMED_MIN_TERMS:
+        groups = snapshot.bm25.query_groups(query)
+        if len(groups) < NAMED_MIN_TERMS:
             return []
-        held = snapshot.bm25.holding_all(list(terms))
+        terms = snapshot.bm25.query_terms(query)
+        held = snapshot.bm25.holding_all(groups)
         mask = snapshot.columns.mask(flt)
         if mask is not None:
             held &= mask

@@ -2,7 +2,8 @@
 
 Text is NFKC-normalised and lower-cased. Runs of CJK characters are segmented with jieba in search mode (words
 plus the shorter words inside them, so 礼品袋 also yields 礼品); other runs are split into letters/digits
-(t-light -> t, light), lightly stemmed (plural -s/-es/-ies) and stop words dropped.
+(t-light -> t, light), lightly stemmed (plural -s/-es/-ies), stop words dropped and the number words two to
+twelve written as digits ("three tiers" and "3 TIER" share the token 3; "one" is left alone, it is mostly a pronoun).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ _EN_STOP_WORDS = (
 )
 _ZH_STOP_WORDS = "的 了 和 与 及 或 给 用 在 是 有 要 想 买 找 一些 一个 适合 适用 用于 我 我们 你 请 便宜"
 _EN_STOP = frozenset(_EN_STOP_WORDS.split())
+_NUMBERS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate(_NUMBERS, start=2)}
 _ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
 _jieba_lock = threading.Lock()
 _jieba_ready = False
@@ -50,7 +53,7 @@ def stem(word: str) -> str:
 
 
 def _latin(text: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(text) if w not in _EN_STOP]
+    return [stem(_NUMBER_WORDS.get(w, w)) for w in _WORD.findall(text) if w not in _EN_STOP]
 
 
 def _chinese(run: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,12 +52,16 @@ class FakeRestock:
 
 
 class FakeSearch:
-    """Hits in the given order; `dense`/`keyword` are their relevance scores (low ones fail the reply's gate)."""
+    """Hits in the given order; `dense`/`keyword` are their relevance scores (low ones fail the reply's gate);
+    the SKUs in `named` hold every catalog word of the query (`SearchHit.named`)."""
 
-    def __init__(self, skus: list[str] | None = None, *, dense: float = 0.8, keyword: float = 0.5) -> None:
+    def __init__(
+        self, skus: list[str] | None = None, *, dense: float = 0.8, keyword: float = 0.5, named: Collection[str] = ()
+    ) -> None:
         self.skus = skus if skus is not None else ["85123A", "47566"]
         self.dense = dense
         self.keyword = keyword
+        self.named = set(named)
         self.calls: list[dict[str, Any]] = []
 
     def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
@@ -69,6 +74,7 @@ class FakeSearch:
                 score=1.0 - n / 10,
                 dense=self.dense - n / 100,
                 keyword=self.keyword,
+                named=s in self.named,
             )
             for n, s in enumerate(self.skus)
         ]

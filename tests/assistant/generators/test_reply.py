@@ -132,6 +132,19 @@ def test_the_product_the_question_names_replaces_a_pick_it_does_not_fit(deps: Ge
     assert any("instead of the model's pick 'SWEETHEART CAKESTAND 3 TIER'" in r for r in draft.repairs)
 
 
+def test_a_product_the_search_found_named_replaces_a_pick_it_does_not_fit(deps: GeneratorDeps) -> None:
+    # s2b eval generate, reply-en-cakestand: "regency cake stand with three tiers" was answered with the Sweetheart
+    # one; only the search sees that REGENCY CAKESTAND 3 TIER holds every catalog word (cake stand, three = 3)
+    question = "Is the regency cake stand with three tiers available?"
+    answer = js({"topic": "availability", "products": [1], "reply": "Yes, it is available."})
+    deps.search = FakeSearch(["22776", "22423"], named={"22423"})
+    script(deps, answer)
+    assert [i.sku for i in generate_reply(deps, "m-en", question).items] == ["22423"]
+    deps.search = FakeSearch(["22776", "22423"])  # without the search's word: the model's pick stands
+    script(deps, answer)
+    assert [i.sku for i in generate_reply(deps, "m-en", question).items] == ["22776"]
+
+
 def test_a_stock_question_the_model_took_for_delivery_is_answered(deps: GeneratorDeps) -> None:
     script(deps, js({"topic": "delivery", "products": [1], "reply": "Thanks for your message!"}))
     draft = generate_reply(deps, "m-en", "Is the heart holder in stock?")

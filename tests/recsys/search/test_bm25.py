@@ -39,12 +39,22 @@ def test_feedback_terms_are_those_shared_by_feedback_docs() -> None:
     assert bm.feedback_terms([]) == {}
 
 
-def test_holding_all_marks_documents_with_every_term() -> None:
+def test_holding_all_marks_documents_with_a_term_of_every_group() -> None:
     bm = BM25(DOCS)
-    red, mug = bm.vocab["red"], bm.vocab["mug"]
-    assert bm.holding_all([red, mug]).tolist() == [True, False, False, False, False]
-    assert bm.holding_all([mug, mug]).tolist() == [True, False, True, False, False]
+    red, mug, bag = bm.vocab["red"], bm.vocab["mug"], bm.vocab["bag"]
+    assert bm.holding_all([{red}, {mug}]).tolist() == [True, False, False, False, False]
+    assert bm.holding_all([{red}, {mug, bag}]).tolist() == [True, True, False, False, False]
     assert not bm.holding_all([]).any()
+
+
+def test_a_catalog_compound_written_as_two_words_stands_for_both() -> None:
+    bm = BM25(["regency cakestand 3 tier", "cake stand hanging", "regency cake fork"])
+    cake, stand, compound = bm.vocab["cake"], bm.vocab["stand"], bm.vocab["cakestand"]
+    assert compound in bm.query_terms("regency cake stand")
+    groups = bm.query_groups("Is the regency cake stand with three tiers available?")
+    assert {cake, compound} in groups and {stand, compound} in groups and {bm.vocab["3"]} in groups
+    assert bm.holding_all(groups).tolist() == [True, False, False]
+    assert bm.query_groups("stand cake") == [frozenset({stand}), frozenset({cake})]  # not a compound that way
 
 
 def test_typos_map_to_the_closest_catalog_word() -> None:

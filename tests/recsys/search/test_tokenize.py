@@ -33,3 +33,8 @@ def test_stem_is_conservative() -> None:
         "bus",
         "light",
     ]
+
+
+def test_number_words_two_to_twelve_are_digits() -> None:
+    assert tokenize("Three tiers, SET OF 3") == ["3", "tier", "set", "3"]
+    assert tokenize("a red one") == ["red", "one"]
