@@ -4,7 +4,7 @@
 
 Needs the demo orders ingested into S2B_HOME (`s2b ingest orders ...`); the demo catalog is indexed on first use.
 
-1. Full `SearchService.search` (query embedding + dense + BM25 + fusion), hybrid, over the 80 evaluation query
+1. Full `SearchService.search` (query embedding + dense + BM25 + fusion), hybrid, over the evaluation query
    texts, on the demo catalog and on synthetic catalogs: each demo product replicated with variant words in the
    title, a perturbed copy of its real vector (cosine ~0.9 to the original), random price / stock / active /
    category. Synthetic vectors are written to the embedding cache, so the real index-build path runs (from cache).
