@@ -272,14 +272,15 @@ def clean_prose(prose: str) -> tuple[str, list[str]]:
 
 
 def drop_sentences(prose: str, bad: Callable[[str], bool]) -> tuple[str, list[str]]:
-    """(the prose without its sentences for which `bad` is true, those sentences)."""
+    """(the prose without its sentences for which `bad` is true, those sentences). Runs of spaces left between the
+    kept sentences become one ("Thanks for your message!  It is available." in a fresh-clone probe)."""
     kept: list[str] = []
     dropped: list[str] = []
     for match in _SENTENCE.finditer(prose):
         sentence = match.group(0)
         if sentence.strip():
             (dropped if bad(sentence) else kept).append(sentence)
-    return "".join(kept).strip(), [d.strip() for d in dropped]
+    return re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip(), [d.strip() for d in dropped]
 
 
 # A run of the prompt's own wording this long in the model's text was copied from the prompt, not written for the

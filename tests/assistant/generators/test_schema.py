@@ -56,6 +56,8 @@ def test_clean_prose_drops_only_broken_sentences() -> None:
     kept, dropped = clean_prose("感谢您的咨询。价格是  人民币  为  价格")
     assert kept == "感谢您的咨询。" and len(dropped) == 1
     assert clean_prose("All fine here. Really.") == ("All fine here. Really.", [])
+    spaced = "Thanks for your message!  It is available."  # a fresh-clone probe's draft
+    assert clean_prose(spaced) == ("Thanks for your message! It is available.", [])
     # a real reply: the broken sentence went, and its lone " ." was then flagged as a gap
     kept, dropped = clean_prose("Thanks for your message! The holder is currently priced at  pounds   .  .")
     assert kept == "Thanks for your message!" and dropped[-1] == "."
