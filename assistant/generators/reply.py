@@ -307,7 +307,7 @@ def _asked_about(question: str, candidates: list[ProductOffer]) -> list[ProductO
 
 
 def _with_namesakes(
-    question: str, chosen: list[ProductOffer], candidates: list[ProductOffer], named: Collection[str] = ()
+    question: str, chosen: list[ProductOffer], candidates: list[ProductOffer], named: Collection[str]
 ) -> tuple[list[ProductOffer], list[str]]:
     """The products to show for the model's picks, and a note for each pick left out.
 

@@ -63,9 +63,12 @@ class BM25:
         match = difflib.get_close_matches(token, pool, n=1, cutoff=TYPO_CUTOFF)
         return match[0] if match else None
 
+    def catalog_word(self, token: str) -> str | None:
+        """The token as the catalog word it is (a typo mapped to the closest one), None where there is none."""
+        return token if token in self.vocab else self.correct(token)
+
     def _catalog_words(self, query: str) -> list[str | None]:
-        """Each query token as the catalog word it is (typos mapped to the closest one), None where there is none."""
-        return [token if token in self.vocab else self.correct(token) for token in tokenize(query)]
+        return [self.catalog_word(token) for token in tokenize(query)]
 
     def _compounds(self, words: Sequence[str | None]) -> dict[int, tuple[str, str]]:
         """Catalog words the query writes as two ("cake stand" for CAKESTAND): compound id -> its two parts."""
@@ -85,7 +88,8 @@ class BM25:
 
     def query_groups(self, query: str) -> list[frozenset[int]]:
         """The query's catalog words, each as the set of term ids that can stand for it in a product text: the
-        word itself, or the catalog compound it forms with a neighbour ("cake" in "cake stand": cake, cakestand)."""
+        word itself, or the catalog compound it forms with a neighbour ("cake" in "cake stand": cake, cakestand).
+        Their union is `query_terms(query)`."""
         words = self._catalog_words(query)
         groups = {word: {self.vocab[word]} for word in words if word is not None}
         for compound, parts in self._compounds(words).items():

@@ -96,7 +96,7 @@ def keyword_coverage(bm25: BM25, query: str, rows: list[int]) -> list[float]:
     weights: dict[int | str, float] = {}
     top = float(bm25.idf.max()) if len(bm25.idf) else 1.0
     for token in dict.fromkeys(tokenize(query)):
-        word = token if token in bm25.vocab else bm25.correct(token)
+        word = bm25.catalog_word(token)
         key: int | str = bm25.vocab[word] if word is not None else token
         weights[key] = float(bm25.idf[key]) if isinstance(key, int) else top
     total = sum(weights.values())
@@ -232,8 +232,10 @@ class SearchService:
             keyword = self._keyword(snapshot, snapshot.bm25.query_terms(query), depth, flt)
         named: list[tuple[str, float]] = []
         if mode == "hybrid":
-            keyword = self._keyword(snapshot, self._expanded_terms(snapshot, query, dense), depth, flt)
-            named = self._naming_every_word(snapshot, query, depth, flt)
+            groups = snapshot.bm25.query_groups(query)  # tokenised and typo-mapped once for both lists
+            terms = {term: 1.0 for group in groups for term in group}  # = bm25.query_terms(query)
+            keyword = self._keyword(snapshot, self._expanded_terms(snapshot, terms, dense), depth, flt)
+            named = self._naming_every_word(snapshot, groups, terms, depth, flt)
         lists = [[s for s, _ in found] for found in (dense, keyword, named)]
         scores = rrf(lists) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
@@ -252,36 +254,36 @@ class SearchService:
         ]  # fmt: skip
 
     @staticmethod
-    def _expanded_terms(snapshot: _Snapshot, query: str, dense: list[tuple[str, float]]) -> dict[int, float]:
+    def _expanded_terms(
+        snapshot: _Snapshot, query_terms: dict[int, float], dense: list[tuple[str, float]]
+    ) -> dict[int, float]:
         """Query terms (weight 1) plus feedback terms from the top dense hits (see BM25.feedback_terms)."""
         rows = [snapshot.by_sku[s] for s, _ in dense[:FEEDBACK_DOCS] if s in snapshot.by_sku]
         terms = snapshot.bm25.feedback_terms(rows)
-        terms.update(snapshot.bm25.query_terms(query))
+        terms.update(query_terms)
         return terms
 
     @staticmethod
-    def _keyword(snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
+    def _keyword(
+        snapshot: _Snapshot, terms: dict[int, float], depth: int, flt: IndexFilter, within: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 top `depth` over the filter's products (and only the rows `within` marks, when given)."""
         scores = snapshot.bm25.scores(terms)
         mask = snapshot.columns.mask(flt)
+        if within is not None:
+            mask = within if mask is None else mask & within
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
         return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
 
-    @staticmethod
-    def _naming_every_word(snapshot: _Snapshot, query: str, depth: int, flt: IndexFilter) -> list[tuple[str, float]]:
-        """Products whose text holds every catalog word of the query (at least NAMED_MIN_TERMS), by BM25."""
-        groups = snapshot.bm25.query_groups(query)
+    def _naming_every_word(
+        self, snapshot: _Snapshot, groups: list[frozenset[int]], terms: dict[int, float], depth: int, flt: IndexFilter
+    ) -> list[tuple[str, float]]:
+        """Products whose text holds a term of every group (at least NAMED_MIN_TERMS groups), by BM25 of `terms`."""
         if len(groups) < NAMED_MIN_TERMS:
             return []
-        terms = snapshot.bm25.query_terms(query)
-        held = snapshot.bm25.holding_all(groups)
-        mask = snapshot.columns.mask(flt)
-        if mask is not None:
-            held &= mask
-        scores = np.where(held, snapshot.bm25.scores(terms), 0.0)
-        rows = [r for r in top_rows(scores, depth) if scores[r] > 0]
-        return [(snapshot.columns.skus[r], float(scores[r])) for r in rows]
+        return self._keyword(snapshot, terms, depth, flt, within=snapshot.bm25.holding_all(groups))
 
     # ---- personal boost --------------------------------------------------------------------------------------
 
