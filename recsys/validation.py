@@ -92,8 +92,9 @@ def choose_new_item_offset(held: list[HeldOut], floor: float = 0.0) -> float:
     """The score offset for never-bought candidates, by the one-standard-error rule on held-out Recall@10.
 
     `floor` (the discovery boost, in standard deviations; `RankerParams.discovery_boost`) is the smallest offset
-    tried: the rule then chooses among the floor and the larger `OFFSET_STEPS` (round 10: a floor of 0.5 lifts
-    new-item recall well above ALS alone's on the inner splits for 0.1-0.5% of Recall@10; recsys/README.md).
+    tried: the rule then chooses among the floor and the larger `OFFSET_STEPS` (round 10: a floor lifts new-item
+    recall above ALS alone's on the inner splits for 0.1-0.5% of Recall@10; 0.5 until round 25, 0.3 since;
+    recsys/README.md).
 
     The blend learns from windows before the list date, so how it weighs new items against repeats can drift
     from what the next orders show; one offset, chosen on the held-out merchants over `OFFSET_STEPS` x the
