@@ -109,7 +109,8 @@ def _cell(runs: Sequence[Mapping[str, Any]], metric: str, suffix: str) -> str:
     return f"{default}, {spread}, {meets}/{len(values)}"
 
 
-def _events(orders: Path | None) -> tuple[pd.DataFrame, dict[str, str]]:
+def events_from(orders: Path | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Purchase events and titles: `$S2B_HOME`'s store, or an Online Retail-style file read by the ingestion rules."""
     if orders is None:
         return store_events(", or pass --orders")
     from ingestion.parse import parse_orders
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=Path, help="an Online Retail-style file instead of the store")
     parser.add_argument("--out", type=Path, required=True, help="JSON lines, appended to")
     args = parser.parse_args(argv)
-    events, titles = _events(args.orders)
+    events, titles = events_from(args.orders)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     for cutoff in args.cutoff:
