@@ -131,7 +131,28 @@ def item_stats(history: History, pairs: PairStats) -> pd.DataFrame:
         table[f"merchants_{days}"] = np.bincount(pairs.i[age <= days], minlength=n).astype(np.float64)
     first_age = history.as_of - pairs.table["first_t"].to_numpy()
     table["new_buyers_30"] = np.bincount(pairs.i[first_age <= 30], minlength=n).astype(np.float64)
+    table["reorder_30"] = _reorder_rate(history, pairs, history.as_of - 30.0)
     return table
+
+
+def _reorder_rate(history: History, pairs: PairStats, start: float) -> np.ndarray:
+    """Per item: of the orders placed after `start` by merchants that had bought the item in an earlier order, the
+    share that contained it (NaN without such an order)."""
+    n = history.n_items
+    if not len(pairs.key):
+        return np.full(n, np.nan)
+    first_t = pairs.table["first_t"].to_numpy()
+    line_first = first_t[np.searchsorted(pairs.key, history.m * n + history.i)]
+    hit = (history.t > start) & (history.t > line_first)
+    hit_keys = np.unique(history.b[hit] * n + history.i[hit])
+    hits = np.bincount(hit_keys % n, minlength=n).astype(np.float64)
+    seconds = np.round(history.basket_t * 86_400.0).astype(np.int64)
+    composite = np.sort(history.basket_m * (1 << 33) + seconds)
+    after = np.round(np.maximum(first_t, start if np.isfinite(start) else -1e9) * 86_400.0).astype(np.int64)
+    ends = np.searchsorted(composite, (pairs.m + 1) * (1 << 33), side="left")
+    begins = np.searchsorted(composite, pairs.m * (1 << 33) + after, side="right")
+    chances = np.bincount(pairs.i, weights=(ends - begins).astype(np.float64), minlength=n)
+    return np.where(chances > 0, hits / np.maximum(chances, 1.0), np.nan)
 
 
 def compute_stats(history: History, quantities: bool = True, titles: Mapping[str, str] | None = None) -> Stats:
@@ -250,6 +271,7 @@ FEATURES = [
     "share_nb_rank",
     "orders_vs_top",
     "decay_vs_top",
+    "item_reorder_30",
 ]
 
 
@@ -343,6 +365,7 @@ def feature_matrix(stats: Stats, als: ALSFactors, m: np.ndarray, i: np.ndarray) 
     top_orders, top_decay = stats.merchant_top
     columns["orders_vs_top"] = n_orders / np.maximum(top_orders[m], 1.0)
     columns["decay_vs_top"] = columns["decay_60"] / np.maximum(top_decay[m], 1e-9)
+    columns["item_reorder_30"] = it["reorder_30"].to_numpy()[i]
     return _rows_of(columns)
 
 

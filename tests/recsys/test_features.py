@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from recsys import features
-from recsys.features import FEATURES, candidates, feature_matrix
+from recsys.features import FEATURES, candidates, feature_matrix, item_stats, pair_stats
+from recsys.history import build_history
 from recsys.model import RestockModel
 
 
@@ -52,3 +56,29 @@ def test_share_neighbour_feature_is_the_same_for_a_merchant_whatever_else_is_sco
     for name in ("share_nb_score", "share_nb_rank", "orders_vs_top", "decay_vs_top"):
         j = FEATURES.index(name)
         np.testing.assert_allclose(part[:, j], whole[some, j], rtol=1e-6)
+
+
+def test_item_reorder_rate_counts_later_orders_of_merchants_that_already_stock_the_item() -> None:
+    orders = [  # (merchant, invoice, day, items); the list is made as of 2011-05-01, so the window opens 2011-04-01
+        ("m1", "1", "2011-01-10", "AB"),
+        ("m1", "2", "2011-04-05", "A"),
+        ("m1", "3", "2011-04-20", "BC"),
+        ("m2", "4", "2011-04-10", "A"),
+        ("m2", "5", "2011-04-15", "C"),
+        ("m2", "6", "2011-04-25", "A"),
+        ("m3", "7", "2011-03-01", "CD"),
+    ]
+    events = pd.DataFrame(
+        [(m, inv, pd.Timestamp(day), sku, 1.0) for m, inv, day, skus in orders for sku in skus],
+        columns=["merchant_id", "invoice_id", "ordered_at", "sku", "quantity"],
+    )
+    history = build_history(events, date(2011, 5, 1))
+
+    rate = item_stats(history, pair_stats(history))["reorder_30"].to_numpy()
+
+    by_sku = dict(zip(history.skus, rate, strict=True))
+    # A: m1's orders 2 and 3 (A in 2), m2's orders 5 and 6 after its first A in order 4 (A in 6): 2 of 4
+    # B: m1's orders 2 and 3 (B in 3): 1 of 2; C: m2's order 6 after its first C (no C), m1 has no order after
+    # its first C, m3 none in the window: 0 of 1; D: no merchant ordered again after buying it: undefined
+    assert by_sku["A"] == pytest.approx(0.5) and by_sku["B"] == pytest.approx(0.5)
+    assert by_sku["C"] == 0.0 and np.isnan(by_sku["D"])
