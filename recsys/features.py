@@ -137,20 +137,23 @@ def item_stats(history: History, pairs: PairStats) -> pd.DataFrame:
 
 def _reorder_rate(history: History, pairs: PairStats, start: float) -> np.ndarray:
     """Per item: of the orders placed after `start` by merchants that had bought the item in an earlier order, the
-    share that contained it (NaN without such an order)."""
+    share that contained it (NaN without such an order). Round 28's `item_reorder_30`: 0.03 s on the demo."""
     n = history.n_items
     if not len(pairs.key):
         return np.full(n, np.nan)
     first_t = pairs.table["first_t"].to_numpy()
+    # hits: (order, item) after `start` whose merchant had bought the item in an earlier order
     line_first = first_t[np.searchsorted(pairs.key, history.m * n + history.i)]
     hit = (history.t > start) & (history.t > line_first)
     hit_keys = np.unique(history.b[hit] * n + history.i[hit])
     hits = np.bincount(hit_keys % n, minlength=n).astype(np.float64)
-    seconds = np.round(history.basket_t * 86_400.0).astype(np.int64)
-    composite = np.sort(history.basket_m * (1 << 33) + seconds)
-    after = np.round(np.maximum(first_t, start if np.isfinite(start) else -1e9) * 86_400.0).astype(np.int64)
-    ends = np.searchsorted(composite, (pairs.m + 1) * (1 << 33), side="left")
-    begins = np.searchsorted(composite, pairs.m * (1 << 33) + after, side="right")
+    # chances: per (merchant, item), the merchant's orders after both `start` and its first order of the item,
+    # counted by binary search over the orders keyed (merchant, whole seconds since the epoch; 2**33 s = 272 years)
+    block = 1 << 33
+    order_keys = np.sort(history.basket_m * block + np.round(history.basket_t * 86_400.0).astype(np.int64))
+    after = np.round(np.maximum(first_t, start) * 86_400.0).astype(np.int64)
+    ends = np.searchsorted(order_keys, (pairs.m + 1) * block, side="left")
+    begins = np.searchsorted(order_keys, pairs.m * block + after, side="right")
     chances = np.bincount(pairs.i, weights=(ends - begins).astype(np.float64), minlength=n)
     return np.where(chances > 0, hits / np.maximum(chances, 1.0), np.nan)
 
