@@ -12,6 +12,9 @@ with PINK, a stock figure in the facts), never because the owner's question did 
 - currency: a price in another currency than the data's ("兔子夜灯的批发价是 2.08 元" for a GBP price);
 - attributes: colours, sizes, materials, batteries, "handcrafted" and the like, which S's catalog holds only in
   titles;
+- amounts: how much to order, sized in words ("A large quantity of paper chain kits (22086)" for a suggested
+  quantity of 1, a real restock turn, 2026-11-24): the table's quantities come from the recommender, and the
+  model sees none of them;
 - repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
 - numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
   number guard alone showed "纸链套装的价格是 [?] 元。";
@@ -39,6 +42,11 @@ _DEMAND = re.compile(
     r"\b(?:high|higher|highest|strong|great|huge|growing) demand\b|\bin demand\b|\bmost popular\b"
     r"|\bpopular (?:item|items|product|products|choice|with)\b|\bselling (?:fast|well|quickly)\b|\btrending\b"
     r"|热销|畅销|抢手|供不应求|爆款|受欢迎",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\b(?:large|big|huge|small|generous|modest|good) (?:quantit(?:y|ies)|amounts?|numbers?|batch(?:es)?) of\b"
+    r"|\b(?:lots|plenty|a lot) of\b|\ba (?:few|couple of|handful of)\b|\bin bulk\b|大量|少量|大批|多囤|多进|少进",
     re.IGNORECASE,
 )
 _SELL_OUT = re.compile(r"\bsells? out\b|\bsold out\b|\bselling out\b|卖光|售罄|卖断货", re.IGNORECASE)
@@ -112,6 +120,8 @@ class ClaimFilter:
             return f"demand ({match.group(0)!r}) is not among the facts"
         if match := _SELL_OUT.search(sentence):
             return f"selling out ({match.group(0)!r}) is not among the facts"
+        if (match := _AMOUNT.search(sentence)) and match.group(0).lower() not in self.known:
+            return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
         if wrong := self._other_currency(sentence):
             return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
         if word := unsupported_attribute(sentence, self.known):

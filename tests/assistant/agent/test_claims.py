@@ -43,6 +43,9 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("这款夜灯是热销商品。", "demand ('热销')"),
         ("这款夜灯有粉色和蓝色。", "the product's '粉色'"),
         ("It runs on batteries. ", "the product's 'batteries'"),
+        ("- A large quantity of paper chain kits (22086) at a unit price of £2.95.\n", "an amount in words"),
+        ("- A few rabbit night lights at a good price.\n", "an amount in words ('A few')"),
+        ("建议大量进货兔子夜灯。", "an amount in words ('大量')"),
     ],
 )
 def test_each_kind_of_unsupported_claim(sentence: str, reason: str) -> None:
@@ -129,3 +132,9 @@ def test_words_in_the_other_language_are_dropped_unless_the_data_or_the_owner_us
     assert "".join(english.run(["Order the 纸链 kit. It is 很好 for parties. "])) == "Order the 纸链 kit. "
     unchecked = ClaimFilter(known="", stock_known=False)  # no lang: not checked
     assert "".join(unchecked.run(["您应该 reorder。"])) == "您应该 reorder。"
+
+
+def test_amounts_pass_when_the_data_uses_the_words_and_everyday_words_are_not_amounts() -> None:
+    known = '{"title": "lots of love mug", "reason": "repeat"}'
+    text = "The Lots of Love mug is one you reorder. Few shops skip it. Order what fits your shelves."
+    assert _run(text, known) == (text, [])
