@@ -145,7 +145,7 @@ def _reorder_rate(history: History, pairs: PairStats, start: float) -> np.ndarra
     # hits: (order, item) after `start` whose merchant had bought the item in an earlier order
     line_first = first_t[np.searchsorted(pairs.key, history.m * n + history.i)]
     hit = (history.t > start) & (history.t > line_first)
-    hit_keys = np.unique(history.b[hit] * n + history.i[hit])
+    hit_keys = sorted_unique(history.b[hit] * n + history.i[hit])
     hits = np.bincount(hit_keys % n, minlength=n).astype(np.float64)
     # chances: per (merchant, item), the merchant's orders after both `start` and its first order of the item,
     # counted by binary search over the orders keyed (merchant, whole seconds since the epoch; 2**33 s = 272 years)

@@ -3,23 +3,15 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 from recsys.baselines import MISSING, global_popularity, top_frequency
 from recsys.features import compute_stats
 from recsys.history import build_history
-
-
-def _events(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["merchant_id", "invoice_id", "sku", "ordered_at"])
-    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"])
-    frame["quantity"] = 1
-    frame["unit_price"] = 1.0
-    return frame.sort_values(["ordered_at", "invoice_id"], ignore_index=True)
+from tests.recsys.events import events_of
 
 
 def test_top_frequency_ties_go_to_most_recent_then_globally_popular() -> None:
-    events = _events(
+    events = events_of(
         [
             # merchant A: X and Y in 2 orders each, Y bought more recently -> Y first
             ("A", "1", "X", "2011-01-01 10:00"),
@@ -44,7 +36,7 @@ def test_top_frequency_ties_go_to_most_recent_then_globally_popular() -> None:
 
 
 def test_global_popularity_is_the_same_for_everyone() -> None:
-    events = _events([("A", "1", "X", "2011-01-01"), ("B", "2", "X", "2011-01-02"), ("B", "3", "Y", "2011-01-03")])
+    events = events_of([("A", "1", "X", "2011-01-01"), ("B", "2", "X", "2011-01-02"), ("B", "3", "Y", "2011-01-03")])
     stats = compute_stats(build_history(events, date(2011, 2, 1)))
     top = global_popularity(stats, np.array([0, 1]), 2)
     assert [str(stats.history.skus[i]) for i in top[0]] == ["X", "Y"]
@@ -52,6 +44,6 @@ def test_global_popularity_is_the_same_for_everyone() -> None:
 
 
 def test_history_excludes_the_cutoff_day_onwards() -> None:
-    events = _events([("A", "1", "X", "2011-01-01"), ("A", "2", "Y", "2011-02-01")])
+    events = events_of([("A", "1", "X", "2011-01-01"), ("A", "2", "Y", "2011-02-01")])
     history = build_history(events, date(2011, 2, 1))
     assert list(history.skus) == ["X"]

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from recsys import features
 from recsys.features import FEATURES, candidates, feature_matrix, item_stats, pair_stats
 from recsys.history import build_history
 from recsys.model import RestockModel
+from tests.recsys.events import events_of
 
 
 @pytest.mark.parametrize("n_rows", [0, 1, 4, 10])
@@ -68,10 +68,7 @@ def test_item_reorder_rate_counts_later_orders_of_merchants_that_already_stock_t
         ("m2", "6", "2011-04-25", "A"),
         ("m3", "7", "2011-03-01", "CD"),
     ]
-    events = pd.DataFrame(
-        [(m, inv, pd.Timestamp(day), sku, 1.0) for m, inv, day, skus in orders for sku in skus],
-        columns=["merchant_id", "invoice_id", "ordered_at", "sku", "quantity"],
-    )
+    events = events_of([(m, inv, sku, day) for m, inv, day, skus in orders for sku in skus])
     history = build_history(events, date(2011, 5, 1))
 
     rate = item_stats(history, pair_stats(history))["reorder_30"].to_numpy()
