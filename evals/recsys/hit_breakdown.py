@@ -10,7 +10,10 @@ cut-off and chooses nothing. Per group: the target items (the items of each eval
 the cut-off), then per model the top-10 slots it filled with items of the group, the hits among them and hits per
 slot; then the same for what the blend changed: the items it puts in a merchant's top 10 that top-frequency does
 not ("added"), and top-frequency's that it leaves out ("dropped"). Counts are summed over merchants, so they weigh
-large target orders more than the per-merchant mean Recall@10 does. The store is `$S2B_HOME`'s, or `--orders`.
+large target orders more than the per-merchant mean Recall@10 does. A last table groups the evaluated merchants by
+their orders before the cut-off and gives each group's mean Recall@10 for both lists, the paired difference with
+its standard error, and the group's share of the whole difference (round 30: where the blend's lead comes from).
+The store is `$S2B_HOME`'s, or `--orders`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from evals.recsys.seed_spread import events_from
 from recsys.baselines import top_frequency
 from recsys.evaluation import CutoffSplit, cutoff_split
+from recsys.metrics import recall_at_k
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 
@@ -33,6 +39,16 @@ K = 10
 NEVER_BOUGHT = "never bought"
 # (upper bound in days since the merchant last bought the item, label), the first bound that holds
 AGE_GROUPS = ((30.0, "1-30 days"), (90.0, "31-90 days"), (180.0, "91-180 days"), (float("inf"), "over 180 days"))
+# (upper bound on the merchant's orders before the cut-off, label), the first bound that holds
+ORDER_GROUPS = (
+    (1.0, "1 order"),
+    (2.0, "2 orders"),
+    (3.0, "3 orders"),
+    (5.0, "4-5 orders"),
+    (10.0, "6-10 orders"),
+    (20.0, "11-20 orders"),
+    (float("inf"), "over 20 orders"),
+)
 Group = Callable[[str, str], str]  # (merchant id, SKU) -> group label
 
 
@@ -123,6 +139,52 @@ def days_since_last(cut: CutoffSplit) -> dict[tuple[str, str], float]:
     return {(str(m), str(s)): float(d) for m, s, d in zip(merchants, skus, days, strict=True)}
 
 
+def order_group(orders: float) -> str:
+    return next(label for bound, label in ORDER_GROUPS if orders <= bound)
+
+
+def merchant_rows(
+    cutoff: date,
+    orders_of: Mapping[str, float],
+    lists: Mapping[str, Mapping[str, Sequence[str]]],
+    targets: Mapping[str, set[str]],
+    k: int = K,
+) -> list[str]:
+    """Markdown rows: per group of merchants by their orders before the cut-off, the merchants, each of the two
+    lists' mean Recall@`k`, the mean paired difference (first - second) with its standard error, and the group's
+    share of the difference summed over every evaluated merchant."""
+    first, second = list(lists)
+    merchant_ids = sorted(targets)
+    recalls = {
+        model: np.array([recall_at_k(lists[model].get(mid, []), targets[mid], k) for mid in merchant_ids])
+        for model in (first, second)
+    }
+    difference = recalls[first] - recalls[second]
+    labels = np.array([order_group(orders_of[mid]) for mid in merchant_ids])
+    total = float(difference.sum())
+    rows = []
+    for _, label in ORDER_GROUPS:
+        chosen = labels == label
+        if not chosen.any():
+            continue
+        part = difference[chosen]
+        error = float(part.std(ddof=1) / np.sqrt(len(part))) if len(part) > 1 else float("nan")
+        share = f"{part.sum() / total:+.2f}" if total else "-"
+        cells = [cutoff.isoformat(), label, str(int(chosen.sum()))]
+        cells += [f"{recalls[model][chosen].mean():.4f}" for model in (first, second)]
+        cells += [f"{part.mean():+.4f} ({error:.4f})", share]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def merchant_header(first: str, second: str) -> list[str]:
+    return [
+        f"| cut-off | orders before the cut-off | merchants | {first}: Recall@10 | {second}: Recall@10 "
+        "| difference (SE) | share of the whole difference |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m evals.recsys.hit_breakdown", description=__doc__.split("\n")[0])
     parser.add_argument("--cutoff", action="append", required=True, type=date.fromisoformat)
@@ -147,6 +209,12 @@ def main(argv: list[str] | None = None) -> None:
                 first, second = list(compared)
                 rows = sections.setdefault(f"{what}, {name}", header(first, second))
                 rows += table(cutoff, tally(compared, cut.targets, group), first, second)
+        n_orders = cut.stats.merchant["n_orders"].to_numpy()
+        orders_of = {str(cut.history.merchant_ids[m]): float(n_orders[m]) for m in cut.merchants}
+        rows = sections.setdefault(
+            "mean Recall@10 by the merchant's orders before the cut-off", merchant_header(*lists)
+        )
+        rows += merchant_rows(cutoff, orders_of, lists, cut.targets)
     for title, rows in sections.items():
         print(f"\n{title[0].upper()}{title[1:]}:")
         print("\n".join(rows))
