@@ -65,6 +65,19 @@ _CONSUMER_CLAIMS = re.compile(
     r"|\b(?:lowest|best) prices?\b|\bcheapest\b|\bmarket prices?\b|\bbelow (?:the )?market\b",
     re.IGNORECASE,
 )
+# Promotions: the store has no promotion or sale data, so the price the offer line shows is the regular one (real
+# copy variants that passed before 2026-11-24: "now at a discounted price!", "... on Sale!", "Save Big on ...",
+# "现在购买，享受独家优惠！", "蛋糕套装现在限时优惠！"). Saying there is none is true, so a match whose clause holds a
+# negation before it is not a claim (a real reply: "... is not subject to any promotions or discounts.").
+_PROMOTION_CLAIMS = re.compile(
+    r"\bdiscount(?:s|ed)?\b|\bon sale\b|\bsale prices?\b|\breduced prices?\b|\bprice (?:cut|drop|reduction)s?\b"
+    r"|\blimited[- ]time\b|\bclearance\b|\bbargains?\b|\bpromo(?:tional)? prices?\b|\bsave (?:big|more|money|now)\b"
+    r"|\b(?:special|exclusive|limited|great|good|amazing|unbeatable) (?:offers?|deals?|prices?)\b"
+    r"|优惠|特价|特惠|促销|降价|减价|秒杀|清仓|甩卖|限时|大促|让利",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.!?;,:\n。！？；，：、]")
+_NEGATION = re.compile(r"\b(?:no|not|never|without|nor)\b|n't\b|没有|没|无|并非|不(?!错|仅|但|只|妨)", re.IGNORECASE)
 
 
 class Grounding(BaseModel):
@@ -126,6 +139,12 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _negated(text: str, start: int) -> bool:
+    """Whether the clause `text[start:]` begins in says "no" before `start` ("no discount", "没有优惠")."""
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    return _NEGATION.search(text, clause_start, start) is not None
+
+
 def _strip_titles(text: str, titles: Iterable[str]) -> tuple[str, list[str]]:
     """Blank out allowed product titles (they may contain numbers, e.g. 'SET OF 3 CAKE TINS')."""
     found = []
@@ -165,6 +184,9 @@ def check(text: str, facts: Facts) -> Grounding:
     if facts.audience == "consumer":
         for match in _CONSUMER_CLAIMS.finditer(rest_of_titles):
             problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
+        for match in _PROMOTION_CLAIMS.finditer(rest_of_titles):
+            if not _negated(rest_of_titles, match.start()):
+                problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
         if word := unsupported_attribute(rest_of_titles, " ".join(facts.titles).lower()):
             problems.append(f"the product's {word!r} is not in the shop's data; leave it out")
     for match in _LINK.finditer(text):

@@ -113,6 +113,40 @@ def test_price_comparisons_fail_in_consumer_text(prose: str) -> None:
     assert any(p.startswith("claim ") for p in check_prose(prose).problems)
 
 
+@pytest.mark.parametrize(
+    "prose",
+    [  # real copy variants of the embedded model that passed grounding until 2026-11-24
+        "Experience the elegance of Regency Cakestand Tier, now at a discounted price!",
+        "Discover the ultimate cake stand, now at a special offer!",
+        "Get your Set Of Cake Tins Pantry Design on Sale!",
+        "Save Big on Our Cake Tins Pantry Design Collection!",
+        "Discover your retrospot paper chain kit for a great deal.",
+        "现在购买，享受独家优惠！",
+        "想要蛋糕吗？我们的蛋糕套装现在限时优惠！",
+        "复古蛋糕，快来试试吧！我们的蛋糕盒现在特惠！",
+        "Not just pretty, now on sale!",  # the "not" is in another clause
+        "这是一个不错的优惠。",  # 不错 is praise, not a "no"
+    ],
+)
+def test_promotions_the_store_has_no_data_for_fail_in_consumer_text(prose: str) -> None:
+    assert any(p.startswith("claim ") for p in check_prose(prose).problems), prose
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "This is the current price and is not subject to any promotions or discounts.",  # a real reply sentence
+        "There is no discount on this one.",
+        "It is not on sale.",
+        "这款没有优惠。",
+        "这款商品不降价。",
+        "We offer lovely lights.",
+    ],
+)
+def test_saying_there_is_no_promotion_is_not_a_promotion_claim(prose: str) -> None:
+    assert check_prose(prose).passed, check_prose(prose).problems
+
+
 def test_language_and_length() -> None:
     facts = consumer_facts(lang="zh", max_chars=10)
     result = check("This is English text, much too long", facts)
