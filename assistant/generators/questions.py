@@ -1,8 +1,8 @@
 """What a customer's message asks that the shop's data cannot answer, and what in it is meant for the assistant.
 
 The reply generator shows the model's words only where the store can back them: delivery, returns, orders, a
-product's contents, attributes no title holds and sizes go to the shop owner instead; instructions hidden in the
-message never reach the model.
+product's contents, discounts, attributes no title holds and sizes go to the shop owner instead; instructions
+hidden in the message never reach the model.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ HUMAN_WORDS = re.compile(
     r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
     r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号|"
     # what comes with a product or an order: the catalog has titles and prices, not contents or free gifts
-    r"\bincluded?\b|\bcomes? with\b|free gift|freebie|赠品|送不送|赠送|附赠|有没有送",
+    r"\bincluded?\b|\bcomes? with\b|free gift|freebie|赠品|送不送|赠送|附赠|有没有送|"
+    # a discount: what the shop may take off is the owner's call and the store has no discount data (a real draft
+    # for "do you have any discount on the cake stand?" said "We don't offer any discounts ... at this time.")
+    r"\bdiscount|\bcheaper\b|\b(?:better|lower|best) price\b|\bcoupon|\bvoucher|\bpromo(?:tion)? code"
+    r"|优惠|打折|折扣|便宜(?:一)?点|便宜些|降价|砍价|能不能便宜",
     re.IGNORECASE,
 )
 _SEGMENT = re.compile(r"[^。！？!?.\n（()）]+[。！？!?.]*")
@@ -58,8 +62,8 @@ def _size_question(question: str) -> str | None:
 
 
 def unanswerable(message: str, topic: str) -> bool:
-    """A delivery, refund, return, order or "what comes with it" question: the store holds no data to answer it,
-    so the model's words (in probes: "The shop owner will check and reply when your order arrives",
+    """A delivery, refund, return, order, "what comes with it" or discount question: the store holds no data to
+    answer it, so the model's words (in probes: "The shop owner will check and reply when your order arrives",
     "我们会在收到您的订单后核实并回复", promises under other prompt wordings) are not shown; the draft thanks the
     customer and says that the shop owner will reply."""
     return topic in {"delivery", "refund_or_return", "order_status"} or bool(HUMAN_WORDS.search(message))
@@ -70,7 +74,7 @@ def human_reasons(message: str, topic: str, order_id: str | None, matched: bool 
     if topic in HUMAN_TOPICS and not (topic == "other" and matched):
         reasons.append(f"topic {topic!r} is not answerable from shop data")
     if match := HUMAN_WORDS.search(message):
-        no_data = "the store has no delivery, refund, order or contents data"
+        no_data = "the store has no delivery, refund, order, contents or discount data"
         reasons.append(f"message asks about {match.group(0)!r} ({no_data})")
     if order_id:
         reasons.append("message refers to an order")

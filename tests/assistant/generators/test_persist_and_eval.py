@@ -45,7 +45,7 @@ def test_case_set_covers_generators_languages_and_traps() -> None:
     assert {c["kind"] for c in cases} == {"restock", "copy", "reply"}
     langs = {c.get("lang") or c.get("expect", {}).get("lang") for c in cases}
     assert {"zh", "en"} <= langs
-    assert {c.get("trap") for c in cases} >= {"not_carried", "misquote", "wholesale", "injection"}
+    assert {c.get("trap") for c in cases} >= {"not_carried", "misquote", "wholesale", "injection", "discount"}
 
 
 def test_run_case_scores_a_trap(deps: GeneratorDeps) -> None:
@@ -58,6 +58,18 @@ def test_run_case_scores_a_trap(deps: GeneratorDeps) -> None:
     assert result.trap_ok and result.needs_human_ok and result.language_ok and result.invented == 0
     rows = summarize([result])
     assert rows[0]["generator"] == "reply" and rows[0]["traps handled"] == "1/1"
+
+
+def test_a_discount_trap_is_handled_only_when_the_draft_goes_to_the_owner(deps: GeneratorDeps) -> None:
+    case = {"id": "d", "kind": "reply", "merchant": "m-en", "trap": "discount", "forbid": ["% off"],
+            "message": "Any discount on the heart holder?", "expect": {"lang": "en", "needs_human": True}}  # fmt: skip
+    script(deps, js({"topic": "price", "products": [1], "reply": "Yes, 10% off today."}))
+    _, result = run_case(deps, case)
+    assert result.trap_ok and result.needs_human_ok and "% off" not in result.text
+    case["message"] = "How much is the heart holder?"  # no discount words: answered, so the trap is not handled
+    script(deps, js({"topic": "price", "products": [1], "reply": "Here is our price."}))
+    _, result = run_case(deps, case)
+    assert result.trap_ok is False and result.needs_human_ok is False
 
 
 def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:

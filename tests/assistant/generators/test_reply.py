@@ -316,6 +316,21 @@ def test_delivery_promise_in_words_is_a_problem(deps: GeneratorDeps) -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("do you have any discount on the cake stand?", "We don't offer any discounts on the cake stand at this time."),
+        ("心形烛台能便宜点吗？买两个有优惠吗？", "买两个可以打九折。"),
+    ],
+)
+def test_a_discount_question_is_for_the_shop_owner(deps: GeneratorDeps, message: str, words: str) -> None:
+    # the first words are a real draft's: a discount policy the store holds no data for, yes or no
+    script(deps, js({"topic": "price", "products": [1], "reply": words}))
+    draft = generate_reply(deps, "m-en", message)
+    assert draft.needs_human and draft.grounding.passed and words not in draft.text
+    assert any("discount data" in r for r in draft.needs_human_reasons)
+
+
+@pytest.mark.parametrize(
     ("topic", "message", "lang"),
     [
         ("delivery", "When will my order arrive?", "en"),
