@@ -2,8 +2,9 @@
 
 Text is NFKC-normalised and lower-cased. Runs of CJK characters are segmented with jieba in search mode (words
 plus the shorter words inside them, so 礼品袋 also yields 礼品); other runs are split into letters/digits
-(t-light -> t, light), lightly stemmed (plural -s/-es/-ies), stop words dropped and the number words two to
-twelve written as digits ("three tiers" and "3 TIER" share the token 3; "one" is left alone, it is mostly a pronoun).
+(t-light -> t, light), lightly stemmed (plural -s/-es/-ies), stop words (question words among them) dropped and
+the number words two to twelve written as digits ("three tiers" and "3 TIER" share the token 3; "one" is left
+alone, it is mostly a pronoun).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ import unicodedata
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+")
+# Question words too (2026-11-24): "Do you have any discount on the regency cake stand?" made "do" (DO NOT TOUCH
+# MY STUFF) and "have" (typo-mapped to HAVEN) catalog words, so no product held every word of it and a customer
+# reply showed the Regency Cake Fork. "can" stays: it is a product (WATERING CAN).
 _EN_STOP_WORDS = (
     "a an and are as at be by for from in into is it of on or that the to with w i me my our we you your "
-    "some any want need looking please buy cheap"
+    "some any want need looking please buy cheap "
+    "do does did have has had there how what much many still get got tell about would could will they them"
 )
 _ZH_STOP_WORDS = "的 了 和 与 及 或 给 用 在 是 有 要 想 买 找 一些 一个 适合 适用 用于 我 我们 你 请 便宜"
 _EN_STOP = frozenset(_EN_STOP_WORDS.split())

@@ -57,6 +57,15 @@ def test_a_catalog_compound_written_as_two_words_stands_for_both() -> None:
     assert bm.query_groups("stand cake") == [frozenset({stand}), frozenset({cake})]  # not a compound that way
 
 
+def test_question_words_are_not_words_a_product_must_hold() -> None:
+    # the real catalog has DO NOT TOUCH MY STUFF DOOR HANGER and a HAVEN title, which "do" and "have" (a typo away
+    # from "haven") matched, so no product held every word of a customer's question
+    docs = ["regency cakestand 3 tier", "regency cake fork", "cake stand", "do not touch my stuff sign", "haven sign"]
+    bm = BM25(docs)
+    groups = bm.query_groups("Do you have any discount on the regency cake stand?")
+    assert bm.holding_all(groups).tolist() == [True, False, False, False, False]
+
+
 def test_typos_map_to_the_closest_catalog_word() -> None:
     bm = BM25(["folding umbrella red", "alarm clock ivory", "pearl necklace", "red mug"])
     assert bm.correct("umbrela") == "umbrella" and bm.correct("clok") == "clock"

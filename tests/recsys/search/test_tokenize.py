@@ -16,6 +16,7 @@ def test_chinese_stop_words_dropped() -> None:
 def test_english_is_lowercased_stemmed_and_stopwords_dropped() -> None:
     assert tokenize("Fairy LIGHTS for a Christmas window") == ["fairy", "light", "christma", "window"]
     assert tokenize("WHITE HANGING HEART T-LIGHT HOLDER") == ["white", "hanging", "heart", "t", "light", "holder"]
+    assert tokenize("Does the shop still have it? How much is the watering can?") == ["shop", "watering", "can"]
 
 
 def test_mixed_text_keeps_both_scripts() -> None:
