@@ -11,12 +11,12 @@ import re
 ATTRIBUTE_EN = re.compile(
     r"\b(?:black|white|red|green|blue|yellow|pink|purple|orange|grey|gray|brown|gold|golden|silver|ivory|cream"
     r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
-    r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwasher[- ]safe|sizes?"
+    r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwashers?(?:[- ]safe)?|sizes?"
     r"|materials?|indoor|outdoor|handmade|hand-?crafted|eco-friendly|organic"
     # parts and features: the final chat run of 2026-11-22 gave the popcorn holder "a built-in filter" and "a
     # removable lid"; the catalog's titles name such parts where a product has them ("CAKE TIN WITH LID")
     r"|built-in|removable|detachable|adjustable|fold(?:able|ing)|collapsible|reusable|washable|non-slip|stackable"
-    r"|lids?|filters?|zip(?:per)?s?|magnetic|microwave[- ]safe)\b",
+    r"|lids?|filters?|zip(?:per)?s?|magnetic|microwaves?(?:[- ]safe)?|oven(?:[- ]safe|proof)?|machine[- ]washable)\b",
     re.IGNORECASE,
 )
 ATTRIBUTE_ZH = {
@@ -28,7 +28,9 @@ ATTRIBUTE_ZH = {
     "防水": "waterproof", "尺寸": "size", "材质": "material", "手工": "hand", "户外": "outdoor", "环保": "eco",
     "内置": "built-in", "可拆卸": "removable", "可调节": "adjustable", "可折叠": "fold", "可重复使用": "reusable",
     "可水洗": "washable", "防滑": "non-slip", "盖子": "lid", "带盖": "lid", "过滤": "filter", "拉链": "zip",
-    "磁性": "magnetic", "可微波": "microwave",
+    "磁性": "magnetic", "可微波": "microwave", "微波炉": "microwave", "烤箱": "oven", "机洗": "washable",
+    # care (a real reply, 2026-11-24: "这个午餐袋可以用洗碗机洗" for a question the catalog cannot answer)
+    "洗碗机": "dishwasher", "洗衣机": "washable", "烘干机": "dryer",
 }  # fmt: skip
 ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(ATTRIBUTE_ZH, key=len, reverse=True)))
 # "colourful" describes a product whose title names a colour or a print ("a colorful Jumbo Bag Pink Polkadot" was

@@ -23,6 +23,11 @@ from assistant.attributes import unsupported_attribute
         ("A sturdy tin with a lid.", "round cake tin with lid", None),
         ("A folding chair for the garden.", "folding chair red", None),
         ("带盖子，方便清洗。", "popcorn holder", "带盖"),
+        ("这个午餐袋可以用洗碗机洗。", "lunch bag red retrospot", "洗碗机"),  # a real reply's claim
+        ("Can I put it in the dishwasher?", "lunch bag red retrospot", "dishwasher"),
+        ("可以放进微波炉加热。", "retrospot tea set ceramic", "微波炉"),
+        ("It is oven safe.", "oven glove", "oven safe"),  # the title holds "oven", not "oven safe"
+        ("Keep your hands safe at the oven.", "oven glove", None),
     ],
 )
 def test_an_attribute_is_a_claim_unless_the_titles_hold_it(text: str, titles: str, unsupported: str | None) -> None:

@@ -84,6 +84,7 @@ def test_what_comes_with_a_product_is_for_the_shop_owner(deps: GeneratorDeps, me
         ("心形烛台有别的颜色吗？", "颜色"),
         ("How big is the heart holder?", "How big"),
         ("心形烛台有多大？", "多大"),
+        ("心形烛台可以用洗碗机洗吗？", "洗碗机"),  # a real reply said it could
     ],
 )
 def test_an_attribute_no_title_holds_is_for_the_shop_owner(deps: GeneratorDeps, message: str, asked: str) -> None:
