@@ -28,7 +28,7 @@ from assistant.agent.prompt_files import load_prompt
 from assistant.agent.revisions import Revision, revised_action, revision_of
 from assistant.agent.sales import known_merchants, merchant_profile
 from assistant.agent.tools import ToolContext, ToolResult, run_action
-from assistant.generators.common import GenerationError
+from assistant.generators.common import GenerationError, catalog_index
 from assistant.llm.base import ChatModel, LLMError
 from core.db import Store
 from core.domain import CatalogSearch, RestockSource
@@ -236,7 +236,10 @@ class ChatAgent:
         data = [result.facts, shown]
         stock_known = any(stock is not None for stock in _field_values(data, "stock"))  # None: S publishes none
         currencies = frozenset(str(code).upper() for code in _field_values(data, "currency") if code)
-        claims = ClaimFilter(known, stock_known, currencies, allowed_numbers=allowed, lang=lang, asked=message)
+        claims = ClaimFilter(
+            known, stock_known, currencies, allowed_numbers=allowed, lang=lang, asked=message,
+            catalog_titles=catalog_index(self.store)[1],
+        )  # fmt: skip
         claims.already_said(result.text)
         stops: list[str] = []
         words = until_loop(self.llm.stream(messages, max_tokens=220, temperature=0.3), stops)

@@ -18,6 +18,10 @@ with PINK, a stock figure in the facts), never because the owner's question did 
 - repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
 - numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
   number guard alone showed "纸链套装的价格是 [?] 元。";
+- numbers about another product: a number in a sentence that names a catalog product (given `catalog_titles`: all
+  of a title's words) which the turn's data does not hold. A real sales turn answered "How many rabbit night
+  lights did I buy last time?" with "You bought 25 rabbit night lights last time.": 25 was the day's WRAP RED
+  APPLES, and the rabbit night light was nowhere in the data;
 - language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
   neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
@@ -25,14 +29,16 @@ Streaming becomes sentence by sentence; the data-written lead still goes out at 
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.agent.guard import number_forms
 from assistant.attributes import unsupported_attribute
 from assistant.grounding import STOCK_CLAIM
 from assistant.language import CJK_RUN
+from recsys.search.tokenize import stem
 
 # a sentence ends after 。！？!? (and closing quotes), after "." or "…" followed by a space, or at a line break;
 # "0.42", "e.g" and a list's "1. " stay inside their sentence
@@ -61,6 +67,12 @@ _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+_TITLE_WORD = re.compile(r"[a-z]{3,}")
+
+
+def title_words(text: str) -> frozenset[str]:
+    """The words of three letters or more, lower-cased and singular ("Rabbit Night Lights" -> rabbit, night, light)."""
+    return frozenset(stem(word) for word in _TITLE_WORD.findall(text.lower()))
 
 
 def _demand_key(phrase: str) -> str:
@@ -98,9 +110,31 @@ class ClaimFilter:
     allowed_numbers: set[str] | None = None  # None: numbers are not checked here
     lang: str = ""
     asked: str = ""
+    catalog_titles: Collection[str] = ()  # empty: numbers are not bound to products
     dropped: list[str] = field(default_factory=list)
     number_problems: list[str] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    _titles: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        titles = ((title, title_words(title)) for title in self.catalog_titles)
+        self._titles = [(title, words) for title, words in titles if len(words) >= 2]
+
+    def _absent_product(self, sentence: str) -> str | None:
+        """The catalog product a sentence that states a number names, when the turn's data holds none it names."""
+        body = _ORDINAL.sub("", sentence)
+        if not self._titles or not _NUMBER.search(body):
+            return None
+        words = title_words(body)
+        named = [title for title, needed in self._titles if needed <= words]
+        if not named or any(self._holds(title) for title in named):
+            return None
+        return min(named, key=len)
+
+    def _holds(self, title: str) -> bool:
+        """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""
+        lower = title.lower()
+        return lower in self.known or json.dumps(lower, ensure_ascii=False)[1:-1] in self.known
 
     def _invented_numbers(self, sentence: str) -> list[str]:
         if self.allowed_numbers is None:
@@ -114,6 +148,9 @@ class ClaimFilter:
         if invented := self._invented_numbers(sentence):
             self.number_problems.extend(f"number {n} is not in the data" for n in invented)
             return f"number {invented[0]} is not in the data"
+        if product := self._absent_product(sentence):
+            self.number_problems.append(f"a number about {product!r}, which the data does not hold")
+            return f"a number about {product!r}, which the data does not hold"
         if not self.stock_known and (match := STOCK_CLAIM.search(sentence)):
             return f"S's stock ({match.group(0)!r}) is not among the facts"
         if (match := _DEMAND.search(sentence)) and _demand_key(match.group(0)) not in self.known:

@@ -105,6 +105,27 @@ def test_numbers_from_the_data_pass_in_any_spelling_and_list_numbers_are_not_cla
     assert claims.number_problems == ["number 500 is not in the data", "number 3.5 is not in the data"]
 
 
+CATALOG = ["RABBIT NIGHT LIGHT", "WRAP RED APPLES", "CARD MOTORBIKE SANTA", "POPCORN HOLDER", "RED RETROSPOT MUG"]
+
+
+def test_a_number_about_a_product_the_data_does_not_hold_is_dropped() -> None:
+    # a real sales turn: 25 was the day's WRAP RED APPLES; the rabbit night light was not in the data at all
+    data = [{"units": 183, "top_products": [{"title": "WRAP RED APPLES", "units": 25}]}]
+    known = str(data).lower()
+    claims = ClaimFilter(known, False, allowed_numbers=numbers_in(data), catalog_titles=CATALOG)
+    text = "You bought 25 rabbit night lights last time. Your top item was wrap red apples, 25 units. 183 units in all."
+    shown = "".join(claims.run([text]))
+    assert shown == "Your top item was wrap red apples, 25 units. 183 units in all."
+    assert claims.number_problems == ["a number about 'RABBIT NIGHT LIGHT', which the data does not hold"]
+
+
+def test_a_product_without_a_number_or_one_the_data_holds_passes() -> None:
+    known = "[{'title': 'popcorn holder', 'quantity': 2}]"
+    claims = ClaimFilter(known, False, catalog_titles=CATALOG)
+    text = "Restock the rabbit night light too. Order 2 popcorn holders.\n2. Rabbit night light"  # a list number
+    assert "".join(claims.run([text])) == text and not claims.dropped
+
+
 def test_an_attribute_counts_as_known_only_as_a_word_of_the_data() -> None:
     shown, dropped = _run("It is red. ", '{"your_orders": 3, "note": "ordered twice"}')
     assert shown == "" and dropped == ["the product's 'red' is not among the facts: 'It is red.'"]
