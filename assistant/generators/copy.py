@@ -69,6 +69,8 @@ MAX_PRODUCTS = 3
 # own, and longer text is cut back to its last sentence that fits (else the length check rejects it): a cap at
 # the limit itself cut variants mid-phrase ("It is designed to carry up to").
 COPY_SLACK = {"en": 40, "zh": 15}
+# The least copy a channel's own limit must leave after the offer line before it is widened (`_room_for_copy`).
+MIN_PROSE = {"en": 24, "zh": 12}
 OVERLONG = "with no whole sentence inside it"
 # Last resort when every variant ran past its limit on both tries: a 60-character SMS leaves about 20 characters
 # after a long product's offer line, which the 1.5B model overran in most s2b eval generate runs. They claim nothing.
@@ -184,6 +186,19 @@ def stock_variants(
     return out
 
 
+def _room_for_copy(limit: int, line: str, lang: str, *, explicit: bool) -> tuple[int, list[str]]:
+    """The length limit, widened where the channel's own (not one the caller set) leaves under MIN_PROSE[lang]
+    characters of copy after the offer line, with a note saying so. A Chinese poster (40) failed outright for the
+    paper chain kit, whose offer line alone ("Paper Chain Kit 50'S Christmas £5.31") is 36 characters."""
+    room = limit - len(line) - 1
+    if room >= MIN_PROSE[lang] or (explicit and room >= 8):
+        return limit, []
+    if explicit:
+        raise GenerationError(f"max_chars={limit} leaves no room for copy after the offer line ({len(line)} chars)")
+    widened = len(line) + 1 + MIN_PROSE[lang]
+    return widened, [f"the channel's {limit} characters hold little more than the offer line: allowed {widened}"]
+
+
 def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
     return {
         "type": "object",
@@ -240,9 +255,8 @@ def generate_copy(
     if not skus:
         offers = fit_offers(offers, lang, limit)
     line = offer_line(offers, lang)
+    limit, limit_notes = _room_for_copy(limit, line, lang, explicit=max_chars is not None)
     prose_chars = limit - len(line) - 1
-    if prose_chars < 8:
-        raise GenerationError(f"max_chars={limit} leaves no room for copy after the offer line ({len(line)} chars)")
     cap = prose_chars + COPY_SLACK[lang]  # the schema's bound; the prompt asks for prose_chars
     prompt = deps.prompts.get(PROMPT_ID)
     facts = _facts(deps, merchant_id, offers, lang, limit)
@@ -291,5 +305,5 @@ def generate_copy(
         variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,
         prompt_id=prompt.id, prompt_version=prompt.version, model=deps.llm.model_name, latency_s=log.elapsed(),
         first_token_s=log.first_token_s, llm_seconds=log.seconds, json_retries=log.invalid_json,
-        repairs=log.notes + repairs,
+        repairs=log.notes + limit_notes + repairs,
     )  # fmt: skip

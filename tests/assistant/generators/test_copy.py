@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.generators.common import GenerationError
-from assistant.generators.copy import COPY_SLACK, STOCK_LINES, generate_copy
+from assistant.generators.copy import COPY_SLACK, MIN_PROSE, STOCK_LINES, generate_copy
 from assistant.generators.deps import GeneratorDeps
 from tests.assistant.generators.conftest import script
 from tests.assistant.generators.fakes import js
@@ -111,8 +111,19 @@ def test_short_channels_take_fewer_recommender_picks(deps: GeneratorDeps) -> Non
     script(deps, js({"variants": ["好物上新。"]}))
     draft = generate_copy(deps, "m-en", channel="sms", lang="zh", variants=1)
     assert [o.sku for o in draft.items] == ["85123A"] and draft.variants[0].chars <= 70
-    with pytest.raises(GenerationError, match="no room"):  # SKUs the owner chose are all kept, or refused
-        generate_copy(deps, "m-en", skus=["85123A", "22423"], channel="poster", lang="zh")
+
+
+def test_a_channel_limit_that_leaves_no_room_for_copy_is_widened_unless_the_caller_set_it(deps: GeneratorDeps) -> None:
+    # "写一条海报文案，推广圣诞纸链" failed outright: the offer line nearly filled a Chinese poster (40 characters)
+    script(deps, js({"variants": ["好物上新。"]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A", "22423"], channel="poster", lang="zh", variants=1)
+    line = draft.variants[0].text.split("\n")[1]  # SKUs the owner chose are all kept
+    assert len(line) > 40 and draft.max_chars == len(line) + 1 + MIN_PROSE["zh"] and not draft.flagged
+    assert draft.repairs == [
+        f"the channel's 40 characters hold little more than the offer line: allowed {draft.max_chars}"
+    ]
+    with pytest.raises(GenerationError, match="no room"):  # a limit the caller set is kept
+        generate_copy(deps, "m-en", skus=["85123A", "22423"], channel="poster", lang="zh", max_chars=40)
 
 
 def test_bad_requests(deps: GeneratorDeps) -> None:
