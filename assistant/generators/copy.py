@@ -50,7 +50,7 @@ CHANNELS: dict[str, dict[str, Any]] = {
         "zh": 400,
         "en": 700,
         "hint_en": "short promotional email body",
-        "hint_zh": "促销邮件正文",
+        "hint_zh": "推广邮件正文",  # not 促销 (a sale): the store has no promotions, and copy may claim none
         "name_en": "email",
         "name_zh": "邮件",
     },
