@@ -13,6 +13,8 @@ ATTRIBUTE_EN = re.compile(
     r"|beige|turquoise|colou?rs?|colou?rful|wood|wooden|metal|glass|ceramic|porcelain|plastic|cotton|linen|steel"
     r"|bamboo|leather|wool|silk|batter(?:y|ies)|usb|led|rechargeable|waterproof|dishwashers?(?:[- ]safe)?|sizes?"
     r"|materials?|indoor|outdoor|handmade|hand-?crafted|eco-friendly|organic"
+    # fabrics (a real copy variant, 2026-11-24: a lunch bag "made from vintage doily fabric")
+    r"|fabrics?|canvas|jute|velvet|denim|polyester|nylon"
     # parts and features: the final chat run of 2026-11-22 gave the popcorn holder "a built-in filter" and "a
     # removable lid"; the catalog's titles name such parts where a product has them ("CAKE TIN WITH LID")
     r"|built-in|removable|detachable|adjustable|fold(?:able|ing)|collapsible|reusable|washable|non-slip|stackable"
@@ -30,7 +32,7 @@ ATTRIBUTE_ZH = {
     "可水洗": "washable", "防滑": "non-slip", "盖子": "lid", "带盖": "lid", "过滤": "filter", "拉链": "zip",
     "磁性": "magnetic", "可微波": "microwave", "微波炉": "microwave", "烤箱": "oven", "机洗": "washable",
     # care (a real reply, 2026-11-24: "这个午餐袋可以用洗碗机洗" for a question the catalog cannot answer)
-    "洗碗机": "dishwasher", "洗衣机": "washable", "烘干机": "dryer",
+    "洗碗机": "dishwasher", "洗衣机": "washable", "烘干机": "dryer", "布料": "fabric", "帆布": "canvas", "麻布": "jute",
 }  # fmt: skip
 ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(ATTRIBUTE_ZH, key=len, reverse=True)))
 # "colourful" describes a product whose title names a colour or a print ("a colorful Jumbo Bag Pink Polkadot" was

@@ -28,6 +28,9 @@ from assistant.attributes import unsupported_attribute
         ("可以放进微波炉加热。", "retrospot tea set ceramic", "微波炉"),
         ("It is oven safe.", "oven glove", "oven safe"),  # the title holds "oven", not "oven safe"
         ("Keep your hands safe at the oven.", "oven glove", None),
+        ("A classic lunch bag made from vintage doily fabric.", "lunch bag vintage doily", "fabric"),  # a real copy
+        ("A sturdy canvas tote.", "jumbo storage bag suki", "canvas"),
+        ("A roomy jute shopper.", "jumbo shopper vintage red paisley jute", None),
     ],
 )
 def test_an_attribute_is_a_claim_unless_the_titles_hold_it(text: str, titles: str, unsupported: str | None) -> None:
