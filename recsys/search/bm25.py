@@ -63,12 +63,31 @@ class BM25:
         match = difflib.get_close_matches(token, pool, n=1, cutoff=TYPO_CUTOFF)
         return match[0] if match else None
 
-    def catalog_word(self, token: str) -> str | None:
-        """The token as the catalog word it is (a typo mapped to the closest one), None where there is none."""
-        return token if token in self.vocab else self.correct(token)
+    def glued(self, token: str) -> tuple[str, str] | None:
+        """Two catalog words written as one ("partybunting", as the chat's router named PARTY BUNTING: the dense
+        side alone then found PARTY INVITES WOODLAND), each of three letters or more; the most even split wins."""
+        if not (token.isascii() and token.isalpha() and len(token) >= 6) or token in self.vocab:
+            return None
+        splits = [(token[:i], token[i:]) for i in range(3, len(token) - 2)]
+        found = [(a, b) for a, b in splits if a in self.vocab and b in self.vocab]
+        return max(found, key=lambda parts: min(map(len, parts)), default=None)
+
+    def catalog_words(self, token: str) -> list[str]:
+        """The catalog word(s) a query token stands for: itself, the two words it glues together, or the closest
+        catalog word to a typo; none where the catalog has nothing like it."""
+        if token in self.vocab:
+            return [token]
+        if parts := self.glued(token):
+            return list(parts)
+        corrected = self.correct(token)
+        return [corrected] if corrected else []
 
     def _catalog_words(self, query: str) -> list[str | None]:
-        return [self.catalog_word(token) for token in tokenize(query)]
+        """The query's catalog words in order, None for a token that stands for none (it breaks compounds)."""
+        words: list[str | None] = []
+        for token in tokenize(query):
+            words.extend(self.catalog_words(token) or [None])
+        return words
 
     def _compounds(self, words: Sequence[str | None]) -> dict[int, tuple[str, str]]:
         """Catalog words the query writes as two ("cake stand" for CAKESTAND): compound id -> its two parts."""

@@ -96,9 +96,9 @@ def keyword_coverage(bm25: BM25, query: str, rows: list[int]) -> list[float]:
     weights: dict[int | str, float] = {}
     top = float(bm25.idf.max()) if len(bm25.idf) else 1.0
     for token in dict.fromkeys(tokenize(query)):
-        word = bm25.catalog_word(token)
-        key: int | str = bm25.vocab[word] if word is not None else token
-        weights[key] = float(bm25.idf[key]) if isinstance(key, int) else top
+        keys: list[int | str] = [bm25.vocab[word] for word in bm25.catalog_words(token)] or [token]
+        for key in keys:
+            weights[key] = float(bm25.idf[key]) if isinstance(key, int) else top
     total = sum(weights.values())
     if not total:
         return [0.0 for _ in rows]

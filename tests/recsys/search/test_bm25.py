@@ -66,6 +66,16 @@ def test_question_words_are_not_words_a_product_must_hold() -> None:
     assert bm.holding_all(groups).tolist() == [True, False, False, False, False]
 
 
+def test_two_catalog_words_written_as_one_stand_for_both() -> None:
+    # the chat's router named PARTY BUNTING "partybunting"; alone, the dense side found PARTY INVITES WOODLAND
+    bm = BM25(["party bunting", "party invites woodland", "cakestand regency", "paper chain kit"])
+    assert bm.glued("partybunting") == ("party", "bunting")
+    assert bm.glued("cakestand") is None  # a catalog word stays whole
+    assert bm.glued("partyzzz") is None and bm.glued("bunt") is None
+    assert int(np.argmax(bm.scores("partybunting"))) == 0
+    assert bm.holding_all(bm.query_groups("partybunting")).tolist() == [True, False, False, False]
+
+
 def test_typos_map_to_the_closest_catalog_word() -> None:
     bm = BM25(["folding umbrella red", "alarm clock ivory", "pearl necklace", "red mug"])
     assert bm.correct("umbrela") == "umbrella" and bm.correct("clok") == "clock"
