@@ -188,8 +188,8 @@ def stock_variants(
 
 def _room_for_copy(limit: int, line: str, lang: str, *, explicit: bool) -> tuple[int, list[str]]:
     """The length limit, widened where the channel's own (not one the caller set) leaves under MIN_PROSE[lang]
-    characters of copy after the offer line, with a note saying so. A Chinese poster (40) failed outright for the
-    paper chain kit, whose offer line alone ("Paper Chain Kit 50'S Christmas £5.31") is 36 characters."""
+    characters of copy after the offer line, with a note saying so. A Chinese poster (40) failed outright for a
+    paper chain kit, whose offer line alone ("Paper Chain Kit Vintage Christmas £5.31") is 39 characters."""
     room = limit - len(line) - 1
     if room >= MIN_PROSE[lang] or (explicit and room >= 8):
         return limit, []
