@@ -34,7 +34,9 @@ def test_real_model_answers_a_restock_question_in_the_widget(browser: Any, tmp_p
     assert page.locator(".s2b-restock tbody tr").count() > 0
     text = page.locator(".s2b-assistant.s2b-done .s2b-text").text_content() or ""
     lengths = page.evaluate("window.__lengths")
-    assert text.startswith("Your restock list has") and len(set(lengths)) >= 5  # streamed in many steps
+    # streamed: the data's lead first, then the model's words a sentence at a time (the claim filter's unit), so a
+    # one-sentence answer shows three lengths (0, the lead, the end); five failed such a turn on 2026-11-24
+    assert text.startswith("Your restock list has") and len(set(lengths)) >= 3 and lengths[-1] == len(text)
     shot = Path(os.environ.get("WIDGET_SCREENSHOT_DIR", tmp_path)) / "widget.png"
     page.screenshot(path=str(shot))
     context.close()
