@@ -110,6 +110,12 @@ def _card(hit: Any) -> dict[str, Any]:
     }
 
 
+def drafts_of(count: int, what: str) -> str:
+    """ "3 variants of a WeChat Moments post", "1 variant of an SMS text message" (SMS is said "ess-em-ess")."""
+    article = "an" if re.match(r"(?!one\b)[aeiou]|SMS\b", what, re.IGNORECASE) else "a"
+    return f"{count} variant{'' if count == 1 else 's'} of {article} {what}"
+
+
 def search_catalog(ctx: ToolContext, action: AgentAction) -> ToolResult:
     query = action.query.strip()
     if not query:
@@ -215,7 +221,7 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
     spec = COPY_CHANNELS.get(action.channel, {})
     text = _platform_note(ctx) + _t(
         ctx.lang,
-        f"I drafted {count} variants of a {spec.get('hint_en', action.channel)} (saved as draft {content_id}).",
+        f"I drafted {drafts_of(count, spec.get('hint_en', action.channel))} (saved as draft {content_id}).",
         f"已写好 {count} 条{spec.get('hint_zh', action.channel)}（已保存为草稿 {content_id}）。",
     )
     facts = {"variants": count, "channel": action.channel, "content_id": content_id, "grounding": grounding}
