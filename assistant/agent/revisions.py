@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.agent.actions import AgentAction
+from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 
 Length = Literal["shorter", "longer"]
 
@@ -100,6 +101,10 @@ def revised_action(revision: Revision, previous: dict[str, Any] | None) -> Agent
         action.max_chars = shorter_limit(previous.get("events") or [])
     elif revision.length == "longer" and name in LENGTH_REVISABLE:
         action.max_chars = None  # back to the channel's own limit
+    if revision.lang and action.max_chars and name in LENGTH_REVISABLE:
+        # an English "shorter" SMS (89 characters) redone in Chinese kept 89, past a Chinese SMS's 70
+        own = COPY_CHANNELS.get(action.channel, {}).get(revision.lang)
+        action.max_chars = min(action.max_chars, int(own)) if own else action.max_chars
     return action
 
 

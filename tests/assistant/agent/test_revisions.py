@@ -61,6 +61,15 @@ def test_a_pure_revision_redoes_the_last_action_with_its_arguments() -> None:
     assert shorter is not None and shorter.max_chars == 25 + 90 == shorter_limit(COPY_TURN["events"])
 
 
+def test_a_length_set_for_one_language_stays_within_the_channels_limit_in_the_other() -> None:
+    sms = {**COPY_TURN, "action": {"action": "draft_copy", "skus": ["rabbit night light"], "channel": "sms",
+                                   "max_chars": 89}}  # fmt: skip
+    chinese = revised_action(Revision(lang="zh", pure=True), sms)
+    assert chinese is not None and chinese.max_chars == 70  # a Chinese SMS's own limit
+    english = revised_action(Revision(lang="en", pure=True), sms)
+    assert english is not None and english.max_chars == 89  # within the English SMS's 160: kept
+
+
 def test_what_is_not_redone() -> None:
     assert revised_action(Revision(again=True, pure=False), COPY_TURN) is None  # routed instead
     assert revised_action(Revision(lang="zh", pure=True), None) is None  # nothing before
