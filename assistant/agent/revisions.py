@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from assistant.agent.actions import AgentAction
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from assistant.generators.copy import MIN_PROSE
 
 Length = Literal["shorter", "longer"]
 
@@ -102,14 +103,26 @@ def revised_action(revision: Revision, previous: dict[str, Any] | None) -> Agent
     elif revision.length == "longer" and name in LENGTH_REVISABLE:
         action.max_chars = None  # back to the channel's own limit
     if revision.lang and action.max_chars and name in LENGTH_REVISABLE:
-        # an English "shorter" SMS (89 characters) redone in Chinese kept 89, past a Chinese SMS's 70
-        own = COPY_CHANNELS.get(action.channel, {}).get(revision.lang)
-        action.max_chars = min(action.max_chars, int(own)) if own else action.max_chars
+        action.max_chars = limit_in_language(action, previous, revision.lang)
     return action
 
 
-def shorter_limit(events: list[dict[str, Any]]) -> int | None:
-    """A total length (offer line included) that asks for about 60% of the previous draft's longest prose."""
+def limit_in_language(action: AgentAction, previous: dict[str, Any], lang: str) -> int | None:
+    """A length the owner set for a copy in one language, for the same copy in `lang`: scaled by the channel's two
+    limits, within the new one and leaving MIN_PROSE[lang] after the offer line. In probes an English 89-character
+    SMS redone in Chinese kept 89 (a Chinese SMS holds 70), and a Chinese 45 kept 45 in English, where only the
+    stock lines fitted."""
+    spec, before = COPY_CHANNELS.get(action.channel, {}), str(previous.get("lang") or "")
+    if action.max_chars is None or lang not in spec or before not in spec or before == lang:
+        return action.max_chars
+    scaled = round(action.max_chars * int(spec[lang]) / int(spec[before]))
+    line = _draft_sizes(previous.get("events") or [])
+    least = (line[1] if line else 0) + MIN_PROSE[lang]
+    return min(int(spec[lang]), max(scaled, least))
+
+
+def _draft_sizes(events: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """(the longest prose, the offer line with its line break) of the previous turn's copy variants."""
     for event in events:
         if event.get("event") != "copy_variants":
             continue
@@ -118,5 +131,14 @@ def shorter_limit(events: list[dict[str, Any]]) -> int | None:
             return None
         prose = max(len(str(v.get("prose", ""))) for v in variants)
         line = max(len(str(v.get("text", ""))) - len(str(v.get("prose", ""))) for v in variants)
-        return line + max(20, int(prose * 0.6))
+        return prose, line
     return None
+
+
+def shorter_limit(events: list[dict[str, Any]]) -> int | None:
+    """A total length (offer line included) that asks for about 60% of the previous draft's longest prose."""
+    sizes = _draft_sizes(events)
+    if sizes is None:
+        return None
+    prose, line = sizes
+    return line + max(20, int(prose * 0.6))

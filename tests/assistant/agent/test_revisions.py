@@ -64,10 +64,18 @@ def test_a_pure_revision_redoes_the_last_action_with_its_arguments() -> None:
 def test_a_length_set_for_one_language_stays_within_the_channels_limit_in_the_other() -> None:
     sms = {**COPY_TURN, "action": {"action": "draft_copy", "skus": ["rabbit night light"], "channel": "sms",
                                    "max_chars": 89}}  # fmt: skip
+    # the previous turn was English: 89 of an English SMS's 160 is 39 of a Chinese SMS's 70 (round(89 * 70 / 160)),
+    # above the offer line ("\nRabbit Night Light £3.74", 25) and 12 characters of copy
     chinese = revised_action(Revision(lang="zh", pure=True), sms)
-    assert chinese is not None and chinese.max_chars == 70  # a Chinese SMS's own limit
+    assert chinese is not None and chinese.max_chars == 39
     english = revised_action(Revision(lang="en", pure=True), sms)
-    assert english is not None and english.max_chars == 89  # within the English SMS's 160: kept
+    assert english is not None and english.max_chars == 89  # the same language: kept
+    tight = revised_action(Revision(lang="zh", pure=True), {**sms, "action": {**sms["action"], "max_chars": 40}})
+    assert tight is not None and tight.max_chars == 25 + 12  # 18 scaled leaves no room: the offer line + 12
+    back = revised_action(
+        Revision(lang="en", pure=True), {**sms, "lang": "zh", "action": {**sms["action"], "max_chars": 45}}
+    )
+    assert back is not None and back.max_chars == 103  # round(45 * 160 / 70)
 
 
 def test_what_is_not_redone() -> None:
