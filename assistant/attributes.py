@@ -33,6 +33,7 @@ ATTRIBUTE_ZH = {
     "磁性": "magnetic", "可微波": "microwave", "微波炉": "microwave", "烤箱": "oven", "机洗": "washable",
     # care (a real reply, 2026-11-24: "这个午餐袋可以用洗碗机洗" for a question the catalog cannot answer)
     "洗碗机": "dishwasher", "洗衣机": "washable", "烘干机": "dryer", "布料": "fabric", "帆布": "canvas", "麻布": "jute",
+    "智能": "smart",  # a real SMS variant called the rabbit night light "智能照明灯，智能灯泡" (a smart bulb)
 }  # fmt: skip
 ATTRIBUTE_ZH_WORDS = re.compile("|".join(sorted(ATTRIBUTE_ZH, key=len, reverse=True)))
 # "colourful" describes a product whose title names a colour or a print ("a colorful Jumbo Bag Pink Polkadot" was

@@ -30,6 +30,7 @@ from assistant.attributes import unsupported_attribute
         ("Keep your hands safe at the oven.", "oven glove", None),
         ("A classic lunch bag made from vintage doily fabric.", "lunch bag vintage doily", "fabric"),  # a real copy
         ("A sturdy canvas tote.", "jumbo storage bag suki", "canvas"),
+        ("兔夜灯，智能照明灯，智能灯泡。", "rabbit night light", "智能"),  # a real SMS variant
         ("A roomy jute shopper.", "jumbo shopper vintage red paisley jute", None),
     ],
 )
