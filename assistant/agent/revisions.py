@@ -116,8 +116,8 @@ def limit_in_language(action: AgentAction, previous: dict[str, Any], lang: str) 
     if action.max_chars is None or lang not in spec or before not in spec or before == lang:
         return action.max_chars
     scaled = round(action.max_chars * int(spec[lang]) / int(spec[before]))
-    line = _draft_sizes(previous.get("events") or [])
-    least = (line[1] if line else 0) + MIN_PROSE[lang]
+    sizes = _draft_sizes(previous.get("events") or [])
+    least = (sizes[1] if sizes else 0) + MIN_PROSE[lang]  # the offer line, then the least copy
     return min(int(spec[lang]), max(scaled, least))
 
 
