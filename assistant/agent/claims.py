@@ -14,7 +14,8 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   titles;
 - amounts: how much to order, sized in words ("A large quantity of paper chain kits (22086)" for a suggested
   quantity of 1, a real restock turn, 2026-11-24): the table's quantities come from the recommender, and the
-  model sees none of them;
+  model sees none of them, nor which is largest ("the largest quantity of items" for a suggested quantity of 1, a
+  real restock turn);
 - repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
 - numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
   number guard alone showed "纸链套装的价格是 [?] 元。";
@@ -53,7 +54,10 @@ _DEMAND = re.compile(
 )
 _AMOUNT = re.compile(
     r"\b(?:large|big|huge|small|generous|modest|good) (?:quantit(?:y|ies)|amounts?|numbers?|batch(?:es)?) of\b"
-    r"|\b(?:lots|plenty|a lot) of\b|\ba (?:few|couple of|handful of)\b|\bin bulk\b|大量|少量|大批|多囤|多进|少进",
+    r"|\b(?:lots|plenty|a lot) of\b|\ba (?:few|couple of|handful of)\b|\bin bulk\b|大量|少量|大批|多囤|多进|少进"
+    r"|\b(?:largest|biggest|highest|greatest|smallest|lowest) (?:quantit(?:y|ies)|amounts?|volumes?|units)\b"
+    r"|\bthe most units\b|\bthe (?:largest|biggest|highest|smallest) number of (?:units|items|pieces)\b"
+    r"|数量最多|数量最大|最大(?:的)?数量|进货量最大|最多的数量",
     re.IGNORECASE,
 )
 _SELL_OUT = re.compile(r"\bsells? out\b|\bsold out\b|\bselling out\b|卖光|售罄|卖断货", re.IGNORECASE)

@@ -46,6 +46,9 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("- A large quantity of paper chain kits (22086) at a unit price of £2.95.\n", "an amount in words"),
         ("- A few rabbit night lights at a good price.\n", "an amount in words ('A few')"),
         ("建议大量进货兔子夜灯。", "an amount in words ('大量')"),
+        ("The paper chain kit has the largest quantity of items on your list. ", "an amount in words ('largest q"),
+        ("Rabbit night lights take the most units. ", "an amount in words ('the most units')"),
+        ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
     ],
 )
 def test_each_kind_of_unsupported_claim(sentence: str, reason: str) -> None:
@@ -157,5 +160,8 @@ def test_words_in_the_other_language_are_dropped_unless_the_data_or_the_owner_us
 
 def test_amounts_pass_when_the_data_uses_the_words_and_everyday_words_are_not_amounts() -> None:
     known = '{"title": "lots of love mug", "reason": "repeat"}'
-    text = "The Lots of Love mug is one you reorder. Few shops skip it. Order what fits your shelves."
+    text = (
+        "The Lots of Love mug is one you reorder. Few shops skip it. Order what fits your shelves. "
+        "It has the lowest price of the three. Start with the one you reorder most often."
+    )
     assert _run(text, known) == (text, [])
