@@ -76,6 +76,14 @@ _PROMOTION_CLAIMS = re.compile(
     r"|优惠|特价|特惠|促销|降价|减价|秒杀|清仓|甩卖|限时|大促|让利",
     re.IGNORECASE,
 )
+# Services: the catalog and the store say nothing of customisation, warranties or after-sales care (a real zh copy
+# variant offered "定制服务" for a stock product). Saying there is none is true, as with promotions.
+_SERVICE_CLAIMS = re.compile(
+    r"\bpersonali[sz](?:ed|able|ation)\b|\bcustomi[sz](?:ed|able|ation)\b|\bcustom[- ]made\b|\bcustom orders?\b"
+    r"|\bmade[- ]to[- ]order\b|\bbespoke\b|\bwarrant(?:y|ies)\b|\bafter[- ]sales?\b"
+    r"|定制|订制|个性化|刻字|保修|质保|售后|无理由退|包退|包换",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[.!?;,:\n。！？；，：、]")
 _NEGATION = re.compile(r"\b(?:no|not|never|without|nor)\b|n't\b|没有|没|无|并非|不(?!错|仅|但|只|妨)", re.IGNORECASE)
 
@@ -184,7 +192,7 @@ def check(text: str, facts: Facts) -> Grounding:
     if facts.audience == "consumer":
         for match in _CONSUMER_CLAIMS.finditer(rest_of_titles):
             problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
-        for match in _PROMOTION_CLAIMS.finditer(rest_of_titles):
+        for match in (*_PROMOTION_CLAIMS.finditer(rest_of_titles), *_SERVICE_CLAIMS.finditer(rest_of_titles)):
             if not _negated(rest_of_titles, match.start()):
                 problems.append(f"claim {match.group(0)!r} is not backed by the shop's data; leave it out")
         if word := unsupported_attribute(rest_of_titles, " ".join(facts.titles).lower()):

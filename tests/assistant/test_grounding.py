@@ -147,6 +147,27 @@ def test_saying_there_is_no_promotion_is_not_a_promotion_claim(prose: str) -> No
     assert check_prose(prose).passed, check_prose(prose).problems
 
 
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "我们还提供定制服务，欢迎咨询！",
+        "Personalised with your name!",
+        "Comes with a two-year warranty.",
+        "七天无理由退换，售后无忧。",
+    ],
+)
+def test_services_the_store_has_no_data_for_fail_in_consumer_text(prose: str) -> None:
+    assert any(p.startswith("claim ") for p in check_prose(prose).problems), prose
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["We do not offer personalised versions.", "这款不支持定制。", "Ask our customers what they love."],
+)
+def test_saying_there_is_no_service_or_naming_customers_is_not_a_service_claim(prose: str) -> None:
+    assert check_prose(prose).passed, check_prose(prose).problems
+
+
 def test_language_and_length() -> None:
     facts = consumer_facts(lang="zh", max_chars=10)
     result = check("This is English text, much too long", facts)
