@@ -13,10 +13,12 @@ with PINK, a stock figure in the facts), never because the owner's question did 
 - attributes: colours, sizes, materials, batteries, "handcrafted" and the like, which S's catalog holds only in
   titles;
 - amounts: how much to order, sized in words ("A large quantity of paper chain kits (22086)" for a suggested
-  quantity of 1, a real restock turn, 2026-11-24): the table's quantities come from the recommender, and the
-  model sees none of them, nor which is largest ("the largest quantity of items" for a suggested quantity of 1, a
-  real restock turn);
-- repeats: a sentence (or list line) the model already wrote, ignoring list numbers;
+  quantity of 1, a real restock turn, 2026-11-24): the table's quantities come from the recommender, and which is
+  largest from code (a restock turn's `largest_quantity` fact), never the model's reading ("the largest quantity of
+  items" for a suggested quantity of 1, a real restock turn);
+- promises: what the assistant says it will do later ("I'll check my inventory ..."): nothing runs after the turn;
+- repeats: a sentence (or list line) the model already wrote, ignoring list numbers, or the owner's own message
+  spoken back as the assistant's ("I have 500 pounds to spend on restocking.");
 - numbers: a number that is not in the turn's data (given `allowed_numbers`): the whole sentence goes, where the
   number guard alone showed "纸链套装的价格是 [?] 元。";
 - numbers about another product: a number in a sentence that names a catalog product (given `catalog_titles`: all
@@ -60,6 +62,14 @@ _AMOUNT = re.compile(
     r"|数量最多|数量最大|最大(?:的)?数量|进货量最大|最多的数量",
     re.IGNORECASE,
 )
+# What the assistant says it will do after the turn: nothing runs after it (a real budget turn: "I'll check my
+# inventory and see what I can get for under that budget.")
+_PROMISE = re.compile(
+    r"\b(?:I'll|I will|I'm going to|let me|I can) (?:check|look into|find out|get back|contact|call|email|order"
+    r"|place|reserve|update you|keep you posted|see what)\b|我(?:会|来|去|这就|马上)(?:帮您|帮你|为您|给您)?"
+    r"(?:查|核实|确认|联系|下单|订|预订|看看|了解)|稍后(?:回复|通知|告诉)",
+    re.IGNORECASE,
+)
 _SELL_OUT = re.compile(r"\bsells? out\b|\bsold out\b|\bselling out\b|卖光|售罄|卖断货", re.IGNORECASE)
 # the markers of each currency in text; a price in another currency than the turn's data is a wrong price
 _CURRENCIES = {
@@ -72,6 +82,9 @@ _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+# a sentence whose letters, at least this many, are all in the owner's message is the owner's voice: "Great! I have
+# 500 pounds to spend on restocking." answered "I have 500 pounds to spend on restocking" (a real turn)
+_ECHO_MIN = 16
 
 
 def title_words(text: str) -> frozenset[str]:
@@ -142,6 +155,11 @@ class ClaimFilter:
             return None
         return min(named, key=len)
 
+    def _said(self, phrase: str) -> bool:
+        """Whether the turn's data uses the phrase, or names it as a field ("largest quantity": largest_quantity)."""
+        lower = phrase.lower()
+        return lower in self.known or lower.replace(" ", "_") in self.known
+
     def _holds(self, title: str) -> bool:
         """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""
         lower = title.lower()
@@ -168,8 +186,10 @@ class ClaimFilter:
             return f"demand ({match.group(0)!r}) is not among the facts"
         if match := _SELL_OUT.search(sentence):
             return f"selling out ({match.group(0)!r}) is not among the facts"
-        if (match := _AMOUNT.search(sentence)) and match.group(0).lower() not in self.known:
+        if (match := _AMOUNT.search(sentence)) and not self._said(match.group(0)):
             return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
+        if match := _PROMISE.search(sentence):
+            return f"a promise to act later ({match.group(0)!r}): the turn ends with this answer"
         if wrong := self._other_currency(sentence):
             return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
         if word := unsupported_attribute(sentence, self.known):
@@ -179,6 +199,8 @@ class ClaimFilter:
         key = _repeat_key(sentence)
         if key and key in self._seen:
             return "a repeat of an earlier sentence"
+        if len(key) >= _ECHO_MIN and key in _repeat_key(self.asked):
+            return "the owner's own words, as if the assistant said them"
         self._seen.add(key)
         return None
 

@@ -49,6 +49,8 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("The paper chain kit has the largest quantity of items on your list. ", "an amount in words ('largest q"),
         ("Rabbit night lights take the most units. ", "an amount in words ('the most units')"),
         ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
+        ("I'll check my inventory and see what I can get for under that budget. ", "a promise to act later"),
+        ("我会帮您确认一下兔子夜灯。", "a promise to act later ('我会帮您确认')"),
     ],
 )
 def test_each_kind_of_unsupported_claim(sentence: str, reason: str) -> None:
@@ -164,4 +166,21 @@ def test_amounts_pass_when_the_data_uses_the_words_and_everyday_words_are_not_am
         "The Lots of Love mug is one you reorder. Few shops skip it. Order what fits your shelves. "
         "It has the lowest price of the three. Start with the one you reorder most often."
     )
+    assert _run(text, known) == (text, [])
+
+
+def test_the_owners_words_spoken_back_are_dropped_but_short_echoes_and_the_largest_quantity_fact_pass() -> None:
+    # a real budget turn answered "I have 500 pounds to spend on restocking" with the owner's own sentence
+    asked = "I have 500 pounds to spend on restocking"
+    claims = ClaimFilter(known='{"total": "37.55"}', stock_known=False, asked=asked)
+    assert "".join(claims.run(["Great! I have 500 pounds to spend on restocking. Start with the kit."])) == (
+        "Great! Start with the kit."
+    )
+    assert claims.dropped == [
+        "the owner's own words, as if the assistant said them: 'I have 500 pounds to spend on restocking.'"
+    ]
+    thanks = ClaimFilter(known="", stock_known=False, asked="Thanks, that's all")
+    assert "".join(thanks.run(["Thanks! "])) == "Thanks! "  # too short to be the owner's voice
+    known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}}'
+    text = "The Popcorn Holder has the largest quantity on your list. "
     assert _run(text, known) == (text, [])
