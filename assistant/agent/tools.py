@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.agent.actions import AgentAction
+from assistant.agent.budget import Budget, budget_in, fit
 from assistant.agent.ports import Generators, draft_dict, grounding_of
 from assistant.agent.sales import product_details, sales_summary
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
 from assistant.generators.relevance import gated_search, relevant
 from core.db import Store
-from core.domain import CatalogSearch, RestockSource
+from core.domain import CatalogSearch, RestockItem, RestockSource
 from core.tables import Product
 
 
@@ -62,39 +63,99 @@ def _money(value: Decimal | float | None) -> str | None:
     return None if value is None else f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
 
 
-def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
-    restock = ctx.restock.restock_for(ctx.merchant_id, k=10)
-    rows = []
-    total = Decimal(0)
-    for item in restock.items:
-        line = item.unit_price * item.quantity if item.unit_price is not None else None
-        total += line or 0
-        rows.append(
-            {
-                "sku": item.sku,
-                "title": item.title,
-                "quantity": item.quantity,
-                "unit_price": _money(item.unit_price),
-                "line_total": _money(line),
-                "currency": item.currency,
-                "stock": item.stock,
-                "available": item.available,
-                "reason": item.reason.get("kind"),
-            }
+RESTOCK_LINES = 10
+BUDGET_CANDIDATES = 40  # lines the budget may choose from: the next ones fill the room the costly ones leave
+
+
+def _line_total(item: RestockItem) -> Decimal | None:
+    return item.unit_price * item.quantity if item.unit_price is not None else None
+
+
+def _orderable_total(items: list[RestockItem]) -> Decimal:
+    """What the lines cost: an unavailable line (a stored list S has since stopped selling) cannot be ordered."""
+    return sum((line for item in items if item.available and (line := _line_total(item)) is not None), Decimal(0))
+
+
+def _restock_row(item: RestockItem) -> dict[str, Any]:
+    return {
+        "sku": item.sku,
+        "title": item.title,
+        "quantity": item.quantity,
+        "unit_price": _money(item.unit_price),
+        "line_total": _money(_line_total(item)),
+        "currency": item.currency,
+        "stock": item.stock,
+        "available": item.available,
+        "reason": item.reason.get("kind"),
+    }
+
+
+def _items(n: int) -> str:
+    return "1 item" if n == 1 else f"{n} items"
+
+
+def _restock_text(
+    lang: str, shown: list[RestockItem], full: list[RestockItem], budget: Budget | None, fitted: bool
+) -> str:
+    cur = full[0].currency if full else "GBP"
+    n, total, whole = len(full), _money(_orderable_total(full)), _money(_orderable_total(shown))
+    if not full:
+        return _t(lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
+    en = f"Your restock list has {_items(n)}, {total} {cur} in total."
+    listed = _t(lang, en, f"您的补货单共 {n} 个商品，合计 {total} {cur}。")
+    if budget is None:
+        return listed
+    amount = _money(budget.amount)
+    if budget.currency not in ("", cur):
+        return _t(
+            lang,
+            f"Your budget is in {budget.currency}, but S's prices are in {cur} and I have no exchange rate. " + listed,
+            f"您的预算是 {budget.currency}，但批发价是 {cur}，我没有汇率，无法换算。" + listed,
         )
-    table: dict[str, Any] = {"as_of": restock.as_of.isoformat(), "model_version": restock.model_version}
-    table |= {"items": rows, "total": _money(total)}
-    currency = rows[0]["currency"] if rows else "GBP"
-    text = _t(
-        ctx.lang,
-        f"Your restock list has {len(rows)} items, {_money(total)} {currency} in total.",
-        f"您的补货单共 {len(rows)} 个商品，合计 {_money(total)} {currency}。",
+    if not fitted:
+        return _t(
+            lang,
+            f"No line of your restock list fits within {amount} {cur}. " + listed,
+            f"补货单里没有一行能放进 {amount} {cur} 的预算。" + listed,
+        )
+    if [item.sku for item in shown] == [item.sku for item in full]:
+        all_fit = _t(lang, f"All of it fits your budget of {amount} {cur}. ", f"全部在 {amount} {cur} 的预算以内。")
+        return all_fit + listed
+    return _t(
+        lang,
+        f"For your budget of {amount} {cur}: {_items(len(shown))}, {whole} {cur} in total "
+        f"(your full list: {_items(n)}, {total} {cur}).",
+        f"按 {amount} {cur} 的预算：{len(shown)} 个商品，合计 {whole} {cur}"
+        f"（完整补货单 {n} 个商品，合计 {total} {cur}）。",
     )
-    if not rows:
-        text = _t(ctx.lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
+
+
+def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
+    """The merchant's restock list; fitted to the budget the owner's message states (assistant.agent.budget)."""
+    budget = budget_in(ctx.message)
+    restock = ctx.restock.restock_for(ctx.merchant_id, k=BUDGET_CANDIDATES if budget else RESTOCK_LINES)
+    full = restock.items[:RESTOCK_LINES]
+    currency = full[0].currency if full else "GBP"
+    shown, left_out, fitted = full, 0, False
+    if budget is not None and budget.currency in ("", currency):
+        within = fit(restock.items, budget.amount, limit=RESTOCK_LINES)
+        if within.items:
+            shown, left_out, fitted = within.items, within.over_budget, True
+    rows = [_restock_row(item) for item in shown]
+    table: dict[str, Any] = {"as_of": restock.as_of.isoformat(), "model_version": restock.model_version}
+    table |= {"items": rows, "total": _money(_orderable_total(shown))}
+    facts: dict[str, Any] = {"items": len(rows), "total": table["total"], "currency": currency}
+    if fitted:
+        budget_row = {"amount": _money(budget.amount) if budget else None, "currency": currency}
+        table |= {"budget": budget_row, "full_list_total": _money(_orderable_total(full)), "over_budget": left_out}
+        facts |= {"budget": budget_row["amount"], "full_list_items": len(full)}
+        facts["full_list_total"] = table["full_list_total"]
     fields = ("sku", "title", "quantity", "unit_price", "stock")
-    top = [{f: r[f] for f in fields if r[f] is not None} for r in rows[:3]]
-    facts = {"items": len(rows), "total": table["total"], "currency": currency, "first_items": top}
+    facts["first_items"] = [{f: r[f] for f in fields if r[f] is not None} for r in rows[:3]]
+    if rows:  # the answer prompt asks for the largest quantity: code says which it is
+        largest = max(rows, key=lambda row: row["quantity"])
+        facts["largest_quantity"] = {"title": largest["title"], "quantity": largest["quantity"]}
+    text = _restock_text(ctx.lang, shown, full, budget, fitted)
     return ToolResult(events=[("restock_table", table)], facts=facts, text=text)
 
 

@@ -79,6 +79,21 @@ def test_restock_list_streams_into_the_widget(browser: Any, served: tuple[Harnes
     page.context.close()
 
 
+def test_a_budget_in_the_message_fits_the_restock_table(browser: Any, served: tuple[Harness, str]) -> None:
+    harness, base = served
+    harness.llm.replies += ['{"action": "restock_list"}', "Start with the cake stands."]  # type: ignore[attr-defined]
+    page = _page(browser, base)
+    page.locator(".s2b-input").fill("I only have 80 pounds this week. What should I reorder?")
+    page.locator(".s2b-input").press("Enter")
+    page.locator(".s2b-assistant.s2b-done").wait_for(timeout=15000)
+    rows = page.locator(".s2b-restock tbody tr")
+    assert rows.count() == 1 and rows.nth(0).locator("td").nth(0).text_content() == "22423"  # 48 ornaments: 81.12
+    assert page.locator(".s2b-total").text_content() == "Total £65.70 / budget £80.00"
+    text = page.locator(".s2b-assistant.s2b-done .s2b-text").text_content()
+    assert text.startswith("For your budget of 80.00 GBP: 1 item, 65.70 GBP in total (your full list: 2 items")
+    page.context.close()
+
+
 def test_chinese_ui_quick_action_and_phone_width(browser: Any, served: tuple[Harness, str], tmp_path: Path) -> None:
     harness, base = served
     harness.llm.replies += ["已经为您列好补货单。"]  # type: ignore[attr-defined]

@@ -26,7 +26,9 @@ router = APIRouter(prefix="/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
 SSE_DOC = """Server-sent events, in order:
 `meta` {conversation_id, lang}; `action` {action, ...arguments}; zero or more structured results —
-`restock_table` {as_of, model_version, items[{sku, title, quantity, unit_price, line_total, currency, stock}], total},
+`restock_table` {as_of, model_version, items[{sku, title, quantity, unit_price, line_total, currency, stock,
+available}], total (of the available lines), and where the message states a budget the list fits:
+budget {amount, currency}, full_list_total, over_budget},
 `product_cards` {items[{sku, title, price, currency, stock, active}]}, `sales_summary` {...},
 `copy_variants` {content_id, variants, grounding, prompt_version, model}, `reply_draft` {content_id, text, needs_human};
 then `token` {text, source?} chunks of the answer (`source: "data"` for text written by code; the model's words

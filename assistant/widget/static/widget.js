@@ -21,7 +21,7 @@
       title: "采购助手", subtitle: "补货 · 选品 · 文案", open: "打开采购助手", close: "关闭",
       placeholder: "问我：该补什么货？", send: "发送", restock: "补货单", copy: "写文案", reply: "回复顾客",
       replyPrompt: "请粘贴顾客的消息：", restockAsk: "给我今天的补货单", copyAsk: "帮我写几条推广文案",
-      sku: "货号", product: "商品", qty: "数量", price: "单价", stock: "库存", total: "合计",
+      sku: "货号", product: "商品", qty: "数量", price: "单价", stock: "库存", total: "合计", budget: "预算",
       copyOrder: "复制为订单", copied: "已复制", copyText: "复制", retry: "重试", outOfStock: "缺货",
       offline: "连不上助手服务，请检查网络后重试。", interrupted: "回答中断了，请重试。",
       noKey: "这个组件没有配置密钥（data-key）。", needsHuman: "需人工确认", grounding: "有数字无法核实，已隐藏。",
@@ -33,7 +33,7 @@
       placeholder: "Ask: what should I restock?", send: "Send", restock: "Restock list", copy: "Write copy",
       reply: "Reply to a customer", replyPrompt: "Paste the customer's message:", restockAsk: "Give me my restock list",
       copyAsk: "Write some promotional copy for me", sku: "SKU", product: "Product", qty: "Qty", price: "Unit price",
-      stock: "Stock", total: "Total", copyOrder: "Copy as order", copied: "Copied", copyText: "Copy", retry: "Retry",
+      stock: "Stock", total: "Total", budget: "budget", copyOrder: "Copy as order", copied: "Copied", copyText: "Copy", retry: "Retry",
       outOfStock: "out of stock", offline: "Cannot reach the assistant service. Check your connection and retry.",
       interrupted: "The answer was interrupted. Please retry.", noKey: "This widget has no key (data-key).",
       needsHuman: "check before sending", grounding: "Some numbers could not be verified and were hidden.",
@@ -215,7 +215,9 @@
     box.appendChild(wrap);
     var foot = el("div", "s2b-card-foot");
     var currency = data.items && data.items[0] ? data.items[0].currency : "GBP";
-    foot.appendChild(el("span", "s2b-total", TEXT.total + " " + money(data.total, currency)));
+    var total = TEXT.total + " " + money(data.total, currency);
+    if (data.budget) total += " / " + TEXT.budget + " " + money(data.budget.amount, data.budget.currency);
+    foot.appendChild(el("span", "s2b-total", total));
     var copy = el("button", "s2b-action s2b-copy-order", TEXT.copyOrder);
     copy.type = "button";
     copy.addEventListener("click", function () {
