@@ -13,7 +13,8 @@ cases file.
 
 Checks on what the turn did, beside its route: `expect_channel` (the copy channel drafted), `expect_lang` (the
 language the turn answers in), `shows` (texts its cards or drafts must contain, e.g. the product of the draft it
-revises) and `shorter` (its longest draft text is shorter than the earlier turn's). Follow-up cases run their
+revises), `shorter` (its longest draft text is shorter than the earlier turn's) and `within_budget` (the restock
+table is fitted to the budget the message states: named, its total within it). Follow-up cases run their
 `before` messages first in the same conversation (not scored). Each unmet check is a failed check.
 """
 
@@ -23,6 +24,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -147,11 +149,27 @@ def turn_checks(case: dict[str, Any], result: TurnResult, events: Events, earlie
         failed.append(f"answered in {result.lang!r}, not {case['expect_lang']!r}")
     cards = json.dumps([data for name, data in events if name not in ("token", "meta")], ensure_ascii=False).lower()
     failed += [f"{text!r} not shown" for text in case.get("shows", []) if text.lower() not in cards]
+    if "within_budget" in case:
+        failed += _budget_misses(events, Decimal(str(case["within_budget"])))
     if case.get("shorter"):
         now, before = _longest_draft(events), _longest_draft(earlier)
         if not now or not before or now >= before:
             failed.append(f"longest draft {now} chars, the earlier turn's {before}: not shorter")
     return failed
+
+
+def _budget_misses(events: Events, budget: Decimal) -> list[str]:
+    """A budget turn must show a restock table fitted to the budget: its total within it, the budget named."""
+    tables = [data for name, data in events if name == "restock_table"]
+    if not tables:
+        return ["no restock table"]
+    table = tables[0]
+    shown = (table.get("budget") or {}).get("amount")
+    if shown is None or Decimal(shown) != budget:
+        return [f"the table's budget is {shown}, not {budget}"]
+    if Decimal(table["total"]) > budget:
+        return [f"the table's total {table['total']} is over the budget {budget}"]
+    return []
 
 
 def _longest_draft(events: Events) -> int:

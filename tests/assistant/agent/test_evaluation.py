@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.agent.actions import ACTIONS
-from assistant.agent.evaluation import Thresholds, TurnResult, load_cases, run_turn, summarize, verdict
+from assistant.agent.evaluation import Thresholds, TurnResult, load_cases, run_turn, summarize, turn_checks, verdict
 from assistant.llm.base import FakeChatModel
 from core.db import Store
 from core.settings import Settings
@@ -91,3 +92,17 @@ def test_a_follow_up_is_checked_against_the_turn_before(settings: Settings, stor
     thresholds = Thresholds(route_accuracy=0, max_errors=0, max_invented_number_turns=0, max_forbidden_shown=0)
     assert verdict([result], thresholds) == ["3 failed checks > 0"]
     assert [r["expected action"] for r in summarize([result])][-2:] == ["all followup", "all"]
+
+
+def test_a_budget_turn_is_checked_against_its_restock_table() -> None:
+    case = {"id": "b", "message": "I only have 20 pounds", "expect": "restock_list", "within_budget": 20}
+    result = TurnResult(id="b", message="m", expect=["restock_list"])
+
+    def table(**fields: object) -> list[tuple[str, dict[str, Any]]]:
+        return [("restock_table", {"items": [], "total": "19.34"} | fields)]
+
+    assert turn_checks(case, result, table(budget={"amount": "20.00", "currency": "GBP"}), []) == []
+    assert turn_checks(case, result, table(), []) == ["the table's budget is None, not 20"]
+    over = table(budget={"amount": "20.00"}, total="37.55")
+    assert turn_checks(case, result, over, []) == ["the table's total 37.55 is over the budget 20"]
+    assert turn_checks(case, result, [], []) == ["no restock table"]
