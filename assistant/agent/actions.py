@@ -150,6 +150,29 @@ def product_words(message: str) -> str:
     return " ".join(word for word in tokenize(message) if word not in _COPY_TASK_WORDS)
 
 
+# Asking for products to stock is a catalog search unless the owner asks for writing: the router sent a real turn,
+# "我下个月要办一个母亲节活动，推荐一些商品", to draft_copy with nothing to promote.
+_RECOMMEND = re.compile(
+    r"推荐(?:一些|几款|几个|几样|一下|点|些)?(?:商品|产品|货|东西|礼品|礼物)|有什么(?:好)?(?:商品|产品|货)|进(?:点|些)什么"
+    r"|\b(?:recommend|suggest)(?: me)? (?:some |a few |any )?(?:products|items|things|gifts|stock)\b"
+    r"|\bwhat (?:products|items|things) (?:should|could|can|to)\b",
+    re.IGNORECASE,
+)
+_WRITING = re.compile(
+    r"写|文案|广告|标语|口号|\b(?:write|draft|copy|caption|post|ad|advert|blurb|slogan|tagline|text)\b", re.IGNORECASE
+)
+
+
+def as_product_search(action: AgentAction, message: str) -> AgentAction:
+    """A copy action for a message that asks for products and not for writing becomes a catalog search of the
+    message's own words (the theme: "母亲节", "Halloween party")."""
+    if action.action != "draft_copy" or not _RECOMMEND.search(message) or _WRITING.search(message):
+        return action
+    if named_channel(message) is not None:
+        return action
+    return AgentAction(action="search_catalog", query=product_words(message)[:200] or message.strip()[:200])
+
+
 # An owner passing on a customer's words: "A customer asks: does the popcorn holder come in other colours?" The router
 # sent that one to search_catalog in every s2b eval chat run (the product and the question read like a search).
 _CUSTOMER_SAYS = re.compile(

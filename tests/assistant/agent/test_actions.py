@@ -7,6 +7,7 @@ from assistant.agent.actions import (
     ROUTER_SCHEMA,
     AgentAction,
     RouterOutputError,
+    as_product_search,
     named_in,
     parse_action,
     product_words,
@@ -176,3 +177,20 @@ def test_a_made_up_name_gives_way_to_the_product_words_of_the_message() -> None:
     message = "write another post for the rabbit night light"
     assert without_unnamed_products(routed, message, message).query == "rabbit night light"
     assert without_unnamed_products(routed, "write an SMS for my shop", "write an SMS for my shop").query == ""
+
+
+def test_a_copy_action_for_a_product_request_without_writing_becomes_a_search() -> None:
+    copy = AgentAction(action="draft_copy", query="下个月 办 母亲 母亲节 活动")
+    # a real turn: the router drafted copy with nothing to promote for a Mother's Day product request
+    searched = as_product_search(copy, "我下个月要办一个母亲节活动，推荐一些商品")
+    assert searched.action == "search_catalog" and "母亲节" in searched.query and "推荐" not in searched.query
+    english = as_product_search(copy, "Can you suggest some products for a Halloween party?")
+    assert english.action == "search_catalog" and "halloween" in english.query
+    for asks_for_writing in [
+        "写一篇小红书笔记推荐兔子夜灯",
+        "recommend some products in a WeChat post",
+        "推荐一些商品，写个文案",
+    ]:
+        assert as_product_search(copy, asks_for_writing) is copy
+    restock = AgentAction(action="restock_list")
+    assert as_product_search(restock, "推荐一些商品") is restock  # only copy actions are re-read
