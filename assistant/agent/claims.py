@@ -58,6 +58,7 @@ _AMOUNT = re.compile(
     r"\b(?:large|big|huge|small|generous|modest|good) (?:quantit(?:y|ies)|amounts?|numbers?|batch(?:es)?) of\b"
     r"|\b(?:lots|plenty|a lot) of\b|\ba (?:few|couple of|handful of)\b|\bin bulk\b|大量|少量|大批|多囤|多进|少进"
     r"|\b(?:largest|biggest|highest|greatest|smallest|lowest) (?:quantit(?:y|ies)|amounts?|volumes?|units)\b"
+    r"|\bthe (?:large|big|huge|high|small|low) (?:quantit(?:y|ies)|amounts?|volumes?)\b"
     r"|\bthe most units\b|\bthe (?:largest|biggest|highest|smallest) number of (?:units|items|pieces)\b"
     r"|数量最多|数量最大|最大(?:的)?数量|进货量最大|最多的数量",
     re.IGNORECASE,

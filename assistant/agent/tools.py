@@ -235,16 +235,30 @@ def product_info(ctx: ToolContext, action: AgentAction) -> ToolResult:
     return ToolResult(events=[("product_cards", {"items": [card], "details": details})], facts=facts, text=text)
 
 
+def sales_text(lang: str, summary: dict[str, Any]) -> str:
+    """The period's figures and its three most-ordered products by units, all from the data: a real "what did I
+    order most last month?" turn showed the totals and the model added nothing."""
+    if not summary["invoices"]:
+        return _t(lang, "There are no orders from your shop in that period.", "这段时间您的店铺没有订单。")
+    currency = summary.get("currency", "GBP")
+    text = _t(
+        lang,
+        f"From {summary['from']} to {summary['to']}: {summary['invoices']} orders, {summary['units']} units, "
+        f"{summary['spend']} {currency} spent.",
+        f"{summary['from']} 至 {summary['to']}：{summary['invoices']} 笔订单，{summary['units']} 件，"
+        f"共 {summary['spend']} {currency}。",
+    )
+    top = summary.get("top_products", [])[:3]
+    if not top:
+        return text
+    if lang == "zh":
+        return text + "件数最多：" + "、".join(f"{p['title']}（{p['units']} 件）" for p in top) + "。"
+    return text + " Most units: " + ", ".join(f"{p['title']} ({p['units']})" for p in top) + "."
+
+
 def sales(ctx: ToolContext, action: AgentAction) -> ToolResult:
     summary = sales_summary(ctx.store, ctx.merchant_id, action.days)
-    text = _t(
-        ctx.lang,
-        f"From {summary.get('from')} to {summary.get('to')}: {summary['invoices']} orders, {summary['units']} units, "
-        f"{summary['spend']} {summary.get('currency', 'GBP')} spent.",
-        f"{summary.get('from')} 至 {summary.get('to')}：{summary['invoices']} 笔订单，{summary['units']} 件，"
-        f"共 {summary['spend']} {summary.get('currency', 'GBP')}。",
-    )
-    return ToolResult(events=[("sales_summary", summary)], facts=summary, text=text)
+    return ToolResult(events=[("sales_summary", summary)], facts=summary, text=sales_text(ctx.lang, summary))
 
 
 def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:

@@ -48,6 +48,8 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("建议大量进货兔子夜灯。", "an amount in words ('大量')"),
         ("The paper chain kit has the largest quantity of items on your list. ", "an amount in words ('largest q"),
         ("Rabbit night lights take the most units. ", "an amount in words ('the most units')"),
+        # a real search turn, which has no quantities at all
+        ("The large quantity might be a good option for a large party. ", "an amount in words ('The large quantity')"),
         ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
         ("1. **POPCORN HOLDER** - 当前库存6个，需要补充6个。", "S's stock ('当前库存')"),
         ("好的，根据你的预算和库存情况，我建议你补货以下商品：\n", "S's stock ('库存情况')"),

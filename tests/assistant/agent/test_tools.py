@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from assistant.agent.actions import AgentAction
-from assistant.agent.tools import ToolContext, ToolResult, drafts_of, restock_list
+from assistant.agent.tools import ToolContext, ToolResult, drafts_of, restock_list, sales_text
 from core.domain import RestockItem, RestockList
 
 
@@ -93,3 +93,23 @@ def test_an_unavailable_line_is_shown_but_not_counted_in_the_total() -> None:
     assert result.text == "Your restock list has 2 items, 2.95 GBP in total."
     one, _ = _restock("What should I reorder?", items=items[:1])
     assert one.text == "Your restock list has 1 item, 2.95 GBP in total."
+
+
+def test_the_sales_lead_names_the_most_ordered_products_and_says_when_there_are_no_orders() -> None:
+    # a real "what did I order most last month?" turn showed only the totals, and the model added nothing
+    summary = {
+        "from": "2011-11-09", "to": "2011-12-09", "invoices": 45, "units": 7297, "spend": "9463.02",
+        "currency": "GBP", "top_products": [
+            {"sku": "21135", "title": "VICTORIAN  METAL POSTCARD SPRING", "units": 576},
+            {"sku": "22071", "title": "SMALL WHITE RETROSPOT MUG IN BOX", "units": 353},
+            {"sku": "84077", "title": "WORLD WAR 2 GLIDERS ASSTD DESIGNS", "units": 288},
+            {"sku": "22086", "title": "PAPER CHAIN KIT 50'S CHRISTMAS", "units": 80},
+        ],
+    }  # fmt: skip
+    assert sales_text("en", summary) == (
+        "From 2011-11-09 to 2011-12-09: 45 orders, 7297 units, 9463.02 GBP spent. Most units: VICTORIAN  METAL "
+        "POSTCARD SPRING (576), SMALL WHITE RETROSPOT MUG IN BOX (353), WORLD WAR 2 GLIDERS ASSTD DESIGNS (288)."
+    )
+    assert sales_text("zh", summary).endswith("、WORLD WAR 2 GLIDERS ASSTD DESIGNS（288 件）。")
+    empty = {"merchant_id": "m", "invoices": 0, "units": 0, "spend": "0.00", "top_products": []}  # no "from" / "to"
+    assert sales_text("en", empty) == "There are no orders from your shop in that period."
