@@ -163,6 +163,24 @@ _WRITING = re.compile(
 )
 
 
+# Words of a product request about the occasion's when and how, not the products (keyword tokens, as product_words)
+_OCCASION_WORDS_TEXT = (
+    "下个月 下周 这周 本周 这个月 本月 明天 下次 月 周 办 举办 搞 开 活动 要 想 准备 计划 "
+    "点 些 一些 什么 哪些 适合 用 的 "
+    "suggest recommend should could can what which stock sell offer need next month week year soon upcoming for my "
+    "our i we some any good idea ideas"
+)
+_OCCASION_WORDS = frozenset(_OCCASION_WORDS_TEXT.split())
+
+
+def theme_words(message: str) -> str:
+    """The products or occasion a product request is about: "我下个月要办一个母亲节活动，推荐一些商品" -> "母亲节";
+    a Chinese word inside a longer one of the message is left out (jieba gives both 母亲 and 母亲节)."""
+    words = [word for word in product_words(message).split() if word not in _OCCASION_WORDS]
+    kept = [w for w in words if not (CJK.search(w) and any(w != other and w in other for other in words))]
+    return " ".join(dict.fromkeys(kept))
+
+
 def as_product_search(action: AgentAction, message: str) -> AgentAction:
     """A copy action for a message that asks for products and not for writing becomes a catalog search of the
     message's own words (the theme: "母亲节", "Halloween party")."""
@@ -170,7 +188,7 @@ def as_product_search(action: AgentAction, message: str) -> AgentAction:
         return action
     if named_channel(message) is not None:
         return action
-    return AgentAction(action="search_catalog", query=product_words(message)[:200] or message.strip()[:200])
+    return AgentAction(action="search_catalog", query=theme_words(message)[:200] or message.strip()[:200])
 
 
 # An owner passing on a customer's words: "A customer asks: does the popcorn holder come in other colours?" The router
