@@ -56,6 +56,7 @@ _CONSUMER_CLAIMS = re.compile(
     # soft order promises (a real reply: "我们会尽快为您安排"): the draft cannot take or arrange an order
     r"|(?:尽快|马上|立即|立刻)(?:为您|给您|帮您)?安排|\b(?:we|I)(?:'ll| will| can) (?:arrange|prepare|process|reserve)"
     r" (?:it|them|that|this|one|your order|the order|delivery|shipping)\b"
+    r"|\b(?:we|I)(?:'ll| will) get (?:started|going|to work|on it)\b|马上(?:开始|动手|为您做)"
     # bundle and gift claims (a real copy: "Popcorn holder and rabbit night light included!" of three separate
     # products): the catalog says what a product is, never what comes with it ("not included" promises nothing)
     r"|(?<!not )\bincluded\b|(?<!not )(?<!n't )\bcomes? with\b|\bbundled\b"
@@ -79,7 +80,8 @@ _PROMOTION_CLAIMS = re.compile(
 # Services: the catalog and the store say nothing of customisation, warranties or after-sales care (a real zh copy
 # variant offered "定制服务" for a stock product). Saying there is none is true, as with promotions.
 _SERVICE_CLAIMS = re.compile(
-    r"\bpersonali[sz](?:ed|able|ation)\b|\bcustomi[sz](?:ed|able|ation)\b|\bcustom[- ]made\b|\bcustom orders?\b"
+    r"\bpersonali[sz](?:e|es|ed|ing|able|ation)\b|\bcustomi[sz](?:e|es|ed|ing|able|ation)\b|\bcustom[- ]made\b"
+    r"|\bcustom orders?\b"
     r"|\bmade[- ]to[- ]order\b|\bbespoke\b|\bwarrant(?:y|ies)\b|\bafter[- ]sales?\b"
     r"|定制|订制|个性化|刻字|保修|质保|售后|无理由退|包退|包换",
     re.IGNORECASE,

@@ -21,7 +21,11 @@ HUMAN_WORDS = re.compile(
     # a discount: what the shop may take off is the owner's call and the store has no discount data (a real draft
     # for "do you have any discount on the cake stand?" said "We don't offer any discounts ... at this time.")
     r"\bdiscount|\bcheaper\b|\b(?:better|lower|best) price\b|\bcoupon|\bvoucher|\bpromo(?:tion)? code"
-    r"|优惠|打折|折扣|便宜(?:一)?点|便宜些|降价|砍价|能不能便宜",
+    r"|优惠|打折|折扣|便宜(?:一)?点|便宜些|降价|砍价|能不能便宜|"
+    # a service: personalising, engraving or a warranty is the owner's offer to make, and the store has no data on it
+    # (a real draft for "can I get this lunch bag personalised with my name?": "Sure, we can personalize ...")
+    r"\bpersonali[sz]|\bcustomi[sz]|\bengrave\b|\bengraving\b|\bmonogram|\bwarrant(?:y|ies)\b|\bguarantee"
+    r"|定制|订制|个性化|刻字|印名字|保修|质保|售后",
     re.IGNORECASE,
 )
 _SEGMENT = re.compile(r"[^。！？!?.\n（()）]+[。！？!?.]*")
@@ -74,7 +78,7 @@ def human_reasons(message: str, topic: str, order_id: str | None, matched: bool 
     if topic in HUMAN_TOPICS and not (topic == "other" and matched):
         reasons.append(f"topic {topic!r} is not answerable from shop data")
     if match := HUMAN_WORDS.search(message):
-        no_data = "the store has no delivery, refund, order, contents or discount data"
+        no_data = "the store has no delivery, refund, order, contents, discount or service data"
         reasons.append(f"message asks about {match.group(0)!r} ({no_data})")
     if order_id:
         reasons.append("message refers to an order")

@@ -154,6 +154,8 @@ def test_saying_there_is_no_promotion_is_not_a_promotion_claim(prose: str) -> No
         "Personalised with your name!",
         "Comes with a two-year warranty.",
         "七天无理由退换，售后无忧。",
+        "Sure, we can personalize your lunch bag with your name.",  # a real reply draft
+        "Just let us know when you're ready, and we'll get started right away.",  # the same draft
     ],
 )
 def test_services_the_store_has_no_data_for_fail_in_consumer_text(prose: str) -> None:
@@ -162,7 +164,13 @@ def test_services_the_store_has_no_data_for_fail_in_consumer_text(prose: str) ->
 
 @pytest.mark.parametrize(
     "prose",
-    ["We do not offer personalised versions.", "这款不支持定制。", "Ask our customers what they love."],
+    [
+        "We do not offer personalised versions.",
+        "这款不支持定制。",
+        "Ask our customers what they love.",
+        "A lovely engraved heart for your wall.",  # VINTAGE ENGRAVED HEART is a product, engraving no service
+        "Order yours right away!",
+    ],
 )
 def test_saying_there_is_no_service_or_naming_customers_is_not_a_service_claim(prose: str) -> None:
     assert check_prose(prose).passed, check_prose(prose).problems

@@ -328,7 +328,24 @@ def test_a_discount_question_is_for_the_shop_owner(deps: GeneratorDeps, message:
     script(deps, js({"topic": "price", "products": [1], "reply": words}))
     draft = generate_reply(deps, "m-en", message)
     assert draft.needs_human and draft.grounding.passed and words not in draft.text
-    assert any("discount data" in r for r in draft.needs_human_reasons)
+    assert any("discount or service data" in r for r in draft.needs_human_reasons)
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        (
+            "can I get this heart holder personalised with my name?",
+            "Sure, we can personalize your heart holder with your name.",  # a real draft's words, for a lunch bag
+        ),
+        ("这个蛋糕架可以刻字吗？", "可以的，我们提供刻字服务。"),
+    ],
+)
+def test_a_service_question_is_for_the_shop_owner(deps: GeneratorDeps, message: str, words: str) -> None:
+    script(deps, js({"topic": "product", "products": [1], "reply": words}))
+    draft = generate_reply(deps, "m-en", message)
+    assert draft.needs_human and words not in draft.text
+    assert any("service data" in r for r in draft.needs_human_reasons)
 
 
 @pytest.mark.parametrize(
