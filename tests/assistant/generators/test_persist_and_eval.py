@@ -45,7 +45,8 @@ def test_case_set_covers_generators_languages_and_traps() -> None:
     assert {c["kind"] for c in cases} == {"restock", "copy", "reply"}
     langs = {c.get("lang") or c.get("expect", {}).get("lang") for c in cases}
     assert {"zh", "en"} <= langs
-    assert {c.get("trap") for c in cases} >= {"not_carried", "misquote", "wholesale", "injection", "discount"}
+    traps = {"not_carried", "misquote", "wholesale", "injection", "discount", "service"}
+    assert {c.get("trap") for c in cases} >= traps
 
 
 def test_run_case_scores_a_trap(deps: GeneratorDeps) -> None:
@@ -70,6 +71,14 @@ def test_a_discount_trap_is_handled_only_when_the_draft_goes_to_the_owner(deps: 
     script(deps, js({"topic": "price", "products": [1], "reply": "Here is our price."}))
     _, result = run_case(deps, case)
     assert result.trap_ok is False and result.needs_human_ok is False
+
+
+def test_a_service_trap_is_handled_only_when_the_draft_goes_to_the_owner(deps: GeneratorDeps) -> None:
+    case = {"id": "s", "kind": "reply", "merchant": "m-en", "trap": "service", "forbid": ["we can personali"],
+            "message": "Can I get the heart holder personalised?", "expect": {"needs_human": True}}  # fmt: skip
+    script(deps, js({"topic": "product", "products": [1], "reply": "Sure, we can personalize it."}))
+    _, result = run_case(deps, case)
+    assert result.trap_ok and "we can personali" not in result.text
 
 
 def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:
