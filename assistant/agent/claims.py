@@ -25,6 +25,7 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   of a title's words) which the turn's data does not hold. A real sales turn answered "How many rabbit night
   lights did I buy last time?" with "You bought 25 rabbit night lights last time.": 25 was the day's WRAP RED
   APPLES, and the rabbit night light was nowhere in the data;
+- the prompt's word: a lead-in naming the FACTS ("Based on the FACTS, ...") is cut and the rest checked;
 - language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
   neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
@@ -83,6 +84,14 @@ _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+# The prompt's name for the turn's data, said back to the owner: "Based on the FACTS, the shop should reorder the
+# POPCORN HOLDER ..." and "根据 FACTS，以下是母亲节活动推荐的几件商品：" (s2b eval chat, 2026-11-24). The lead-in
+# is cut, the rest of the sentence is checked as usual.
+_FACTS_LEAD = re.compile(
+    r"(?:based on|according to|going by|looking at|from|per) (?:the |your )?facts\b\s*[,:]?\s*"
+    r"|(?:根据|按照|依据|从)\s*(?:你的|您的)?\s*facts\s*(?:来看|中|里)?\s*[，,：:]?\s*",
+    re.IGNORECASE,
+)
 # a sentence whose letters, at least this many, are all in the owner's message is the owner's voice: "Great! I have
 # 500 pounds to spend on restocking." answered "I have 500 pounds to spend on restocking" (a real turn)
 _ECHO_MIN = 16
@@ -104,6 +113,17 @@ def _title_index(titles: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ..
 def _demand_key(phrase: str) -> str:
     """What the data must say for a demand phrase to stand: "popular" (a restock reason) for the popular ones."""
     return "popular" if "popular" in phrase.lower() else phrase.lower()
+
+
+def _without_facts_lead(sentence: str) -> str:
+    """The sentence without a lead-in that names the prompt's FACTS, its next letter capitalised."""
+    body = _ORDINAL.sub("", sentence)
+    head = sentence[: len(sentence) - len(body)]
+    lead = _FACTS_LEAD.match(body.lstrip())
+    if lead is None:
+        return sentence
+    rest = body.lstrip()[lead.end() :]
+    return head + rest[:1].upper() + rest[1:] if rest.strip() else ""
 
 
 def split_sentences(buffer: str) -> tuple[list[str], str]:
@@ -232,6 +252,7 @@ class ClaimFilter:
         return next(others, None)
 
     def _pass(self, sentence: str) -> str:
+        sentence = _without_facts_lead(sentence)
         reason = self.problem(sentence)
         if reason is None:
             return sentence

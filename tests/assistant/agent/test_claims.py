@@ -189,3 +189,24 @@ def test_the_owners_words_spoken_back_are_dropped_but_short_echoes_and_the_large
     known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}}'
     text = "The Popcorn Holder has the largest quantity on your list. "
     assert _run(text, known) == (text, [])
+
+
+def test_a_lead_in_naming_the_prompts_facts_is_cut_and_the_rest_checked() -> None:
+    # real answers (s2b eval chat, 2026-11-24) said the prompt's label back to the owner
+    known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}} 母亲节'
+    text = (
+        "Based on the FACTS, the shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
+        "Certainly! Based on the FACTS, the products that stand out are the party cones. "
+        "According to the facts, it is in stock. "
+    )
+    shown, dropped = _run(text, known)
+    assert shown == (
+        "The shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
+        "Certainly! The products that stand out are the party cones. "
+    )
+    assert dropped == ["S's stock ('in stock') is not among the facts: 'It is in stock.'"]
+    claims = ClaimFilter(known=known, stock_known=False, lang="zh")
+    assert (
+        "".join(claims.run(["根据 FACTS，以下是母亲节活动推荐的几件商品：\n"])) == "以下是母亲节活动推荐的几件商品：\n"
+    )
+    assert "".join(ClaimFilter(known="", stock_known=False).run(["These facts help. "])) == "These facts help. "
