@@ -58,12 +58,21 @@ _DEMAND = re.compile(
 _AMOUNT = re.compile(
     r"\b(?:large|big|huge|small|generous|modest|good) (?:quantit(?:y|ies)|amounts?|numbers?|batch(?:es)?) of\b"
     r"|\b(?:lots|plenty|a lot) of\b|\ba (?:few|couple of|handful of)\b|\bin bulk\b|大量|少量|大批|多囤|多进|少进"
-    r"|\b(?:largest|biggest|highest|greatest|smallest|lowest) (?:quantit(?:y|ies)|amounts?|volumes?|units)\b"
-    r"|\bthe (?:large|big|huge|high|small|low) (?:quantit(?:y|ies)|amounts?|volumes?)\b"
+    r"|\bthe (?:large|big|huge|high|small|low) (?:quantit(?:y|ies)|amounts?|volumes?)\b",
+    re.IGNORECASE,
+)
+# Which line is largest: true only of the product the data ranks first (a restock turn's `largest_quantity`, a sales
+# turn's first `top_products`), and only in a sentence that names it. A real restock answer called a quantity-1
+# line "the largest quantity of items"; a real sales answer, "The most units sold were the Victorian Metal Postcard
+# Spring (576)", was right.
+_RANKED_AMOUNT = re.compile(
+    r"\b(?:largest|biggest|highest|greatest|smallest|lowest) (?:quantit(?:y|ies)|amounts?|volumes?|units)\b"
     r"|\bthe most units\b|\bthe (?:largest|biggest|highest|smallest) number of (?:units|items|pieces)\b"
     r"|数量最多|数量最大|最大(?:的)?数量|进货量最大|最多的数量",
     re.IGNORECASE,
 )
+_QUOTED = r'"((?:[^"\\]|\\.)*)"'  # a JSON string's body
+_RANKED_FIRST = re.compile(rf'"largest_quantity": \{{"title": {_QUOTED}|"top_products": \[\{{[^}}]*?"title": {_QUOTED}')
 # What the assistant says it will do after the turn: nothing runs after it (a real budget turn: "I'll check my
 # inventory and see what I can get for under that budget.")
 _PROMISE = re.compile(
@@ -88,7 +97,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 # POPCORN HOLDER ..." and "根据 FACTS，以下是母亲节活动推荐的几件商品：" (s2b eval chat, 2026-11-24). The lead-in
 # is cut, the rest of the sentence is checked as usual.
 _FACTS_LEAD = re.compile(
-    r"(?:based on|according to|going by|looking at|from|per) (?:the |your )?facts\b\s*[,:]?\s*"
+    r"(?:based on|according to|going by|looking at|from|per) (?:the |your )?facts"
+    r"(?: (?:provided|given|above|shown|here|you (?:gave|provided)|I have))?\b\s*[,:]?\s*"
     r"|(?:根据|按照|依据|从)\s*(?:你的|您的)?\s*facts\s*(?:来看|中|里)?\s*[，,：:]?\s*",
     re.IGNORECASE,
 )
@@ -177,9 +187,14 @@ class ClaimFilter:
         return min(named, key=len)
 
     def _said(self, phrase: str) -> bool:
-        """Whether the turn's data uses the phrase, or names it as a field ("largest quantity": largest_quantity)."""
-        lower = phrase.lower()
-        return lower in self.known or lower.replace(" ", "_") in self.known
+        """Whether the turn's data uses the phrase."""
+        return phrase.lower() in self.known
+
+    def _names_the_first(self, sentence: str) -> bool:
+        """Whether the sentence names the product the turn's data ranks first by quantity (all its title's words)."""
+        words = title_words(sentence)
+        firsts = (next(t for t in match.groups() if t is not None) for match in _RANKED_FIRST.finditer(self.known))
+        return any(title_words(title) and title_words(title) <= words for title in firsts)
 
     def _holds(self, title: str) -> bool:
         """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""
@@ -208,6 +223,8 @@ class ClaimFilter:
         if match := _SELL_OUT.search(sentence):
             return f"selling out ({match.group(0)!r}) is not among the facts"
         if (match := _AMOUNT.search(sentence)) and not self._said(match.group(0)):
+            return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
+        if (match := _RANKED_AMOUNT.search(sentence)) and not self._names_the_first(sentence):
             return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
         if match := _PROMISE.search(sentence):
             return f"a promise to act later ({match.group(0)!r}): the turn ends with this answer"

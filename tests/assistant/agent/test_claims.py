@@ -198,11 +198,12 @@ def test_a_lead_in_naming_the_prompts_facts_is_cut_and_the_rest_checked() -> Non
         "Based on the FACTS, the shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
         "Certainly! Based on the FACTS, the products that stand out are the party cones. "
         "According to the facts, it is in stock. "
+        "Based on the FACTS provided, start with the popcorn holder. "  # it was shown as "Provided, start ..."
     )
     shown, dropped = _run(text, known)
     assert shown == (
         "The shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
-        "Certainly! The products that stand out are the party cones. "
+        "Certainly! The products that stand out are the party cones. Start with the popcorn holder. "
     )
     assert dropped == ["S's stock ('in stock') is not among the facts: 'It is in stock.'"]
     claims = ClaimFilter(known=known, stock_known=False, lang="zh")
@@ -210,3 +211,18 @@ def test_a_lead_in_naming_the_prompts_facts_is_cut_and_the_rest_checked() -> Non
         "".join(claims.run(["根据 FACTS，以下是母亲节活动推荐的几件商品：\n"])) == "以下是母亲节活动推荐的几件商品：\n"
     )
     assert "".join(ClaimFilter(known="", stock_known=False).run(["These facts help. "])) == "These facts help. "
+
+
+def test_which_line_is_largest_stands_only_for_the_product_the_data_ranks_first() -> None:
+    restock = '{"items": 10, "largest_quantity": {"title": "popcorn holder", "quantity": 6}}'
+    right = "The POPCORN HOLDER has the largest quantity of 6 units. POPCORN HOLDER 是补货单里数量最多的商品。"
+    assert _run(right, restock) == (right, [])
+    wrong, dropped = _run("The paper chain kit has the largest quantity of items. ", restock)  # a real answer's
+    assert wrong == "" and dropped[0].startswith("an amount in words ('largest quantity')")
+    # a real sales answer, right: the data's first top product by units
+    sales = (
+        '{"units": 7297, "top_products": [{"sku": "21135", "title": "victorian  metal postcard spring", "units": 576}]}'
+    )
+    said = "The most units sold were the Victorian Metal Postcard Spring (576), then the mugs. "
+    assert _run(said, sales) == (said, [])
+    assert _run("The mugs sold the most units. ", sales)[0] == ""
