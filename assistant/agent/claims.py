@@ -25,7 +25,8 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   of a title's words) which the turn's data does not hold. A real sales turn answered "How many rabbit night
   lights did I buy last time?" with "You bought 25 rabbit night lights last time.": 25 was the day's WRAP RED
   APPLES, and the rabbit night light was nowhere in the data;
-- the prompt's word: a lead-in naming the FACTS ("Based on the FACTS, ...") is cut and the rest checked;
+- the prompt's word: a lead-in naming the FACTS ("Based on the FACTS, ...") is cut and the rest checked; a sentence
+  that still talks about them ("I understand that there are no specific products mentioned in the FACTS.") goes;
 - language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
   neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
@@ -102,6 +103,12 @@ _FACTS_LEAD = re.compile(
     r"|(?:根据|按照|依据|从)\s*(?:你的|您的)?\s*facts\s*(?:来看|中|里)?\s*[，,：:]?\s*",
     re.IGNORECASE,
 )
+# A sentence that still talks about the prompt's FACTS is about the prompt, not the shop: "Thank you for providing the
+# facts. I understand that there are no specific products mentioned in the FACTS." (a real answer to "thanks")
+_ABOUT_THE_PROMPT = re.compile(
+    r"\b(?:providing|provided|gave|giving|give) (?:me )?(?:the |these |those )?facts\b", re.IGNORECASE
+)
+_PROMPT_LABEL = re.compile(r"\bFACTS\b")  # the label as the prompt writes it
 # a sentence whose letters, at least this many, are all in the owner's message is the owner's voice: "Great! I have
 # 500 pounds to spend on restocking." answered "I have 500 pounds to spend on restocking" (a real turn)
 _ECHO_MIN = 16
@@ -232,6 +239,8 @@ class ClaimFilter:
             return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
         if word := unsupported_attribute(sentence, self.known):
             return f"the product's {word!r} is not among the facts"
+        if (match := _PROMPT_LABEL.search(sentence)) or (match := _ABOUT_THE_PROMPT.search(sentence)):
+            return f"talk about the prompt ({match.group(0)!r}), not the shop"
         if foreign := self._other_language(sentence):
             return f"{foreign!r} is not in the answer's language ({self.lang})"
         key = _repeat_key(sentence)

@@ -226,3 +226,17 @@ def test_which_line_is_largest_stands_only_for_the_product_the_data_ranks_first(
     said = "The most units sold were the Victorian Metal Postcard Spring (576), then the mugs. "
     assert _run(said, sales) == (said, [])
     assert _run("The mugs sold the most units. ", sales)[0] == ""
+
+
+def test_a_sentence_about_the_prompts_facts_is_dropped() -> None:
+    # a real answer to "thanks, that's all"
+    text = (
+        "Thank you for providing the facts. I understand that there are no specific products mentioned in the FACTS. "
+        "If you need help with restock lists, just ask. These facts help. "
+    )
+    shown, dropped = _run(text, "")
+    assert shown == "If you need help with restock lists, just ask. These facts help. "
+    assert [d.split(":")[0] for d in dropped] == [
+        "talk about the prompt ('providing the facts'), not the shop",
+        "talk about the prompt ('FACTS'), not the shop",
+    ]
