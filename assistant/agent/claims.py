@@ -25,8 +25,9 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   of a title's words) which the turn's data does not hold. A real sales turn answered "How many rabbit night
   lights did I buy last time?" with "You bought 25 rabbit night lights last time.": 25 was the day's WRAP RED
   APPLES, and the rabbit night light was nowhere in the data;
-- the prompt's word: a lead-in naming the FACTS ("Based on the FACTS, ...") is cut and the rest checked; a sentence
-  that still talks about them ("I understand that there are no specific products mentioned in the FACTS.") goes;
+- lead-ins: what the model says it went by ("Based on the FACTS, ...", "Based on the current stock, ...") is cut and
+  the rest checked; a sentence that still talks about the prompt's FACTS ("I understand that there are no specific
+  products mentioned in the FACTS.") goes;
 - language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
   neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
@@ -94,13 +95,13 @@ _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
-# The prompt's name for the turn's data, said back to the owner: "Based on the FACTS, the shop should reorder the
-# POPCORN HOLDER ..." and "根据 FACTS，以下是母亲节活动推荐的几件商品：" (s2b eval chat, 2026-11-24). The lead-in
-# is cut, the rest of the sentence is checked as usual.
-_FACTS_LEAD = re.compile(
-    r"(?:based on|according to|going by|looking at|from|per) (?:the |your )?facts"
-    r"(?: (?:provided|given|above|shown|here|you (?:gave|provided)|I have))?\b\s*[,:]?\s*"
-    r"|(?:根据|按照|依据|从)\s*(?:你的|您的)?\s*facts\s*(?:来看|中|里)?\s*[，,：:]?\s*",
+# A lead-in that says what the model went by ("Based on the FACTS, ...", "Based on the current stock and total value,
+# ...", "根据 FACTS，...": real answers, 2026-11-24) is cut, and the rest of the sentence is checked as usual: the
+# prompt's label or a stock the turn has no figure for is no reason to lose "you should restock the POPCORN HOLDER,
+# which has the largest quantity of 6 units". A lead-in has no comma of its own and ends at the first one.
+_LEAD_IN = re.compile(
+    r"(?:based on|according to|going by|looking at|judging by|from|per) [^,.!?;:\n]{1,60}?\s*[,:]\s*"
+    r"|(?:根据|按照|依据|从)[^，,。！？；：:\n]{1,30}?(?:来看|中|里|上)?\s*[，,：:]\s*",
     re.IGNORECASE,
 )
 # A sentence that still talks about the prompt's FACTS is about the prompt, not the shop: "Thank you for providing the
@@ -132,11 +133,11 @@ def _demand_key(phrase: str) -> str:
     return "popular" if "popular" in phrase.lower() else phrase.lower()
 
 
-def _without_facts_lead(sentence: str) -> str:
-    """The sentence without a lead-in that names the prompt's FACTS, its next letter capitalised."""
+def _without_lead_in(sentence: str) -> str:
+    """The sentence without a lead-in that says what the model went by, its next letter capitalised."""
     body = _ORDINAL.sub("", sentence)
     head = sentence[: len(sentence) - len(body)]
-    lead = _FACTS_LEAD.match(body.lstrip())
+    lead = _LEAD_IN.match(body.lstrip())
     if lead is None:
         return sentence
     rest = body.lstrip()[lead.end() :]
@@ -278,7 +279,7 @@ class ClaimFilter:
         return next(others, None)
 
     def _pass(self, sentence: str) -> str:
-        sentence = _without_facts_lead(sentence)
+        sentence = _without_lead_in(sentence)
         reason = self.problem(sentence)
         if reason is None:
             return sentence

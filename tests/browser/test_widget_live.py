@@ -35,8 +35,12 @@ def test_real_model_answers_a_restock_question_in_the_widget(browser: Any, tmp_p
     text = page.locator(".s2b-assistant.s2b-done .s2b-text").text_content() or ""
     lengths = page.evaluate("window.__lengths")
     # streamed: the data's lead first, then the model's words a sentence at a time (the claim filter's unit), so a
-    # one-sentence answer shows three lengths (0, the lead, the end); five failed such a turn on 2026-11-24
-    assert text.startswith("Your restock list has") and len(set(lengths)) >= 3 and lengths[-1] == len(text)
+    # one-sentence answer shows three lengths (0, the lead, the end); five failed such a turn on 2026-11-24. When the
+    # filter holds back every sentence of the model's, the lead is the whole answer (two lengths; it happened with
+    # "Based on the current stock, ..." before the lead-in was cut).
+    assert text.startswith("Your restock list has") and lengths[-1] == len(text) and lengths == sorted(lengths)
+    lead_only = text.rstrip().endswith("GBP in total.")
+    assert lead_only or len(set(lengths)) >= 3, lengths
     shot = Path(os.environ.get("WIDGET_SCREENSHOT_DIR", tmp_path)) / "widget.png"
     page.screenshot(path=str(shot))
     context.close()

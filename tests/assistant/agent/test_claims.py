@@ -38,7 +38,7 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
     ("sentence", "reason"),
     [
         ("These items are currently in high demand. ", "demand ('high demand')"),
-        ("Based on the current stock, order now. ", "S's stock ('current stock')"),
+        ("Order now to match the current stock. ", "S's stock ('current stock')"),
         ("1. CHRISTMAS TREE STAR DECORATION，价格0.42镑，库存为空\n", "S's stock ('库存为空')"),
         ("这款夜灯是热销商品。", "demand ('热销')"),
         ("这款夜灯有粉色和蓝色。", "the product's '粉色'"),
@@ -53,7 +53,7 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
         ("1. **POPCORN HOLDER** - 当前库存6个，需要补充6个。", "S's stock ('当前库存')"),
         ("好的，根据你的预算和库存情况，我建议你补货以下商品：\n", "S's stock ('库存情况')"),
-        ("Based on the current inventory and the total value, reorder these. ", "S's stock ('current inventory')"),
+        ("Reorder these to top up your current inventory. ", "S's stock ('current inventory')"),
         ("I'll check my inventory and see what I can get for under that budget. ", "a promise to act later"),
         ("我会帮您确认一下兔子夜灯。", "a promise to act later ('我会帮您确认')"),
     ],
@@ -191,7 +191,7 @@ def test_the_owners_words_spoken_back_are_dropped_but_short_echoes_and_the_large
     assert _run(text, known) == (text, [])
 
 
-def test_a_lead_in_naming_the_prompts_facts_is_cut_and_the_rest_checked() -> None:
+def test_a_lead_in_is_cut_and_the_rest_checked() -> None:
     # real answers (s2b eval chat, 2026-11-24) said the prompt's label back to the owner
     known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}} 母亲节'
     text = (
@@ -199,13 +199,21 @@ def test_a_lead_in_naming_the_prompts_facts_is_cut_and_the_rest_checked() -> Non
         "Certainly! Based on the FACTS, the products that stand out are the party cones. "
         "According to the facts, it is in stock. "
         "Based on the FACTS provided, start with the popcorn holder. "  # it was shown as "Provided, start ..."
+        # a real answer the live widget test saw lose its only sentence to the stock rule
+        "Based on the current stock and total value, you should restock the POPCORN HOLDER, which has the largest "
+        "quantity of 6 units. "
+        "Based on the current stock you should order more. "  # no comma: no lead-in, and a stock claim
     )
     shown, dropped = _run(text, known)
     assert shown == (
         "The shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
         "Certainly! The products that stand out are the party cones. Start with the popcorn holder. "
+        "You should restock the POPCORN HOLDER, which has the largest quantity of 6 units. "
     )
-    assert dropped == ["S's stock ('in stock') is not among the facts: 'It is in stock.'"]
+    assert dropped == [
+        "S's stock ('in stock') is not among the facts: 'It is in stock.'",
+        "S's stock ('current stock') is not among the facts: 'Based on the current stock you should order more.'",
+    ]
     claims = ClaimFilter(known=known, stock_known=False, lang="zh")
     assert (
         "".join(claims.run(["根据 FACTS，以下是母亲节活动推荐的几件商品：\n"])) == "以下是母亲节活动推荐的几件商品：\n"
