@@ -152,8 +152,9 @@ def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
         facts["full_list_total"] = table["full_list_total"]
     fields = ("sku", "title", "quantity", "unit_price", "stock")
     facts["first_items"] = [{f: r[f] for f in fields if r[f] is not None} for r in rows[:3]]
-    if rows:  # the answer prompt asks for the largest quantity: code says which it is
-        largest = max(rows, key=lambda row: row["quantity"])
+    orderable = [row for row in rows if row["available"]]
+    if orderable:  # the answer prompt asks for the largest quantity: code says which it is
+        largest = max(orderable, key=lambda row: row["quantity"])
         facts["largest_quantity"] = {"title": largest["title"], "quantity": largest["quantity"]}
     text = _restock_text(ctx.lang, shown, full, budget, fitted)
     return ToolResult(events=[("restock_table", table)], facts=facts, text=text)

@@ -90,6 +90,7 @@ def test_an_unavailable_line_is_shown_but_not_counted_in_the_total() -> None:
     result, _ = _restock("What should I reorder?", items=items)
     assert [row["available"] for row in result.events[0][1]["items"]] == [True, False]
     assert result.events[0][1]["total"] == "2.95"
+    assert result.facts["largest_quantity"] == {"title": "ITEM 22086", "quantity": 1}  # not the unavailable 2
     assert result.text == "Your restock list has 2 items, 2.95 GBP in total."
     one, _ = _restock("What should I reorder?", items=items[:1])
     assert one.text == "Your restock list has 1 item, 2.95 GBP in total."
