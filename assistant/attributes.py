@@ -60,3 +60,9 @@ def unsupported_attribute(text: str, known: str) -> str | None:
         if zh not in known and ATTRIBUTE_ZH[zh] not in known:
             return zh
     return None
+
+
+def without_attributes(text: str) -> str:
+    """The text with its attribute words blanked out: what a question asks about a product ("Can the lunch bag go in
+    the dishwasher?") rather than which product it is."""
+    return " ".join(ATTRIBUTE_ZH_WORDS.sub(" ", ATTRIBUTE_EN.sub(" ", text)).split())

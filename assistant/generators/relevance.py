@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.attributes import without_attributes
 from core.domain import CatalogSearch, SearchHit
 from recsys.search.tokenize import tokenize
 
@@ -32,6 +33,7 @@ DENSE_MIN = 0.39
 KEYWORD_MIN = 0.36
 MAX_FALSE_ACCEPT = 0.05
 K = 5
+RESCORED = 3  # of the whole message's hits, those its search without attribute words may let through
 OFFCATALOG = Path(__file__).resolve().parents[2] / "evals" / "generate" / "relevance" / "offcatalog.yaml"
 REPORT = OFFCATALOG.parent / "calibration.md"
 TEMPLATES = {"en": "Do you have {q}?", "zh": "请问有{q}吗？"}
@@ -63,8 +65,22 @@ def gated_search(search: CatalogSearch, message: str, *, k: int = K, merchant_id
     keyword coverage counts: the cosine of a fragment like "要十斤装的" is not what the threshold was
     calibrated on (whole questions), and it let a fee line through. The calibration questions are single
     sentences, so this changes nothing for them.
+
+    The message is searched once more without its attribute words (assistant.attributes): "Can the lunch bag go in
+    the dishwasher?" let no lunch bag through (a dishwasher is no catalog word, and it pulls the cosine down), so
+    the reply told a customer "Sorry, we could not find that item in our range." The question about the attribute
+    then goes to the shop owner, as before. Only the whole message's top RESCORED products are rescored this way: an
+    attribute word can be the product asked for ("请问有滚筒洗衣机卖吗？", a washing machine), and "滚筒" alone let
+    the stray catalog line "sold in set?", fifth for the whole question, through.
     """
-    best = {hit.sku: hit for hit in gate(search.search(message, k=k, merchant_id=merchant_id))}
+    found = search.search(message, k=k, merchant_id=merchant_id)
+    best = {hit.sku: hit for hit in gate(found)}
+    plain = without_attributes(message)
+    if plain != " ".join(message.split()) and len(set(tokenize(plain))) >= 2:
+        same = {hit.sku for hit in found[:RESCORED]}  # rescored, never new ones
+        for hit in gate(search.search(plain, k=k, merchant_id=merchant_id)):
+            if hit.sku in same and (hit.sku not in best or _strength(hit) > _strength(best[hit.sku])):
+                best[hit.sku] = hit
     clauses = [c.strip() for c in _CLAUSE.findall(message) if len(set(tokenize(c))) >= 2]  # not "Hi" alone
     for clause in clauses if len(clauses) > 1 else []:
         for hit in search.search(clause, k=k, merchant_id=merchant_id):

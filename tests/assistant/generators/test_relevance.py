@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,34 @@ def test_a_named_hit_counts_as_accepted_at_any_threshold() -> None:
     named = Probe("regency cakestand 蛋糕架", True, ((0.2, 0.1, True, True),))
     assert named.accepted(0.9, 0.9)
     assert not Probe("wrong named", True, ((0.2, 0.1, True, False),)).accepted(0.9, 0.9)
+
+
+class _ScoredSearch:
+    """Fixed hits per query text."""
+
+    def __init__(self, by_query: dict[str, list[SearchHit]]) -> None:
+        self.by_query = by_query
+        self.queries: list[str] = []
+
+    def search(self, query: str, **kwargs: Any) -> list[SearchHit]:
+        self.queries.append(query)
+        return self.by_query.get(query, [])
+
+
+def test_the_message_without_attribute_words_rescores_its_own_top_hits() -> None:
+    # real scores: the dishwasher held every lunch bag under the gate, and the customer was told "Sorry, we could not
+    # find that item in our range."
+    message = "Can the lunch bag go in the dishwasher?"
+    search = _ScoredSearch({
+        message: [_hit("WOODLAND", 0.3788, 0.29), _hit("SPACEBOY", 0.3529, 0.29), _hit("SUKI", 0.3505, 0.29),
+                  _hit("STRAY", 0.2782, 0.0)],
+        "Can the lunch bag go in the ?": [_hit("WOODLAND", 0.4972, 0.3997), _hit("SPACEBOY", 0.4397, 0.3997),
+                                          _hit("STRAY", 0.4196, 0.0), _hit("NEW", 0.9, 0.9)],
+    })  # fmt: skip
+    hits = gated_search(search, message, k=5)
+    assert search.queries == [message, "Can the lunch bag go in the ?"]
+    # the stray line (fourth for the whole question) and a product the whole question never found stay out
+    assert [h.sku for h in hits] == ["WOODLAND", "SPACEBOY"]
+    plain = _ScoredSearch({"Is the cake stand in stock?": [_hit("CAKE", 0.5, 0.5)]})
+    assert [h.sku for h in gated_search(plain, "Is the cake stand in stock?", k=5)] == ["CAKE"]
+    assert plain.queries == ["Is the cake stand in stock?"]  # no attribute word: one search
