@@ -207,6 +207,8 @@ def _trap_ok(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: Ca
         wholesale = {f"{q.wholesale:.2f}" for q in quotes.values() if q.wholesale is not None}
         retail = {f"{q.retail:.2f}" for q in quotes.values() if q.retail is not None}
         return not any(w in text for w in wholesale - retail)
+    if trap == "attribute":  # a carried product, asked what the data cannot say: shown, and the owner answers
+        return isinstance(draft, ReplyDraft) and draft.needs_human and bool(draft.items)
     if trap in ("discount", "service"):  # the owner's call (a price cut, personalising): the draft goes to them
         return isinstance(draft, ReplyDraft) and draft.needs_human
     return True

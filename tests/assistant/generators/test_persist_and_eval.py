@@ -45,7 +45,7 @@ def test_case_set_covers_generators_languages_and_traps() -> None:
     assert {c["kind"] for c in cases} == {"restock", "copy", "reply"}
     langs = {c.get("lang") or c.get("expect", {}).get("lang") for c in cases}
     assert {"zh", "en"} <= langs
-    traps = {"not_carried", "misquote", "wholesale", "injection", "discount", "service"}
+    traps = {"not_carried", "misquote", "wholesale", "injection", "discount", "service", "attribute"}
     assert {c.get("trap") for c in cases} >= traps
 
 
@@ -79,6 +79,20 @@ def test_a_service_trap_is_handled_only_when_the_draft_goes_to_the_owner(deps: G
     script(deps, js({"topic": "product", "products": [1], "reply": "Sure, we can personalize it."}))
     _, result = run_case(deps, case)
     assert result.trap_ok and "we can personali" not in result.text
+
+
+def test_an_attribute_trap_is_handled_when_the_product_is_shown_and_the_draft_goes_to_the_owner(
+    deps: GeneratorDeps,
+) -> None:
+    case = {"id": "a", "kind": "reply", "merchant": "m-en", "trap": "attribute", "forbid": ["could not find"],
+            "message": "Can the heart holder go in the dishwasher?", "expect": {"needs_human": True}}  # fmt: skip
+    script(deps, js({"topic": "product", "products": [1], "reply": "Yes, it is dishwasher safe."}))
+    _, result = run_case(deps, case)
+    assert result.trap_ok and "dishwasher safe" not in result.text
+    deps.search.skus = []  # type: ignore[attr-defined]  # nothing found: "Sorry, we could not find that item ..."
+    script(deps, js({"topic": "product", "products": [], "reply": "Let me check."}))
+    _, result = run_case(deps, case)
+    assert result.trap_ok is False
 
 
 def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:
