@@ -248,13 +248,15 @@ _CLOSED_DE = re.compile(r"是|挺|很|超|真|太|蛮|好|非常|特别|十分|�
 
 
 # Claims about stock, S's or the shop's own; the model never has stock figures unless the facts hold one. Real chat
-# turns (s2b eval chat, 2026-11-24) read the suggested quantities as stock: "POPCORN HOLDER - 当前库存6个，需要补充6个",
-# "根据你的预算和库存情况", "Based on the current inventory and the total value".
+# turns (s2b eval chat, 2026-11-24) read the suggested quantities or the number of hits as stock: "POPCORN HOLDER -
+# 当前库存6个，需要补充6个", "根据你的预算和库存情况", "Based on the current inventory and the total value".
 STOCK_CLAIM = re.compile(
     r"库存(?:充足|不足|紧张|有限|为空|为零)|没有库存|现货|(?<!所)有货|缺货|断货"
     r"|(?:当前|现有|目前|现在的?|剩余)库存|库存(?:情况|状况|水平|量|数量)|库存\s*(?:[:：]|是|有|还有|只有)?\s*\d"
     r"|\b(?:in|out of|low|limited|current|no) stock\b|\bstock levels?\b|\bsold out\b|\bselling out\b"
-    r"|\b(?:current|existing|available|remaining) inventory\b|\binventory levels?\b",
+    r"|\b(?:current|existing|available|remaining) inventory\b|\binventory levels?\b"
+    # a search turn's "PARTY INVITES WOODLAND (SKU: 21058) - 6 units available" (6 was the number of hits found)
+    r"|\b(?:units?|pieces|pcs) (?:available|left|remaining)\b",
     re.IGNORECASE,
 )
 

@@ -52,6 +52,7 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("The large quantity might be a good option for a large party. ", "an amount in words ('The large quantity')"),
         ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
         ("1. **POPCORN HOLDER** - 当前库存6个，需要补充6个。", "S's stock ('当前库存')"),
+        ("- PARTY INVITES WOODLAND (SKU: 21058) - 6 units available\n", "S's stock ('units available')"),
         ("好的，根据你的预算和库存情况，我建议你补货以下商品：\n", "S's stock ('库存情况')"),
         ("Reorder these to top up your current inventory. ", "S's stock ('current inventory')"),
         ("I'll check my inventory and see what I can get for under that budget. ", "a promise to act later"),
