@@ -21,7 +21,7 @@ from assistant.agent.actions import (
     with_named_channel,
     without_unnamed_products,
 )
-from assistant.agent.claims import ClaimFilter
+from assistant.agent.claims import ClaimFilter, ranked_first
 from assistant.agent.conversations import add_message, history, last_answer
 from assistant.agent.guard import REFUSALS, asks_for_other_merchant, numbers_in, until_loop
 from assistant.agent.ports import Generators
@@ -240,7 +240,7 @@ class ChatAgent:
         currencies = frozenset(str(code).upper() for code in _field_values(data, "currency") if code)
         claims = ClaimFilter(
             known, stock_known, currencies, allowed_numbers=allowed, lang=lang, asked=message,
-            catalog_titles=catalog_index(self.store)[1],
+            catalog_titles=catalog_index(self.store)[1], ranked_titles=ranked_first(result.facts),
         )  # fmt: skip
         claims.already_said(result.text)
         stops: list[str] = []

@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from assistant.agent.guard import number_forms
 from assistant.attributes import unsupported_attribute
@@ -63,18 +64,16 @@ _AMOUNT = re.compile(
     r"|\bthe (?:large|big|huge|high|small|low) (?:quantit(?:y|ies)|amounts?|volumes?)\b",
     re.IGNORECASE,
 )
-# Which line is largest: true only of the product the data ranks first (a restock turn's `largest_quantity`, a sales
-# turn's first `top_products`), and only in a sentence that names it. A real restock answer called a quantity-1
-# line "the largest quantity of items"; a real sales answer, "The most units sold were the Victorian Metal Postcard
-# Spring (576)", was right.
+# Which line is largest: true only of the product the data ranks first (`ranked_first`: a restock turn's
+# `largest_quantity`, a sales turn's first `top_products`), and only in a sentence that names it. A real restock
+# answer called a quantity-1 line "the largest quantity of items"; a real sales answer, "The most units sold were the
+# Victorian Metal Postcard Spring (576)", was right.
 _RANKED_AMOUNT = re.compile(
     r"\b(?:largest|biggest|highest|greatest|smallest|lowest) (?:quantit(?:y|ies)|amounts?|volumes?|units)\b"
     r"|\bthe most units\b|\bthe (?:largest|biggest|highest|smallest) number of (?:units|items|pieces)\b"
     r"|数量最多|数量最大|最大(?:的)?数量|进货量最大|最多的数量",
     re.IGNORECASE,
 )
-_QUOTED = r'"((?:[^"\\]|\\.)*)"'  # a JSON string's body
-_RANKED_FIRST = re.compile(rf'"largest_quantity": \{{"title": {_QUOTED}|"top_products": \[\{{[^}}]*?"title": {_QUOTED}')
 # What the assistant says it will do after the turn: nothing runs after it (a real budget turn: "I'll check my
 # inventory and see what I can get for under that budget.")
 _PROMISE = re.compile(
@@ -128,6 +127,16 @@ def _title_index(titles: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ..
     return tuple((title, words) for title, words in pairs if len(words) >= 2)  # shared by turns: read-only
 
 
+def ranked_first(facts: Mapping[str, Any]) -> list[str]:
+    """The titles a turn's facts rank first by quantity: a restock list's largest line, a period's most-ordered
+    product (assistant.agent.tools writes both)."""
+    largest = facts.get("largest_quantity")
+    top = facts.get("top_products")
+    titles = [largest.get("title") if isinstance(largest, dict) else None]
+    titles.append(top[0].get("title") if isinstance(top, list) and top and isinstance(top[0], dict) else None)
+    return [str(title) for title in titles if title]
+
+
 def _demand_key(phrase: str) -> str:
     """What the data must say for a demand phrase to stand: "popular" (a restock reason) for the popular ones."""
     return "popular" if "popular" in phrase.lower() else phrase.lower()
@@ -175,13 +184,18 @@ class ClaimFilter:
     lang: str = ""
     asked: str = ""
     catalog_titles: Collection[str] = ()  # empty: numbers are not bound to products
+    ranked_titles: Collection[str] = ()  # `ranked_first` of the turn's facts: which line may be called the largest
     dropped: list[str] = field(default_factory=list)
     number_problems: list[str] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
     _titles: tuple[tuple[str, frozenset[str]], ...] = ()
+    _ranked: list[frozenset[str]] = field(default_factory=list)
+    _asked_key: str = ""
 
     def __post_init__(self) -> None:
         self._titles = _title_index(frozenset(self.catalog_titles))
+        self._ranked = [words for title in self.ranked_titles if (words := title_words(title))]
+        self._asked_key = _repeat_key(self.asked)
 
     def _absent_product(self, sentence: str) -> str | None:
         """The catalog product a sentence that states a number names, when the turn's data holds none it names."""
@@ -194,15 +208,10 @@ class ClaimFilter:
             return None
         return min(named, key=len)
 
-    def _said(self, phrase: str) -> bool:
-        """Whether the turn's data uses the phrase."""
-        return phrase.lower() in self.known
-
     def _names_the_first(self, sentence: str) -> bool:
-        """Whether the sentence names the product the turn's data ranks first by quantity (all its title's words)."""
+        """Whether the sentence names a product the turn's data ranks first by quantity (all its title's words)."""
         words = title_words(sentence)
-        firsts = (next(t for t in match.groups() if t is not None) for match in _RANKED_FIRST.finditer(self.known))
-        return any(title_words(title) and title_words(title) <= words for title in firsts)
+        return any(ranked <= words for ranked in self._ranked)
 
     def _holds(self, title: str) -> bool:
         """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""
@@ -230,7 +239,7 @@ class ClaimFilter:
             return f"demand ({match.group(0)!r}) is not among the facts"
         if match := _SELL_OUT.search(sentence):
             return f"selling out ({match.group(0)!r}) is not among the facts"
-        if (match := _AMOUNT.search(sentence)) and not self._said(match.group(0)):
+        if (match := _AMOUNT.search(sentence)) and match.group(0).lower() not in self.known:
             return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
         if (match := _RANKED_AMOUNT.search(sentence)) and not self._names_the_first(sentence):
             return f"an amount in words ({match.group(0)!r}): the quantities come from the data"
@@ -247,7 +256,7 @@ class ClaimFilter:
         key = _repeat_key(sentence)
         if key and key in self._seen:
             return "a repeat of an earlier sentence"
-        if len(key) >= _ECHO_MIN and key in _repeat_key(self.asked):
+        if len(key) >= _ECHO_MIN and key in self._asked_key:
             return "the owner's own words, as if the assistant said them"
         self._seen.add(key)
         return None

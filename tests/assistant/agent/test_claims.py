@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from assistant.agent.claims import ClaimFilter, split_sentences
+from assistant.agent.claims import ClaimFilter, ranked_first, split_sentences
 from assistant.agent.guard import numbers_in
 
 GBP = frozenset({"GBP"})
@@ -11,7 +13,12 @@ GBP = frozenset({"GBP"})
 def _run(
     text: str, known: str, stock_known: bool = False, size: int = 5, currencies: frozenset[str] = frozenset()
 ) -> tuple[str, list[str]]:
-    claims = ClaimFilter(known=known.lower(), stock_known=stock_known, currencies=currencies)
+    try:  # as the agent does: the titles its facts rank first
+        facts = json.loads(known)
+    except json.JSONDecodeError:
+        facts = None
+    ranked = ranked_first(facts) if isinstance(facts, dict) else []
+    claims = ClaimFilter(known=known.lower(), stock_known=stock_known, currencies=currencies, ranked_titles=ranked)
     chunks = [text[i : i + size] for i in range(0, len(text), size)]
     return "".join(claims.run(chunks)), claims.dropped
 
@@ -194,7 +201,7 @@ def test_the_owners_words_spoken_back_are_dropped_but_short_echoes_and_the_large
 
 def test_a_lead_in_is_cut_and_the_rest_checked() -> None:
     # real answers (s2b eval chat, 2026-11-24) said the prompt's label back to the owner
-    known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}} 母亲节'
+    known = '{"largest_quantity": {"title": "popcorn holder", "quantity": 6}}'
     text = (
         "Based on the FACTS, the shop should reorder the POPCORN HOLDER, which has the largest quantity of 6 units. "
         "Certainly! Based on the FACTS, the products that stand out are the party cones. "
@@ -215,7 +222,7 @@ def test_a_lead_in_is_cut_and_the_rest_checked() -> None:
         "S's stock ('in stock') is not among the facts: 'It is in stock.'",
         "S's stock ('current stock') is not among the facts: 'Based on the current stock you should order more.'",
     ]
-    claims = ClaimFilter(known=known, stock_known=False, lang="zh")
+    claims = ClaimFilter(known=known + " 母亲节", stock_known=False, lang="zh")
     assert (
         "".join(claims.run(["根据 FACTS，以下是母亲节活动推荐的几件商品：\n"])) == "以下是母亲节活动推荐的几件商品：\n"
     )
@@ -235,6 +242,13 @@ def test_which_line_is_largest_stands_only_for_the_product_the_data_ranks_first(
     said = "The most units sold were the Victorian Metal Postcard Spring (576), then the mugs. "
     assert _run(said, sales) == (said, [])
     assert _run("The mugs sold the most units. ", sales)[0] == ""
+
+
+def test_the_titles_ranked_first_come_from_the_restock_and_sales_facts() -> None:
+    assert ranked_first({"largest_quantity": {"title": "POPCORN HOLDER", "quantity": 6}}) == ["POPCORN HOLDER"]
+    sales = {"top_products": [{"title": "VICTORIAN METAL POSTCARD SPRING", "units": 576}, {"title": "MUG"}]}
+    assert ranked_first(sales) == ["VICTORIAN METAL POSTCARD SPRING"]
+    assert ranked_first({"items": 10, "top_products": []}) == []
 
 
 def test_a_sentence_about_the_prompts_facts_is_dropped() -> None:
