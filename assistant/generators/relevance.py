@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,16 +78,24 @@ def gated_search(search: CatalogSearch, message: str, *, k: int = K, merchant_id
     plain = without_attributes(message)
     if plain != " ".join(message.split()) and len(set(tokenize(plain))) >= 2:
         same = {hit.sku for hit in found[:RESCORED]}  # rescored, never new ones
-        for hit in gate(search.search(plain, k=k, merchant_id=merchant_id)):
-            if hit.sku in same and (hit.sku not in best or _strength(hit) > _strength(best[hit.sku])):
-                best[hit.sku] = hit
+        _keep_stronger(
+            best, (hit for hit in gate(search.search(plain, k=k, merchant_id=merchant_id)) if hit.sku in same)
+        )
     clauses = [c.strip() for c in _CLAUSE.findall(message) if len(set(tokenize(c))) >= 2]  # not "Hi" alone
     for clause in clauses if len(clauses) > 1 else []:
-        for hit in search.search(clause, k=k, merchant_id=merchant_id):
-            hit = hit.model_copy(update={"dense": None})  # a short clause's cosine is not calibrated: words only
-            if relevant(hit) and (hit.sku not in best or _strength(hit) > _strength(best[hit.sku])):
-                best[hit.sku] = hit
+        # a short clause's cosine is not calibrated: words only
+        words_only = (
+            hit.model_copy(update={"dense": None}) for hit in search.search(clause, k=k, merchant_id=merchant_id)
+        )
+        _keep_stronger(best, gate(list(words_only)))
     return sorted(best.values(), key=_strength, reverse=True)[:k]
+
+
+def _keep_stronger(best: dict[str, SearchHit], hits: Iterable[SearchHit]) -> None:
+    """Each product keeps its strongest gated hit over the searches of one message."""
+    for hit in hits:
+        if hit.sku not in best or _strength(hit) > _strength(best[hit.sku]):
+            best[hit.sku] = hit
 
 
 @dataclass(frozen=True)
