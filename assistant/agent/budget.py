@@ -63,6 +63,7 @@ class Budget:
 
 @dataclass(frozen=True)
 class Fitted:
+    budget: Decimal
     items: list[RestockItem]
     total: Decimal
     over_budget: int  # priced, available lines left out because they did not fit
@@ -114,4 +115,4 @@ def fit(items: Sequence[RestockItem], budget: Decimal, *, limit: int) -> Fitted:
         if len(chosen) < limit:
             chosen.append(item)
             total += line
-    return Fitted(chosen, total, over)
+    return Fitted(budget, chosen, total, over)

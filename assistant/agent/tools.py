@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.agent.actions import AgentAction
-from assistant.agent.budget import Budget, budget_in, fit
+from assistant.agent.budget import Budget, Fitted, budget_in, fit
 from assistant.agent.ports import Generators, draft_dict, grounding_of
 from assistant.agent.sales import product_details, sales_summary
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
@@ -95,12 +95,12 @@ def _items(n: int) -> str:
 
 
 def _restock_text(
-    lang: str, shown: list[RestockItem], full: list[RestockItem], budget: Budget | None, fitted: bool
+    lang: str, full: list[RestockItem], full_total: Decimal, budget: Budget | None, within: Fitted | None
 ) -> str:
-    cur = full[0].currency if full else "GBP"
-    n, total, whole = len(full), _money(_orderable_total(full)), _money(_orderable_total(shown))
+    """The code-written lead: the list's size and total, and what a budget the owner named made of it."""
     if not full:
         return _t(lang, "There is nothing to restock right now.", "目前没有需要补货的商品。")
+    cur, n, total = full[0].currency, len(full), _money(full_total)
     en = f"Your restock list has {_items(n)}, {total} {cur} in total."
     listed = _t(lang, en, f"您的补货单共 {n} 个商品，合计 {total} {cur}。")
     if budget is None:
@@ -112,22 +112,30 @@ def _restock_text(
             f"Your budget is in {budget.currency}, but S's prices are in {cur} and I have no exchange rate. " + listed,
             f"您的预算是 {budget.currency}，但批发价是 {cur}，我没有汇率，无法换算。" + listed,
         )
-    if not fitted:
+    if within is None:
         return _t(
             lang,
             f"No line of your restock list fits within {amount} {cur}. " + listed,
             f"补货单里没有一行能放进 {amount} {cur} 的预算。" + listed,
         )
-    if [item.sku for item in shown] == [item.sku for item in full]:
+    if [item.sku for item in within.items] == [item.sku for item in full]:
         all_fit = _t(lang, f"All of it fits your budget of {amount} {cur}. ", f"全部在 {amount} {cur} 的预算以内。")
         return all_fit + listed
+    shown, whole = len(within.items), _money(within.total)
     return _t(
         lang,
-        f"For your budget of {amount} {cur}: {_items(len(shown))}, {whole} {cur} in total "
+        f"For your budget of {amount} {cur}: {_items(shown)}, {whole} {cur} in total "
         f"(your full list: {_items(n)}, {total} {cur}).",
-        f"按 {amount} {cur} 的预算：{len(shown)} 个商品，合计 {whole} {cur}"
-        f"（完整补货单 {n} 个商品，合计 {total} {cur}）。",
+        f"按 {amount} {cur} 的预算：{shown} 个商品，合计 {whole} {cur}（完整补货单 {n} 个商品，合计 {total} {cur}）。",
     )
+
+
+def _fitted(restock: list[RestockItem], currency: str, budget: Budget | None) -> Fitted | None:
+    """The lines that fit a budget in the data's currency, or None (no budget, another currency, nothing fits)."""
+    if budget is None or budget.currency not in ("", currency):
+        return None
+    within = fit(restock, budget.amount, limit=RESTOCK_LINES)
+    return within if within.items else None
 
 
 def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
@@ -136,18 +144,16 @@ def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
     restock = ctx.restock.restock_for(ctx.merchant_id, k=BUDGET_CANDIDATES if budget else RESTOCK_LINES)
     full = restock.items[:RESTOCK_LINES]
     currency = full[0].currency if full else "GBP"
-    shown, left_out, fitted = full, 0, False
-    if budget is not None and budget.currency in ("", currency):
-        within = fit(restock.items, budget.amount, limit=RESTOCK_LINES)
-        if within.items:
-            shown, left_out, fitted = within.items, within.over_budget, True
+    full_total = _orderable_total(full)
+    within = _fitted(restock.items, currency, budget)
+    shown, total = (within.items, within.total) if within else (full, full_total)
     rows = [_restock_row(item) for item in shown]
     table: dict[str, Any] = {"as_of": restock.as_of.isoformat(), "model_version": restock.model_version}
-    table |= {"items": rows, "total": _money(_orderable_total(shown))}
+    table |= {"items": rows, "total": _money(total)}
     facts: dict[str, Any] = {"items": len(rows), "total": table["total"], "currency": currency}
-    if fitted:
-        budget_row = {"amount": _money(budget.amount) if budget else None, "currency": currency}
-        table |= {"budget": budget_row, "full_list_total": _money(_orderable_total(full)), "over_budget": left_out}
+    if within:
+        budget_row = {"amount": _money(within.budget), "currency": currency}
+        table |= {"budget": budget_row, "full_list_total": _money(full_total), "over_budget": within.over_budget}
         facts |= {"budget": budget_row["amount"], "full_list_items": len(full)}
         facts["full_list_total"] = table["full_list_total"]
     fields = ("sku", "title", "quantity", "unit_price", "stock")
@@ -156,7 +162,7 @@ def restock_list(ctx: ToolContext, action: AgentAction) -> ToolResult:
     if orderable:  # the answer prompt asks for the largest quantity: code says which it is
         largest = max(orderable, key=lambda row: row["quantity"])
         facts["largest_quantity"] = {"title": largest["title"], "quantity": largest["quantity"]}
-    text = _restock_text(ctx.lang, shown, full, budget, fitted)
+    text = _restock_text(ctx.lang, full, full_total, budget, within)
     return ToolResult(events=[("restock_table", table)], facts=facts, text=text)
 
 
