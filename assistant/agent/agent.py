@@ -241,6 +241,7 @@ class ChatAgent:
         claims = ClaimFilter(
             known, stock_known, currencies, allowed_numbers=allowed, lang=lang, asked=message,
             catalog_titles=catalog_index(self.store)[1], ranked_titles=ranked_first(result.facts),
+            found_data=bool(result.events),  # an "answer" turn has none: there the help list is the answer
         )  # fmt: skip
         claims.already_said(result.text)
         stops: list[str] = []

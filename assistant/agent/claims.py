@@ -27,7 +27,7 @@ with PINK, a stock figure in the facts), never because the owner's question did 
   APPLES, and the rabbit night light was nowhere in the data;
 - lead-ins: what the model says it went by ("Based on the FACTS, ...", "Based on the current stock, ...") is cut and
   the rest checked; a sentence that still talks about the prompt's FACTS ("I understand that there are no specific
-  products mentioned in the FACTS.") goes;
+  products mentioned in the FACTS.") goes, and so does the prompt's help list on a turn that found data;
 - language (given `lang`): in a Chinese answer an English word, in an English one Chinese characters, that
   neither the data (product titles are English) nor the owner's message holds: "您应该 reorder ...".
 Streaming becomes sentence by sentence; the data-written lead still goes out at once.
@@ -109,6 +109,15 @@ _ABOUT_THE_PROMPT = re.compile(
     r"\b(?:providing|provided|gave|giving|give) (?:me )?(?:the |these |those )?facts\b", re.IGNORECASE
 )
 _PROMPT_LABEL = re.compile(r"\bFACTS\b")  # the label as the prompt writes it
+# The answer prompt's list of what the assistant can do, for a turn with no data: on a turn that found something it
+# ignores what is on screen ("请告诉我您需要什么帮助，比如补货单、找商品、商品详情、…" under six Mother's Day products,
+# s2b eval chat, 2026-11-24). Three of its items in one sentence are the list.
+_HELP_ITEMS = re.compile(
+    r"restock lists?|finding products|product details|(?:the shop's own )?sales|marketing copy|replies to customers"
+    r"|补货单|找商品|商品详情|销售情况|营销文案|回复顾客",
+    re.IGNORECASE,
+)
+_HELP_LIST_MIN = 3
 # a sentence whose letters, at least this many, are all in the owner's message is the owner's voice: "Great! I have
 # 500 pounds to spend on restocking." answered "I have 500 pounds to spend on restocking" (a real turn)
 _ECHO_MIN = 16
@@ -185,6 +194,7 @@ class ClaimFilter:
     asked: str = ""
     catalog_titles: Collection[str] = ()  # empty: numbers are not bound to products
     ranked_titles: Collection[str] = ()  # `ranked_first` of the turn's facts: which line may be called the largest
+    found_data: bool = False  # the turn's action found something to show: the help list is not the answer
     dropped: list[str] = field(default_factory=list)
     number_problems: list[str] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
@@ -249,6 +259,8 @@ class ClaimFilter:
             return f"a price in {wrong}, but the data's prices are in {', '.join(sorted(self.currencies))}"
         if word := unsupported_attribute(sentence, self.known):
             return f"the product's {word!r} is not among the facts"
+        if self.found_data and len({m.group(0).lower() for m in _HELP_ITEMS.finditer(sentence)}) >= _HELP_LIST_MIN:
+            return "the help list on a turn that found data"
         if (match := _PROMPT_LABEL.search(sentence)) or (match := _ABOUT_THE_PROMPT.search(sentence)):
             return f"talk about the prompt ({match.group(0)!r}), not the shop"
         if foreign := self._other_language(sentence):

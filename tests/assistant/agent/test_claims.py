@@ -263,3 +263,15 @@ def test_a_sentence_about_the_prompts_facts_is_dropped() -> None:
         "talk about the prompt ('providing the facts'), not the shop",
         "talk about the prompt ('FACTS'), not the shop",
     ]
+
+
+def test_the_help_list_is_dropped_only_on_a_turn_that_found_data() -> None:
+    # a real answer under six Mother's Day products (s2b eval chat, 2026-11-24)
+    text = "好的，我明白了。请告诉我您需要什么帮助，比如补货单、找商品、商品详情、本店销售情况、营销文案、回复顾客。"
+    found = ClaimFilter(known="", stock_known=False, found_data=True)
+    assert "".join(found.run([text])) == "好的，我明白了。"
+    assert found.dropped == [f"the help list on a turn that found data: {text[8:]!r}"]
+    hello = ClaimFilter(known="", stock_known=False)  # "hello": the list is the answer
+    assert "".join(hello.run([text])) == text
+    one_item = ClaimFilter(known="", stock_known=False, found_data=True)
+    assert "".join(one_item.run(["Your restock list is above. "])) == "Your restock list is above. "
