@@ -103,6 +103,11 @@ _LEAD_IN = re.compile(
     r"|(?:根据|按照|依据|从)[^，,。！？；：:\n]{1,30}?(?:来看|中|里|上)?\s*[，,：:]\s*",
     re.IGNORECASE,
 )
+# A short interjection before a lead-in stays: "好的，根据你的预算和库存，我建议你补货以下商品：" (a real zh budget
+# answer, where the lead-in said the list went by the owner's stock)
+_INTERJECTION = re.compile(
+    r"(?:好的|好|嗯|当然|没问题|OK|Okay|Sure|Certainly|Great|Alright|Of course)\s*[,，!！]\s*", re.IGNORECASE
+)
 # A sentence that still talks about the prompt's FACTS is about the prompt, not the shop: "Thank you for providing the
 # facts. I understand that there are no specific products mentioned in the FACTS." (a real answer to "thanks")
 _ABOUT_THE_PROMPT = re.compile(
@@ -152,14 +157,19 @@ def _demand_key(phrase: str) -> str:
 
 
 def _without_lead_in(sentence: str) -> str:
-    """The sentence without a lead-in that says what the model went by, its next letter capitalised."""
-    body = _ORDINAL.sub("", sentence)
-    head = sentence[: len(sentence) - len(body)]
-    lead = _LEAD_IN.match(body.lstrip())
+    """The sentence without a lead-in that says what the model went by, its next letter capitalised unless an
+    interjection ("Sure, ", "好的，") comes first."""
+    body = _ORDINAL.sub("", sentence).lstrip()
+    interjection = _INTERJECTION.match(body)
+    start = interjection.end() if interjection else 0
+    lead = _LEAD_IN.match(body, start)
     if lead is None:
         return sentence
-    rest = body.lstrip()[lead.end() :]
-    return head + rest[:1].upper() + rest[1:] if rest.strip() else ""
+    head = sentence[: len(sentence) - len(body) + start]
+    rest = body[lead.end() :]
+    if not rest.strip():
+        return ""
+    return head + (rest if interjection else rest[:1].upper() + rest[1:])
 
 
 def split_sentences(buffer: str) -> tuple[list[str], str]:

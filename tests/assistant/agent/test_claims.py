@@ -60,7 +60,7 @@ def test_real_unsupported_sentences_are_dropped_and_the_rest_streams_unchanged()
         ("兔子夜灯的进货数量最多。", "an amount in words ('数量最多')"),
         ("1. **POPCORN HOLDER** - 当前库存6个，需要补充6个。", "S's stock ('当前库存')"),
         ("- PARTY INVITES WOODLAND (SKU: 21058) - 6 units available\n", "S's stock ('units available')"),
-        ("好的，根据你的预算和库存情况，我建议你补货以下商品：\n", "S's stock ('库存情况')"),
+        ("好的，这些商品的库存情况良好。", "S's stock ('库存情况')"),
         ("Reorder these to top up your current inventory. ", "S's stock ('current inventory')"),
         ("I'll check my inventory and see what I can get for under that budget. ", "a promise to act later"),
         ("我会帮您确认一下兔子夜灯。", "a promise to act later ('我会帮您确认')"),
@@ -227,6 +227,20 @@ def test_a_lead_in_is_cut_and_the_rest_checked() -> None:
         "".join(claims.run(["根据 FACTS，以下是母亲节活动推荐的几件商品：\n"])) == "以下是母亲节活动推荐的几件商品：\n"
     )
     assert "".join(ClaimFilter(known="", stock_known=False).run(["These facts help. "])) == "These facts help. "
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        # a real zh budget answer: the lead-in after "好的，" said the list went by the owner's stock
+        ("好的，根据你的预算和库存，我建议你补货以下商品：\n", "好的，我建议你补货以下商品：\n"),
+        ("Sure, based on your budget, start with the popcorn holder. ", "Sure, start with the popcorn holder. "),
+        ("Sure, based on your budget: ", ""),
+        ("Sure, I can help with that. ", "Sure, I can help with that. "),
+    ],
+)
+def test_a_lead_in_after_an_interjection_is_cut_and_the_interjection_kept(sentence: str, shown: str) -> None:
+    assert _run(sentence, "popcorn holder")[0] == shown
 
 
 def test_which_line_is_largest_stands_only_for_the_product_the_data_ranks_first() -> None:
