@@ -27,6 +27,7 @@ class Generators(Protocol):
         tone: str = "friendly",
         max_chars: int | None = None,
         variants: int = 3,
+        theme: str | None = None,
     ) -> Any: ...
 
     def reply(self, merchant_id: str, message: str, *, order_id: str | None = None, lang: str | None = None) -> Any: ...
@@ -83,6 +84,7 @@ class GeneratorSuite:
         tone: str = "friendly",
         max_chars: int | None = None,
         variants: int = 3,
+        theme: str | None = None,
     ) -> Any:
         from assistant.generators.copy import generate_copy
 
@@ -95,6 +97,7 @@ class GeneratorSuite:
             tone=tone,
             max_chars=max_chars,
             variants=variants,
+            theme=theme,
         )
 
     def reply(self, merchant_id: str, message: str, *, order_id: str | None = None, lang: str | None = None) -> Any:

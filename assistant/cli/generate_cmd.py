@@ -97,6 +97,9 @@ def copy_cmd(
     tone: str = typer.Option("friendly", "--tone"),
     max_chars: int = typer.Option(None, "--max-chars"),
     variants: int = typer.Option(3, "--variants", min=1, max=5),
+    theme: str = typer.Option(
+        None, "--theme", help='occasion to write for ("Mother\'s Day", 母亲节); without --sku it picks the products'
+    ),
     as_json: bool = typer.Option(False, "--json"),
     save: bool = typer.Option(False, "--save"),
 ) -> None:
@@ -104,7 +107,7 @@ def copy_cmd(
     _run(
         "copy", as_json, save,
         lambda deps: generate_copy(deps, merchant, skus=sku or None, channel=channel, lang=lang, tone=tone,
-                                   max_chars=max_chars, variants=variants),
+                                   max_chars=max_chars, variants=variants, theme=theme),
     )  # fmt: skip
 
 

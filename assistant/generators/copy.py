@@ -6,6 +6,7 @@ here from the merchant's price list or markup rule, and each variant is groundin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.generators.common import (
@@ -23,9 +24,12 @@ from assistant.generators.common import (
 )
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import CopyDraft, CopyVariant, ProductOffer
+from assistant.generators.occasions import fits, occasion_words, writable_occasion
+from assistant.generators.relevance import gated_search
 from assistant.generators.schema import prose_schema, token_budget
 from assistant.grounding import Facts, Grounding, check
 from assistant.pricing import price_quotes
+from core.domain import SearchHit
 
 PROMPT_ID = "copy"
 CHANNELS: dict[str, dict[str, Any]] = {
@@ -65,6 +69,9 @@ CHANNELS: dict[str, dict[str, Any]] = {
 }
 TONES = {"friendly", "playful", "elegant", "urgent", "professional"}
 MAX_PRODUCTS = 3
+THEME_CHARS = 80
+NO_OCCASION = {"en": "none", "zh": "无"}
+_THEME_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # The schema lets a variant run this far past the limit the prompt asks for, so text within the limit ended on its
 # own, and longer text is cut back to its last sentence that fits (else the length check rejects it): a cap at
 # the limit itself cut variants mid-phrase ("It is designed to carry up to").
@@ -92,25 +99,56 @@ def pick_offers(deps: GeneratorDeps, merchant_id: str, skus: list[str] | None) -
     else:
         picks = deps.restock.restock_for(merchant_id, k=10).items
         wanted = [i.sku.upper() for i in picks if i.available and (i.stock is None or i.stock > 0)]
+    offers = _priced_offers(deps, merchant_id, wanted, given=bool(skus))
+    if not offers:
+        raise GenerationError(f"no priced, active product to promote for merchant {merchant_id!r}")
+    return offers
+
+
+def themed_offers(deps: GeneratorDeps, merchant_id: str, theme: str) -> tuple[list[ProductOffer], list[str]]:
+    """Products for an occasion, strongest first, in stock: for a theme that names one (assistant.generators.
+    occasions), the search hits whose titles hold its words ("母亲节" -> MUM'S KITCHEN CLOCK, not the birthday
+    cards near it by meaning); else the hits past the relevance gate. Numbers never pick a product ("双11" found
+    a "TEA SET CERAMIC 11 PC"). Where nothing is found, the recommender's picks, with a note saying so."""
+    words = occasion_words(theme)
+    query = " ".join([*_THEME_NUMBER.sub(" ", theme).split(), *words])
+    hits: list[SearchHit] = []
+    if query and words:
+        hits = [h for h in deps.search.search(query, k=20, merchant_id=merchant_id) if fits(h.title, words)]
+    if query and not hits:
+        hits = gated_search(deps.search, query, k=10, merchant_id=merchant_id)
+    found = _priced_offers(deps, merchant_id, [h.sku.upper() for h in hits], available_only=True)
+    if found:
+        return found, []
+    note = f"no product in S's catalog matches the theme {theme!r}: promoted the recommender's picks"
+    return pick_offers(deps, merchant_id, None), [note]
+
+
+def _priced_offers(
+    deps: GeneratorDeps, merchant_id: str, wanted: list[str], *, given: bool = False, available_only: bool = False
+) -> list[ProductOffer]:
+    """`wanted` as offers at the merchant's retail prices: the active, priced ones (in stock too, if
+    `available_only`), at most MAX_PRODUCTS. SKUs the caller `given` must all be in S's catalog."""
     quotes = price_quotes(deps.store, deps.settings, merchant_id, wanted)
     unknown = [s for s in wanted if s not in quotes]
-    if skus and unknown:
+    if given and unknown:
         raise GenerationError(f"SKU(s) not in S's catalog: {', '.join(unknown)}")
     offers = []
     for sku in wanted:
         quote = quotes.get(sku)
         if quote is None or quote.retail is None or not quote.active:
             continue
+        available = quote.stock is None or quote.stock > 0
+        if available_only and not available:
+            continue
         offers.append(
             ProductOffer(
                 sku=sku, title=quote.title, retail_price=quote.retail, currency=quote.currency,
-                price_source=quote.source, available=quote.active and (quote.stock is None or quote.stock > 0),
+                price_source=quote.source, available=available,
             )
         )  # fmt: skip
         if len(offers) == MAX_PRODUCTS:
             break
-    if not offers:
-        raise GenerationError(f"no priced, active product to promote for merchant {merchant_id!r}")
     return offers
 
 
@@ -242,16 +280,23 @@ def generate_copy(
     tone: str = "friendly",
     max_chars: int | None = None,
     variants: int = 3,
+    theme: str | None = None,
 ) -> CopyDraft:
     """`variants` grounded copy variants for `channel`; after a second attempt the variants still failing are left
-    out (noted in repairs), and a draft with none passing is flagged."""
+    out (noted in repairs), and a draft with none passing is flagged. A `theme` (an occasion: "Mother's Day",
+    "双11") is what the copy is written for and, without `skus`, what picks the products (`themed_offers`)."""
     check_channel(channel)
     if lang not in ("zh", "en"):
         raise GenerationError(f"unsupported language {lang!r}; use zh or en")
+    theme = " ".join((theme or "").split())[:THEME_CHARS] or None
     log = CallLog()
     spec = CHANNELS[channel]
     limit = max_chars or int(spec[lang])
-    offers = pick_offers(deps, merchant_id, skus)
+    theme_notes: list[str] = []
+    if theme and not skus:
+        offers, theme_notes = themed_offers(deps, merchant_id, theme)
+    else:
+        offers = pick_offers(deps, merchant_id, skus)
     if not skus:
         offers = fit_offers(offers, lang, limit)
     line = offer_line(offers, lang)
@@ -263,6 +308,7 @@ def generate_copy(
     values = {
         "channel": spec[f"hint_{lang}"],
         "tone": tone if tone in TONES else "friendly",
+        "occasion": writable_occasion(theme, lang) if theme else NO_OCCASION[lang],
         "products": "\n".join(f"- {speakable(o.title)}" for o in offers),
         "variants": variants,
         "max_chars": prose_chars,
@@ -301,9 +347,9 @@ def generate_copy(
     elif flagged and (stock := stock_variants(result, line, facts, lang, repairs)):
         result, grounding, flagged = stock, Grounding(passed=True, problems=[]), False
     return CopyDraft(
-        merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, items=offers,
+        merchant_id=merchant_id, channel=channel, tone=values["tone"], max_chars=limit, theme=theme, items=offers,
         variants=result, language=lang, grounding=grounding, flagged=flagged, attempts=attempts,
         prompt_id=prompt.id, prompt_version=prompt.version, model=deps.llm.model_name, latency_s=log.elapsed(),
         first_token_s=log.first_token_s, llm_seconds=log.seconds, json_retries=log.invalid_json,
-        repairs=log.notes + limit_notes + repairs,
+        repairs=log.notes + theme_notes + limit_notes + repairs,
     )  # fmt: skip

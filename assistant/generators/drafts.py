@@ -71,6 +71,7 @@ class CopyDraft(DraftMeta):
     channel: str
     tone: str
     max_chars: int
+    theme: str | None = None  # the occasion the copy was written for ("Mother's Day", "双11")
     items: list[ProductOffer]
     variants: list[CopyVariant]
 

@@ -52,6 +52,7 @@ class CaseResult:
     length_ok: bool = True
     needs_human_ok: bool | None = None
     trap_ok: bool | None = None
+    theme_ok: bool | None = None  # a themed copy case: a featured product and a variant fit the occasion
     first_token_s: float | None = None
     latency_s: float = 0.0
     attempts: int = 0
@@ -89,7 +90,7 @@ def run_case(deps: GeneratorDeps, case: dict[str, Any]) -> tuple[Draft | None, C
             draft = generate_copy(
                 deps, merchant, skus=case.get("skus"), channel=case.get("channel", "wechat_moments"),
                 lang=case.get("lang", "zh"), tone=case.get("tone", "friendly"), max_chars=case.get("max_chars"),
-                variants=int(case.get("variants", 3)),
+                variants=int(case.get("variants", 3)), theme=case.get("theme"),
             )  # fmt: skip
         else:
             draft = generate_reply(deps, merchant, case["message"], order_id=case.get("order"), lang=case.get("lang"))
@@ -191,6 +192,20 @@ def score(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseR
         result.needs_human_ok = draft.needs_human == bool(expect["needs_human"])
     if case.get("trap"):
         result.trap_ok = _trap_ok(deps, case, draft, result)
+    if isinstance(draft, CopyDraft) and case.get("theme"):
+        result.theme_ok = _theme_ok(expect, draft, result)
+
+
+def _theme_ok(expect: dict[str, Any], draft: CopyDraft, result: CaseResult) -> bool:
+    """A featured product's title matches `expect.products` and a variant names the occasion (`expect.mentions`),
+    both regular expressions; each miss is added to the case's problems."""
+    misses = []
+    if "products" in expect and not any(re.search(expect["products"], i.title, re.I) for i in draft.items):
+        misses.append(f"no featured product fits the theme ({', '.join(i.title for i in draft.items)})")
+    if "mentions" in expect and not any(re.search(expect["mentions"], v.prose, re.I) for v in draft.variants):
+        misses.append("no variant names the occasion")
+    result.problems.extend(misses)
+    return not misses
 
 
 def _trap_ok(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseResult) -> bool:
@@ -236,6 +251,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
         if not group:
             continue
         traps = [r.trap_ok for r in group if r.trap_ok is not None]
+        themes = [r.theme_ok for r in group if r.theme_ok is not None]
         human = [r.needs_human_ok for r in group if r.needs_human_ok is not None]
         rows.append({
             "generator": name,
@@ -251,6 +267,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "length ok": _pct([r.length_ok for r in group if r.schema_valid]),
             "needs_human right": _pct([h for h in human if h is not None]),
             "traps handled": f"{sum(bool(t) for t in traps)}/{len(traps)}" if traps else "-",
+            "themes right": f"{sum(bool(t) for t in themes)}/{len(themes)}" if themes else "-",
             "first token s (median / p95)": quantiles([r.first_token_s for r in group if r.first_token_s is not None]),
             "total s (median / p95)": quantiles([r.latency_s for r in group if r.schema_valid]),
         })  # fmt: skip

@@ -34,6 +34,11 @@ class ContentRequest(BaseModel):
     lang: Literal["zh", "en"] = "zh"
     tone: str = Field(default="friendly", max_length=40)
     max_chars: int | None = Field(default=None, ge=20, le=5000)
+    theme: str | None = Field(
+        default=None, max_length=80,
+        description="an occasion to write for (\"Mother's Day\", \"母亲节\", \"双11\"); without `skus` it also picks "
+        "the products: the catalog's in-stock matches, else the recommender's picks (noted in repairs)",
+    )  # fmt: skip
     variants: int = Field(
         default=3, ge=1, le=5,
         description="copy variants to write; a variant that fails its checks twice is left out (noted in repairs)",
@@ -107,6 +112,7 @@ def _generate_one(services: Services, principal: Principal, req: ContentRequest)
         tone=req.tone,
         max_chars=req.max_chars,
         variants=req.variants,
+        theme=req.theme,
     )
     if not grounding_of(draft).get("passed", True):
         services.metrics.grounding_failures.inc("copy")

@@ -204,10 +204,11 @@ class FakeGenerators:
         tone: str = "friendly",
         max_chars: int | None = None,
         variants: int = 3,
+        theme: str | None = None,
     ) -> FakeDraft:
         self.calls.append(("copy", merchant_id))
         self.copy_skus.append(list(skus) if skus else None)
-        self.copy_requests.append({"lang": lang, "channel": channel, "max_chars": max_chars})
+        self.copy_requests.append({"lang": lang, "channel": channel, "max_chars": max_chars, "theme": theme})
         if self.llm_down:
             raise LLMError("connection refused")
         if self.refuse:

@@ -39,6 +39,15 @@ def test_batch_generation_and_merchant_scoping(client: TestClient, harness: Harn
     assert client.post("/v1/content", json={"merchant_id": "99999"}, headers=auth(marketing)).status_code == 404
 
 
+def test_a_theme_reaches_the_generator_for_each_item_of_a_batch(client: TestClient, harness: Harness) -> None:
+    marketing = harness.key("marketing")
+    items = [{"merchant_id": "12583", "theme": "Mother's Day"}, {"merchant_id": "17850", "theme": "母亲节"}]
+    _generate(client, marketing, items=items)
+    assert [r["theme"] for r in harness.generators.copy_requests] == ["Mother's Day", "母亲节"]
+    too_long = {"merchant_id": "12583", "theme": "x" * 81}
+    assert client.post("/v1/content", json=too_long, headers=auth(marketing)).status_code == 422
+
+
 def test_filters_and_cursor_pagination(client: TestClient, harness: Harness) -> None:
     key = harness.key("marketing")
     for merchant, channel in [("12583", "email"), ("12583", "wechat_moments"), ("17850", "email")] * 3:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -7,8 +8,11 @@ import pytest
 from assistant.generators.common import GenerationError
 from assistant.generators.copy import COPY_SLACK, MIN_PROSE, STOCK_LINES, generate_copy
 from assistant.generators.deps import GeneratorDeps
+from assistant.llm.base import FakeChatModel
+from core.db import Store
+from core.tables import Product
 from tests.assistant.generators.conftest import script
-from tests.assistant.generators.fakes import js
+from tests.assistant.generators.fakes import FakeSearch, js
 
 
 def test_retail_price_from_price_list_never_wholesale(deps: GeneratorDeps) -> None:
@@ -141,3 +145,69 @@ def test_a_variant_repeating_another_is_left_out(deps: GeneratorDeps) -> None:
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=60, variants=2)
     assert not draft.flagged and [v.prose for v in draft.variants] == ["温馨小灯，点亮夜晚。"]
     assert any("repeats variant 1" in r for r in draft.repairs)
+
+
+def _user_prompt(llm: FakeChatModel) -> str:
+    return str(llm.calls[0]["messages"][-1].content)
+
+
+def test_a_theme_picks_the_in_stock_products_it_finds_and_the_copy_is_written_for_it(
+    deps: GeneratorDeps, sqlite_store: Store
+) -> None:
+    with sqlite_store.session() as session:  # sold out at S: not promoted
+        product = session.get(Product, "47566")
+        assert product is not None
+        product.stock = 0
+    # the theme's hits: inactive 23084, sold-out 47566, then two cake stands
+    deps = replace(deps, search=FakeSearch(["23084", "47566", "22776", "22423"]))
+    llm = script(deps, js({"variants": ["Host the perfect tea party."]}))
+    draft = generate_copy(deps, "m-en", channel="email", lang="en", variants=1, theme="  tea   party ")
+    assert [i.sku for i in draft.items] == ["22776", "22423"] and draft.theme == "tea party"
+    assert "Occasion: tea party" in _user_prompt(llm) and not draft.flagged and draft.repairs == []
+    assert deps.search.calls[0]["query"] == "tea party"  # type: ignore[attr-defined]
+
+
+def test_a_theme_nothing_matches_promotes_the_recommenders_picks_and_says_so(deps: GeneratorDeps) -> None:
+    deps = replace(deps, search=FakeSearch(dense=0.1, keyword=0.0))  # no hit passes the relevance gate
+    llm = script(deps, js({"variants": ["Light up the summer evenings."]}))
+    draft = generate_copy(deps, "m-en", channel="email", lang="en", variants=1, theme="summer")
+    assert [i.sku for i in draft.items] == ["85123A", "22423"]  # FakeRestock's picks
+    assert draft.repairs == ["no product in S's catalog matches the theme 'summer': promoted the recommender's picks"]
+    assert "Occasion: summer" in _user_prompt(llm)
+
+
+def test_named_skus_win_over_the_theme_and_no_theme_is_none(deps: GeneratorDeps) -> None:
+    llm = script(deps, js({"variants": ["A warm glow for mum."]}), js({"variants": ["温馨小灯。"]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="email", lang="en", variants=1, theme="Mother's Day")
+    assert [i.sku for i in draft.items] == ["85123A"] and "Occasion: Mother's Day" in _user_prompt(llm)
+    assert deps.search.calls == []  # type: ignore[attr-defined]
+    generate_copy(deps, "m-zh", skus=["85123A"], channel="email", lang="zh", variants=1)
+    assert "场合：无" in str(llm.calls[1]["messages"][-1].content)
+
+
+def test_the_occasion_reaches_the_model_without_digits(deps: GeneratorDeps) -> None:
+    # the decoder writes no digits: given "双11", a real copy said "双 月圆"
+    zh, en = js({"variants": ["双十一到了，温馨小灯点亮你的家。"]}), js({"variants": ["Ring in the new year."]})
+    llm = script(deps, zh, en)
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="email", lang="zh", variants=1, theme="双11")
+    assert "场合：双十一" in _user_prompt(llm) and not draft.flagged and draft.theme == "双11"
+    generate_copy(deps, "m-en", skus=["85123A"], channel="email", lang="en", variants=1, theme="New Year 2027")
+    assert "Occasion: New Year\n" in str(llm.calls[1]["messages"][-1].content)
+
+
+def test_an_occasions_products_are_the_hits_whose_titles_fit_it(deps: GeneratorDeps) -> None:
+    # "Valentine's Day": the heart holder fits by its title, the bunting and the cake stand do not
+    deps = replace(deps, search=FakeSearch(["47566", "85123A", "22423"], dense=0.1, keyword=0.0))
+    script(deps, js({"variants": ["Light up Valentine's Day."]}))
+    draft = generate_copy(deps, "m-en", channel="email", lang="en", variants=1, theme="Valentine's Day")
+    assert [i.sku for i in draft.items] == ["85123A"]  # though no hit passes the relevance gate
+    assert "valentine heart" in deps.search.calls[0]["query"]  # type: ignore[attr-defined]
+
+
+def test_numbers_never_pick_a_product(deps: GeneratorDeps) -> None:
+    # "双11" found a "TEA SET CERAMIC 11 PC"; "618" is only a number: nothing to search
+    deps = replace(deps, search=FakeSearch(["22423"]))
+    script(deps, js({"variants": ["六一八来了，温馨小灯点亮你的家。"]}))
+    draft = generate_copy(deps, "m-zh", channel="email", lang="zh", variants=1, theme="618")
+    assert deps.search.calls == [] and [i.sku for i in draft.items] == ["85123A", "22423"]  # type: ignore[attr-defined]
+    assert "promoted the recommender's picks" in draft.repairs[0] and not draft.flagged

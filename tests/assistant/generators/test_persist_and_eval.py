@@ -47,6 +47,7 @@ def test_case_set_covers_generators_languages_and_traps() -> None:
     assert {"zh", "en"} <= langs
     traps = {"not_carried", "misquote", "wholesale", "injection", "discount", "service", "attribute"}
     assert {c.get("trap") for c in cases} >= traps
+    assert {c.get("lang") for c in cases if c.get("theme")} == {"zh", "en"}
 
 
 def test_run_case_scores_a_trap(deps: GeneratorDeps) -> None:
@@ -93,6 +94,19 @@ def test_an_attribute_trap_is_handled_when_the_product_is_shown_and_the_draft_go
     script(deps, js({"topic": "product", "products": [], "reply": "Let me check."}))
     _, result = run_case(deps, case)
     assert result.trap_ok is False
+
+
+def test_a_themed_copy_case_checks_the_products_and_that_a_variant_names_the_occasion(deps: GeneratorDeps) -> None:
+    case = {"id": "th", "kind": "copy", "merchant": "m-en", "theme": "Valentine's Day", "channel": "email",
+            "lang": "en", "variants": 2, "expect": {"products": "HEART", "mentions": "valentine"}}  # fmt: skip
+    script(deps, js({"variants": ["Say it with light this Valentine's Day.", "A warm glow for two."]}))
+    _, result = run_case(deps, case)  # FakeSearch finds the heart holder first
+    assert result.theme_ok and summarize([result])[0]["themes right"] == "1/1"
+    script(deps, js({"variants": ["A warm glow.", "Light up the room."]}))
+    deps.search.skus = ["47566"]  # type: ignore[attr-defined]  # party bunting only
+    _, result = run_case(deps, case)
+    assert result.theme_ok is False
+    assert result.problems == ["no featured product fits the theme (PARTY BUNTING)", "no variant names the occasion"]
 
 
 def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:

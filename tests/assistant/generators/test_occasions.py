@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from assistant.generators.occasions import fits, occasion_words, writable_occasion
+
+
+def test_a_theme_names_its_occasion_in_either_language() -> None:
+    assert occasion_words("母亲节") == occasion_words("Mother's Day") == ["mother", "mothers", "mum", "mums"]
+    assert occasion_words("万圣节派对")[0] == "halloween" and occasion_words("XMAS sale")[0] == "christmas"
+    assert occasion_words("双11") == [] and occasion_words("summer garden party") == []
+
+
+def test_titles_fit_on_whole_words() -> None:
+    words = occasion_words("Mother's Day")
+    assert fits("MUM'S KITCHEN CLOCK", words) and fits("MOTHER'S KITCHEN SPOON REST", words)
+    assert not fits("CHRYSANTHEMUM CANDLE", words) and not fits("CARD WEDDING DAY", words)
+
+
+def test_an_occasion_is_written_without_digits() -> None:
+    assert [writable_occasion(t, "zh") for t in ("双11", "618", "520", "双12", "2027新年")] == [
+        "双十一", "六一八", "五二零", "双十二", "二零二七新年"
+    ]  # fmt: skip
+    assert writable_occasion("New Year 2027", "en") == "New Year" and writable_occasion("Easter", "en") == "Easter"
