@@ -50,6 +50,8 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("missing SKU")
     if is_non_product(sku):
         raise ValueError("non-product code")
+    if is_non_product(sku, str(row.get("title") or "")):
+        raise ValueError("a fee, not a product (title)")
     fields: dict[str, Any] = {"sku": sku}
     for name in ("title", "description", "category"):
         if row.get(name) not in (None, ""):

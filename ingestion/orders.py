@@ -73,11 +73,20 @@ def content_hash(title: str, description: str, category: str | None) -> str:
 
 
 def derive_catalog(lines: pd.DataFrame) -> pd.DataFrame:
-    """Per product SKU: latest non-empty description, latest positive price, first/last seen."""
+    """Per product SKU: latest non-empty description of a sale (else of any line), latest positive price,
+    first/last seen.
+
+    Online Retail's stock adjustments (no customer, no price) carry notes as descriptions: 114 products were titled
+    "damaged", "check", "thrown away" or "returned" where a note was their latest line, and "back to school" found
+    two of them. A sale's description is the product's name.
+    """
     products = lines[lines["is_product"]]
     ordered = products.sort_values(["ordered_at", "row_number"])
     seen = ordered.groupby("sku")["ordered_at"].agg(first_seen="min", last_seen="max")
-    described = ordered[ordered["description"] != ""].groupby("sku")["description"].last()
+    named = ordered[ordered["description"] != ""]
+    sold = named[(named["merchant_id"] != "") & (named["quantity"] > 0) & (named["unit_price"] > 0)]
+    described = sold.groupby("sku")["description"].last()
+    described = described.combine_first(named.groupby("sku")["description"].last())
     priced = ordered[(ordered["unit_price"] > 0) & (ordered["quantity"] > 0)].groupby("sku")["unit_price"].last()
     catalog = seen.join(described.rename("title")).join(priced.rename("unit_price"))
     catalog["title"] = catalog["title"].fillna("")

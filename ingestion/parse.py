@@ -204,7 +204,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
             "country": frame.loc[good, "country"].str.strip().to_numpy(),
         }
     )
-    lines["is_product"] = ~non_product_mask(lines["sku"]).to_numpy()
+    lines["is_product"] = ~non_product_mask(lines["sku"], lines["description"]).to_numpy()
     lines = lines.sort_values(["invoice_id", "row_number"], ignore_index=True)
     lines["line_no"] = lines.groupby("invoice_id", sort=False).cumcount().astype(np.int64)
     return ParsedOrders(

@@ -58,21 +58,23 @@ def test_feed_rejects_bad_rows_and_reapplying_changes_nothing(store: Store, tmp_
         {"sku": "X1", "price": "cheap"},
         {"sku": "POST", "title": "postage"},
         {"sku": "X2", "stock": "many"},
+        {"sku": "23444", "title": "Next Day Carriage", "price": 15},
     ]
     path = feed(tmp_path, rows)
     first = ingest_catalog(store, path)
-    assert first["rejected"] == 4
+    assert first["rejected"] == 5
     assert set(first["rejected_reasons"]) == {
         "missing SKU",
         "non-numeric price",
         "non-product code",
         "non-numeric stock",
+        "a fee, not a product (title)",
     }
     second = ingest_catalog(store, path)
     assert (second["updated"], second["created"], second["unchanged"]) == (0, 0, 1)
     with store.session() as session:
         assert session.get(Product, "22632").active is False  # type: ignore[union-attr]
-        assert len(session.scalars(select(RejectedRow)).all()) == 4
+        assert len(session.scalars(select(RejectedRow)).all()) == 5
 
 
 def test_csv_feed(store: Store, tmp_path: Path) -> None:

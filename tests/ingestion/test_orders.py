@@ -147,3 +147,19 @@ def test_catalog_keeps_latest_description_and_price(store: Store, sample_orders_
         stored = session.get(Product, sku)
     assert stored is not None
     assert float(stored.unit_price or 0) == pytest.approx(latest["unit_price"])
+
+
+def test_a_products_title_is_its_latest_sale_description_not_a_stock_note(tmp_path: Path) -> None:
+    # Online Retail's stock adjustments (no customer, no price) carry notes: 114 products were titled "damaged",
+    # "check", "thrown away" where a note was their latest line
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    rows = [
+        "536365,20902,VINTAGE KEEPSAKE BOX PARIS DAYS,4,2011-01-05 10:00:00,3.75,17850,United Kingdom\n",
+        "536366,20902,check,-12,2011-03-01 10:00:00,0,,United Kingdom\n",
+        "536367,21769,showroom,-1,2011-03-01 10:00:00,0,,United Kingdom\n",  # never sold: the note is all there is
+    ]
+    path = tmp_path / "orders.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    catalog = orders_module.derive_catalog(parse_orders(path).lines).set_index("sku")
+    assert catalog.loc["20902", "title"] == "VINTAGE KEEPSAKE BOX PARIS DAYS"
+    assert catalog.loc["21769", "title"] == "showroom"

@@ -38,6 +38,20 @@ def test_good_rows_are_normalised(tmp_path: Path) -> None:
     assert list(parsed.lines[parsed.lines.invoice_id == "536365"]["line_no"]) == [0, 1]
 
 
+def test_a_fee_under_a_product_code_is_no_product_by_its_title(tmp_path: Path) -> None:
+    rows = [
+        "536368,23444,Next Day Carriage,1,2011-05-26 16:11:00,15,15241,United Kingdom\n",
+        "536369,23444,,200,2011-05-19 10:48:00,0,,United Kingdom\n",  # the same fee, no description
+        "536370,22980,POSTAGE STAMP TIN,2,2011-05-26 16:11:00,1.25,15241,United Kingdom\n",  # a product naming one
+        "536371,22981,DELIVERY VAN MONEY BOX,2,2011-05-26 16:11:00,1.25,15241,United Kingdom\n",
+        "536372,99001,Amazon fee,1,2011-05-26 16:11:00,5,15241,United Kingdom\n",
+    ]
+    lines = parse_orders(write(tmp_path, rows)).lines
+    assert dict(zip(lines["row_number"], lines["is_product"], strict=True)) == {
+        1: False, 2: False, 3: True, 4: True, 5: False
+    }  # fmt: skip
+
+
 def test_bad_rows_are_rejected_with_row_number_and_reason(tmp_path: Path) -> None:
     bad = [
         GOOD[0],
