@@ -15,6 +15,7 @@ from assistant.agent.budget import Budget, Fitted, budget_in, fit
 from assistant.agent.ports import Generators, draft_dict, grounding_of
 from assistant.agent.sales import product_details, sales_summary
 from assistant.generators.copy import CHANNELS as COPY_CHANNELS
+from assistant.generators.occasions import occasion_in
 from assistant.generators.relevance import gated_search, relevant
 from core.db import Store
 from core.domain import CatalogSearch, RestockItem, RestockSource
@@ -272,6 +273,9 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
     named = action.skus or ([action.sku] if action.sku else []) or ([action.query] if action.query.strip() else [])
     found = {name: _catalog_sku(ctx, name) for name in named}  # the router puts product names here too ("圣诞蜡烛")
     missing = [name for name, sku in found.items() if sku is None]
+    occasion = occasion_in(ctx.message)  # "写一条母亲节的朋友圈文案": the copy is for Mother's Day
+    if missing and occasion:  # the generator picks the occasion's products
+        found, missing = {}, []
     if missing:
         names = "、".join(missing) if ctx.lang == "zh" else ", ".join(missing)
         return ToolResult(
@@ -285,7 +289,7 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
         )
     skus = list(dict.fromkeys(sku for sku in found.values() if sku)) or None
     draft = ctx.generators.copy(
-        ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang, max_chars=action.max_chars
+        ctx.merchant_id, skus=skus, channel=action.channel, lang=ctx.lang, max_chars=action.max_chars, theme=occasion
     )
     content_id = ctx.generators.save(ctx.merchant_id, "copy", draft, channel=action.channel)
     data = draft_dict(draft)

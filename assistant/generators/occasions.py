@@ -34,6 +34,12 @@ def occasion_words(theme: str) -> list[str]:
     return words
 
 
+def occasion_in(text: str) -> str | None:
+    """The first occasion `text` names, as it names it ("帮我写一条母亲节的朋友圈文案" -> "母亲节"); None if none."""
+    spans = [m for m in (pattern.search(text) for pattern in _NAMES.values()) if m]
+    return min(spans, key=lambda m: m.start()).group(0) if spans else None
+
+
 def fits(title: str, words: list[str]) -> bool:
     """Whether a product title holds one of the occasion's words (as whole words: "mum" is not "MUMBLE")."""
     return any(re.search(rf"\b{re.escape(word)}\b", title, re.IGNORECASE) for word in words)

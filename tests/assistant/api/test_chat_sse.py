@@ -178,6 +178,20 @@ def test_copy_for_a_product_the_catalog_lacks_asks_which_one(
     assert _text(events).startswith("I could not find iphone case in the catalog. Which product")
 
 
+def test_copy_for_an_occasion_passes_it_on_as_the_theme(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the router's product words for an occasion find no product: the generator picks the occasion's products
+    llm.replies += ['{"action": "draft_copy", "query": "mothers day gift"}', "Drafts are ready."]
+    events = _chat(client, harness.key("merchant", "12583"), message="Write a Mother's Day post", lang="en")
+    assert harness.generators.copy_skus == [None] and "copy_variants" in dict(events)
+    assert harness.generators.copy_requests[0]["theme"] == "Mother's Day"
+    # a product it names is kept, and the copy is still written for the occasion
+    llm.replies[:] = ['{"action": "draft_copy", "skus": ["cake stand"]}', "Drafts are ready."]
+    _chat(client, harness.key("merchant", "12583"), message="写一条母亲节的文案，推广蛋糕架", lang="zh")
+    assert harness.generators.copy_skus[1] == ["22423"] and harness.generators.copy_requests[1]["theme"] == "母亲节"
+
+
 @pytest.mark.parametrize(
     ("router_skus", "message"),
     [

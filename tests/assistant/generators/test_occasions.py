@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.generators.occasions import fits, occasion_words, writable_occasion
+from assistant.generators.occasions import fits, occasion_in, occasion_words, writable_occasion
 
 
 def test_a_theme_names_its_occasion_in_either_language() -> None:
@@ -20,3 +20,9 @@ def test_an_occasion_is_written_without_digits() -> None:
         "双十一", "六一八", "五二零", "双十二", "二零二七新年"
     ]  # fmt: skip
     assert writable_occasion("New Year 2027", "en") == "New Year" and writable_occasion("Easter", "en") == "Easter"
+
+
+def test_the_occasion_a_message_names_is_found_as_written() -> None:
+    assert occasion_in("帮我写一条母亲节的朋友圈文案") == "母亲节"
+    assert occasion_in("Write a post for Halloween and Christmas") == "Halloween"  # the first named
+    assert occasion_in("write an SMS for my shop") is None
