@@ -211,3 +211,19 @@ def test_numbers_never_pick_a_product(deps: GeneratorDeps) -> None:
     draft = generate_copy(deps, "m-zh", channel="email", lang="zh", variants=1, theme="618")
     assert deps.search.calls == [] and [i.sku for i in draft.items] == ["85123A", "22423"]  # type: ignore[attr-defined]
     assert "promoted the recommender's picks" in draft.repairs[0] and not draft.flagged
+
+
+def test_a_variant_that_does_not_name_its_occasion_is_labelled_with_it_where_it_fits(deps: GeneratorDeps) -> None:
+    # a real zh Mother's Day draft wrote about mums and never named the day
+    script(deps, js({"variants": ["给妈妈准备一份温馨的礼物。", "母亲节快乐，温馨小灯送给妈妈。"]}))
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="email", lang="zh", variants=2, theme="母亲节")
+    shown = [v.prose for v in draft.variants]
+    assert shown == ["【母亲节】给妈妈准备一份温馨的礼物。", "母亲节快乐，温馨小灯送给妈妈。"]
+    assert draft.repairs == ["labelled a variant with its occasion '母亲节', which its words did not name"]
+    script(deps, js({"variants": ["A warm glow for mum."]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="email", lang="en", variants=1, theme="Mother's Day")
+    assert draft.variants[0].prose == "Mother's Day: A warm glow for mum." and not draft.flagged
+    script(deps, js({"variants": ["暖暖小灯真好看。"]}))  # no room for the label: the words stay as they are
+    draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=52, variants=1,
+                          theme="母亲节")  # fmt: skip
+    assert draft.variants[0].prose == "暖暖小灯真好看。" and draft.repairs == []

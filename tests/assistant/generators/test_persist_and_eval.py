@@ -102,9 +102,9 @@ def test_a_themed_copy_case_checks_the_products_and_that_a_variant_names_the_occ
     script(deps, js({"variants": ["Say it with light this Valentine's Day.", "A warm glow for two."]}))
     _, result = run_case(deps, case)  # FakeSearch finds the heart holder first
     assert result.theme_ok and summarize([result])[0]["themes right"] == "1/1"
-    script(deps, js({"variants": ["A warm glow.", "Light up the room."]}))
+    script(deps, js({"variants": ["A warm glow.", "Light up the room."]}))  # labelled "Valentine's Day: ..."
     deps.search.skus = ["47566"]  # type: ignore[attr-defined]  # party bunting only
-    _, result = run_case(deps, case)
+    _, result = run_case(deps, case | {"expect": {"products": "HEART", "mentions": "saint valentin"}})
     assert result.theme_ok is False
     assert result.problems == ["no featured product fits the theme (PARTY BUNTING)", "no variant names the occasion"]
 
