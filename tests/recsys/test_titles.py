@@ -58,11 +58,13 @@ def test_no_titles_give_an_empty_similarity() -> None:
     assert title_similarity(skus, {"A": "X", "B": "Y"}, np.ones(2)).nnz == 0  # one-letter words only
 
 
-def test_titles_from_lines_take_each_skus_latest_description(sample_lines: pd.DataFrame) -> None:
+def test_titles_from_lines_take_each_skus_latest_sale_description(sample_lines: pd.DataFrame) -> None:
     titles = titles_from_lines(sample_lines)
     products = sample_lines[sample_lines["is_product"] & (sample_lines["description"] != "")]
-    latest = products.sort_values(["ordered_at", "row_number"]).groupby("sku")["description"].last()
-    assert titles == latest.to_dict()
+    ordered = products.sort_values(["ordered_at", "row_number"])
+    sold = ordered[(ordered["merchant_id"] != "") & (ordered["quantity"] > 0) & (ordered["unit_price"] > 0)]
+    latest = sold.groupby("sku")["description"].last().combine_first(ordered.groupby("sku")["description"].last())
+    assert titles == latest.to_dict()  # a stock note ("damaged") is no title where the SKU was ever sold
     assert all(titles.values())
 
 
