@@ -310,9 +310,22 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
         f"I drafted {drafts_of(count, spec.get('hint_en', action.channel))} (saved as draft {content_id}).",
         f"已写好 {count} 条{spec.get('hint_zh', action.channel)}（已保存为草稿 {content_id}）。",
     )
+    if event["flagged"]:  # every variant failed its checks twice: shown for editing, never as ready to send
+        text += _failed_checks_note(ctx.lang, grounding)
     facts = {"variants": count, "channel": action.channel, "content_id": content_id, "grounding": grounding}
     return ToolResult(
         events=[("copy_variants", event)], facts=facts, text=text, grounding_failed=not grounding["passed"]
+    )
+
+
+def _failed_checks_note(lang: str, grounding: dict[str, Any]) -> str:
+    """What a flagged copy draft got wrong, for the owner: a real Halloween email claimed colours and sizes no
+    product data holds, and the chat had said only "I drafted 3 variants"."""
+    problems = "; ".join(str(p).split(": ", 1)[-1] for p in grounding.get("problems", [])[:2])
+    return _t(
+        lang,
+        f" They did not pass the checks ({problems}): edit them before use, or ask me for another version.",
+        f"这些文案没有通过核查（{problems}）：请修改后再用，或让我重写一版。",
     )
 
 

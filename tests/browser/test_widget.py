@@ -94,6 +94,22 @@ def test_a_budget_in_the_message_fits_the_restock_table(browser: Any, served: tu
     page.context.close()
 
 
+def test_copy_drafts_show_a_badge_only_when_they_failed_their_checks(browser: Any, served: tuple[Harness, str]) -> None:
+    harness, base = served
+    page = _page(browser, base)
+    for failed in (False, True):
+        harness.generators.fail_grounding = failed
+        harness.llm.replies += ['{"action": "draft_copy", "skus": ["22423"]}']  # type: ignore[attr-defined]
+        page.locator(".s2b-input").fill("write a post about the cake stand")
+        page.locator(".s2b-input").press("Enter")
+        page.locator(".s2b-assistant.s2b-done").nth(int(failed)).wait_for(timeout=15000)
+    cards = page.locator(".s2b-drafts")
+    assert cards.nth(0).locator(".s2b-draft").count() == 3 and cards.nth(0).locator(".s2b-badge").count() == 0
+    badge = cards.nth(1).locator(".s2b-badge").text_content()
+    assert badge == "These drafts did not pass the checks: edit them before use."
+    page.context.close()
+
+
 def test_chinese_ui_quick_action_and_phone_width(browser: Any, served: tuple[Harness, str], tmp_path: Path) -> None:
     harness, base = served
     harness.llm.replies += ["已经为您列好补货单。"]  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@
       copyOrder: "复制为订单", copied: "已复制", copyText: "复制", retry: "重试", outOfStock: "缺货",
       offline: "连不上助手服务，请检查网络后重试。", interrupted: "回答中断了，请重试。",
       noKey: "这个组件没有配置密钥（data-key）。", needsHuman: "需人工确认", grounding: "有数字无法核实，已隐藏。",
+      flaggedCopy: "这些文案没有通过核查，请修改后再用。",
       wholesale: "批发价", variants: "文案草稿", draft: "回复草稿", orders: "订单", units: "件数", spend: "金额",
       welcome: "您好！我可以帮您生成补货单、找商品、写推广文案、回复顾客。"
     },
@@ -37,6 +38,7 @@
       outOfStock: "out of stock", offline: "Cannot reach the assistant service. Check your connection and retry.",
       interrupted: "The answer was interrupted. Please retry.", noKey: "This widget has no key (data-key).",
       needsHuman: "check before sending", grounding: "Some numbers could not be verified and were hidden.",
+      flaggedCopy: "These drafts did not pass the checks: edit them before use.",
       wholesale: "wholesale", variants: "Copy drafts", draft: "Reply draft", orders: "Orders", units: "Units",
       spend: "Spend", welcome: "Hi! I can make your restock list, find products, write marketing copy and reply to customers."
     }
@@ -308,7 +310,7 @@
     } else if (name === "product_cards") {
       renderCards(turn.results, data);
     } else if (name === "copy_variants") {
-      renderTexts(turn.results, TEXT.variants, data.variants || [], data.grounding && !data.grounding.passed ? TEXT.grounding : null);
+      renderTexts(turn.results, TEXT.variants, data.variants || [], data.flagged ? TEXT.flaggedCopy : null);
     } else if (name === "reply_draft") {
       renderTexts(turn.results, TEXT.draft, [data.text], data.needs_human ? TEXT.needsHuman : null);
     } else if (name === "sales_summary") {

@@ -169,6 +169,17 @@ def test_copy_for_a_product_named_in_words_finds_its_sku(
     assert dict(events)["copy_variants"]["grounding"]["passed"] and events[-1][0] == "done"
 
 
+def test_a_copy_draft_that_failed_its_checks_is_said_to_have_failed_them(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # a real Halloween email claimed colours and sizes, and the chat had said only "I drafted 3 variants"
+    harness.generators.fail_grounding = True
+    llm.replies += ['{"action": "draft_copy", "skus": ["cake stand"]}']
+    events = _chat(client, harness.key("merchant", "12583"), message="write a post about the cake stand", lang="en")
+    assert dict(events)["copy_variants"]["flagged"]
+    assert "did not pass the checks (price 9.99 not in data): edit them before use" in _text(events)
+
+
 def test_copy_for_a_product_the_catalog_lacks_asks_which_one(
     client: TestClient, harness: Harness, llm: FakeChatModel
 ) -> None:
