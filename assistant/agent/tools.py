@@ -321,7 +321,8 @@ def draft_copy(ctx: ToolContext, action: AgentAction) -> ToolResult:
 def _failed_checks_note(lang: str, grounding: dict[str, Any]) -> str:
     """What a flagged copy draft got wrong, for the owner: a real Halloween email claimed colours and sizes no
     product data holds, and the chat had said only "I drafted 3 variants"."""
-    problems = "; ".join(str(p).split(": ", 1)[-1] for p in grounding.get("problems", [])[:2])
+    said = (str(p).split(": ", 1)[-1].removesuffix("; leave it out") for p in grounding.get("problems", []))
+    problems = "; ".join(list(dict.fromkeys(said))[:2])  # "variant 2: the product's 'outdoor' ..." once
     return _t(
         lang,
         f" They did not pass the checks ({problems}): edit them before use, or ask me for another version.",

@@ -169,6 +169,7 @@ class FakeGenerators:
     copy_skus: list[list[str] | None] = field(default_factory=list)
     copy_requests: list[dict[str, Any]] = field(default_factory=list)  # lang, channel, max_chars of each copy call
     fail_grounding: bool = False
+    grounding_problems: list[str] = field(default_factory=lambda: ["price 9.99 not in data"])
     llm_down: bool = False
     refuse: str | None = None  # copy raises GenerationError with this reason
 
@@ -178,7 +179,7 @@ class FakeGenerators:
 
     def _grounding(self) -> FakeGrounding:
         if self.fail_grounding:
-            return FakeGrounding(passed=False, problems=["price 9.99 not in data"])
+            return FakeGrounding(passed=False, problems=list(self.grounding_problems))
         return FakeGrounding()
 
     def restock(self, merchant_id: str, *, lang: str | None = None, k: int = 10) -> FakeDraft:

@@ -178,6 +178,11 @@ def test_a_copy_draft_that_failed_its_checks_is_said_to_have_failed_them(
     events = _chat(client, harness.key("merchant", "12583"), message="write a post about the cake stand", lang="en")
     assert dict(events)["copy_variants"]["flagged"]
     assert "did not pass the checks (price 9.99 not in data): edit them before use" in _text(events)
+    # each problem once, without the words meant for the model: a real note said "'outdoor' ... leave it out" twice
+    harness.generators.grounding_problems = ["variant 1: 'outdoor' is not in the data; leave it out"] * 2
+    llm.replies[:] = ['{"action": "draft_copy", "skus": ["cake stand"]}']
+    events = _chat(client, harness.key("merchant", "12583"), message="write a post about the cake stand", lang="en")
+    assert "did not pass the checks ('outdoor' is not in the data): edit" in _text(events)
 
 
 def test_copy_for_a_product_the_catalog_lacks_asks_which_one(
