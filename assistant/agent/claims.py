@@ -229,9 +229,14 @@ class ClaimFilter:
         return min(named, key=len)
 
     def _names_the_first(self, sentence: str) -> bool:
-        """Whether the sentence names a product the turn's data ranks first by quantity (all its title's words)."""
+        """Whether the sentence names a product the turn's data ranks first by quantity (all its title's words), and
+        no other catalog product: "the largest quantity, which are the popcorn holder and the rabbit night light"
+        (a real zh-budget turn's English twin) called a 2-unit line one of the largest."""
         words = title_words(sentence)
-        return any(ranked <= words for ranked in self._ranked)
+        if not any(ranked <= words for ranked in self._ranked):
+            return False
+        others = [t for t, needed in self._titles if needed <= words and not any(needed <= r for r in self._ranked)]
+        return not others
 
     def _holds(self, title: str) -> bool:
         """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""

@@ -289,3 +289,14 @@ def test_the_help_list_is_dropped_only_on_a_turn_that_found_data() -> None:
     assert "".join(hello.run([text])) == text
     one_item = ClaimFilter(known="", stock_known=False, found_data=True)
     assert "".join(one_item.run(["Your restock list is above. "])) == "Your restock list is above. "
+
+
+def test_the_largest_line_stands_only_when_no_other_product_is_named_with_it() -> None:
+    restock = '{"items": 10, "largest_quantity": {"title": "popcorn holder", "quantity": 6}} rabbit night light'
+    claims = ClaimFilter(known=restock, stock_known=False, catalog_titles=CATALOG, ranked_titles=["POPCORN HOLDER"])
+    text = (
+        "You should reorder the items with the largest quantity, which are the popcorn holder and the rabbit night "
+        "light. The POPCORN HOLDER has the largest quantity. "
+    )
+    assert "".join(claims.run([text])) == "The POPCORN HOLDER has the largest quantity. "
+    assert claims.dropped[0].startswith("an amount in words ('largest quantity')")
