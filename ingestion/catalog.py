@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from core.db import Store
 from core.tables import Product, ProductChange, RejectedRow
-from ingestion.codes import is_non_product
+from ingestion.codes import is_fee_title, is_non_product
 from ingestion.orders import content_hash
 from ingestion.parse import file_sha256
 
@@ -50,7 +50,7 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("missing SKU")
     if is_non_product(sku):
         raise ValueError("non-product code")
-    if is_non_product(sku, str(row.get("title") or "")):
+    if is_fee_title(str(row.get("title") or "")):
         raise ValueError("a fee, not a product (title)")
     fields: dict[str, Any] = {"sku": sku}
     for name in ("title", "description", "category"):

@@ -36,10 +36,14 @@ NON_PRODUCT_TITLE = re.compile(
 )
 
 
-def is_non_product(sku: str, title: str = "") -> bool:
+def is_non_product(sku: str) -> bool:
     code = sku.strip().upper()
-    fee = bool(NON_PRODUCT_TITLE.fullmatch(title.strip()))
-    return code in NON_PRODUCT_CODES or bool(NON_PRODUCT_PATTERN.match(code)) or fee
+    return code in NON_PRODUCT_CODES or bool(NON_PRODUCT_PATTERN.match(code))
+
+
+def is_fee_title(title: str) -> bool:
+    """Whether a whole title names a fee, not a product ("Next Day Carriage"; not "POSTAGE STAMP TIN")."""
+    return bool(NON_PRODUCT_TITLE.fullmatch(title.strip()))
 
 
 def non_product_mask(skus: pd.Series, titles: pd.Series | None = None) -> pd.Series:

@@ -222,8 +222,7 @@ class ClaimFilter:
         body = _ORDINAL.sub("", sentence)
         if not self._titles or not _NUMBER.search(body):
             return None
-        words = title_words(body)
-        named = [title for title, needed in self._titles if needed <= words]
+        named = [title for title, _ in self._titles_in(title_words(body))]
         if not named or any(self._holds(title) for title in named):
             return None
         return min(named, key=len)
@@ -231,12 +230,15 @@ class ClaimFilter:
     def _names_the_first(self, sentence: str) -> bool:
         """Whether the sentence names a product the turn's data ranks first by quantity (all its title's words), and
         no other catalog product: "the largest quantity, which are the popcorn holder and the rabbit night light"
-        (a real zh-budget turn's English twin) called a 2-unit line one of the largest."""
+        (a real budget turn) called a 2-unit line one of the largest."""
         words = title_words(sentence)
         if not any(ranked <= words for ranked in self._ranked):
             return False
-        others = [t for t, needed in self._titles if needed <= words and not any(needed <= r for r in self._ranked)]
-        return not others
+        return all(any(needed <= ranked for ranked in self._ranked) for _, needed in self._titles_in(words))
+
+    def _titles_in(self, words: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+        """The catalog titles (of two words or more), with their words, all of whose words are among `words`."""
+        return [(title, needed) for title, needed in self._titles if needed <= words]
 
     def _holds(self, title: str) -> bool:
         """Whether the turn's data names the product (`known` is JSON text: a title's quotes are escaped there)."""

@@ -113,7 +113,7 @@ def themed_offers(deps: GeneratorDeps, merchant_id: str, theme: str) -> tuple[li
     words = occasion_words(theme)
     query = " ".join([*_THEME_NUMBER.sub(" ", theme).split(), *words])
     hits: list[SearchHit] = []
-    if query and words:
+    if words:  # names an occasion, so the query is not empty
         hits = [h for h in deps.search.search(query, k=20, merchant_id=merchant_id) if fits(h.title, words)]
     if query and not hits:
         hits = gated_search(deps.search, query, k=10, merchant_id=merchant_id)
