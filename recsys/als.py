@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import largest
+from recsys.arrays import largest, top_n_per_row
 from recsys.history import History
 
 MAX_FIT_MERCHANTS = 30_000
@@ -57,7 +57,7 @@ class ALSFactors:
             if restricted is not None:
                 sub = restricted[rows].tocoo()
                 scores[sub.row, sub.col] = -np.inf
-            part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+            part = top_n_per_row(scores, n)
             order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
             result[start : start + len(rows)] = universe[np.take_along_axis(part, order, axis=1)]
         return result

@@ -25,6 +25,29 @@ def largest(values: np.ndarray, size: int) -> np.ndarray:
     return np.sort(np.argsort(-values, kind="stable")[:size]).astype(np.int64, copy=False)
 
 
+def top_n_per_row(scores: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of each row's n largest values (rows x n, ascending column order; ties at the n-th largest
+    value: the lower columns). `scores` must hold no NaN; 0 < n <= its width.
+
+    Same sets as `np.argpartition(-scores, n - 1, axis=1)[:, :n]` wherever the n-th largest value is unique, and
+    about twice as fast on dense rows of distinct values (ALS scores, cosines): numpy's `partition` of the values
+    costs far less than `argpartition`, after which comparing with each row's n-th largest value finds the columns.
+    On rows full of equal values `argpartition` is the faster one (the item similarities keep it).
+    """
+    rows, width = scores.shape
+    cut = width - n
+    nth = np.partition(scores, cut, axis=1)[:, cut : cut + 1]
+    above = scores > nth
+    tied = scores == nth
+    wanted = n - np.count_nonzero(above, axis=1)  # >= 1: how many tied columns each row still needs
+    take = above | tied
+    excess = np.flatnonzero(np.count_nonzero(tied, axis=1) > wanted)
+    if len(excess):  # more ties than places: the lowest columns first
+        first = np.cumsum(tied[excess], axis=1, dtype=np.int32) <= wanted[excess, None]
+        take[excess] = above[excess] | (tied[excess] & first)
+    return np.nonzero(take)[1].reshape(rows, n)
+
+
 def group_starts(sorted_groups: np.ndarray) -> np.ndarray:
     """Positions where a new group begins in `sorted_groups` (equal values adjacent); empty for no rows."""
     if len(sorted_groups) == 0:

@@ -179,8 +179,10 @@ class RestockModel:
         implicit_als()  # loaded before the limit, so that the limit covers its BLAS too
         with threadpool_limits(1, "blas"), ThreadPoolExecutor(max_workers=2) as pool:
             serving = pool.submit(_serving_parts, events, stamp, params, titles)
-            futures = [pool.submit(window_for, events, start, stamp, params, titles) for start in starts]
-            windows = [w for w in (future.result() for future in futures) if len(w.merchants)]
+            # Longest first: after the serving parts, the newest window (the most history); the two threads then
+            # finish about together (demo: 0.5 s sooner than oldest first). `windows` stays oldest first.
+            futures = {start: pool.submit(window_for, events, start, stamp, params, titles) for start in starts[::-1]}
+            windows = [w for w in (futures[start].result() for start in starts) if len(w.merchants)]
             seconds = {"windows": time.perf_counter() - started}
             stats, als, features = serving.result()
             seconds["serving_wait"] = time.perf_counter() - started - seconds["windows"]

@@ -5,7 +5,16 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from recsys.arrays import group_chunks, group_starts, largest, member, rank_in_groups, sorted_unique, values_at
+from recsys.arrays import (
+    group_chunks,
+    group_starts,
+    largest,
+    member,
+    rank_in_groups,
+    sorted_unique,
+    top_n_per_row,
+    values_at,
+)
 
 
 def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
@@ -53,3 +62,16 @@ def test_group_chunks_cover_every_row_once_and_never_split_a_group() -> None:
         assert start == 0 or groups[start] != groups[start - 1]  # a chunk starts with a whole group
     assert chunks == [(0, 4), (4, 9), (9, 12)]  # group 2 (5 rows) is larger than a chunk: one range
     assert group_chunks(groups[:0], 4) == []
+
+
+def test_top_n_per_row_matches_argpartition_on_distinct_values() -> None:
+    scores = np.random.default_rng(3).standard_normal((50, 400)).astype(np.float32)
+    scores[np.arange(50), np.arange(50)] = -np.inf  # excluded entries, as ALS top-n and neighbours set them
+    for n in (1, 7, 30, 400):
+        expected = np.sort(np.argpartition(-scores, n - 1, axis=1)[:, :n], axis=1)
+        assert np.array_equal(top_n_per_row(scores, n), expected)
+
+
+def test_top_n_per_row_breaks_ties_at_the_cut_by_the_lower_column() -> None:
+    scores = np.array([[0.0, 2.0, 1.0, 1.0, 1.0, 0.0], [5.0, 5.0, 5.0, 5.0, 5.0, 5.0], [0.0, 0.0, 0.0, 3.0, 0.0, 0.0]])
+    assert top_n_per_row(scores, 3).tolist() == [[1, 2, 3], [0, 1, 2], [0, 1, 3]]
