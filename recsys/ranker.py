@@ -80,6 +80,8 @@ class RankerParams:
     learning_rate: float = 0.05
     num_leaves: int = 15
     max_bin: int = 63
+    bin_sample: int = 200_000  # rows LightGBM samples to place the bin edges (its bin_construct_sample_cnt)
+    truncation_level: int = 30  # lambdarank's pairs: those with an item at one of the top positions
     min_data_in_leaf: int = 100
     feature_fraction: float = 0.5
     max_rounds: int = 60
@@ -175,7 +177,7 @@ def _lgb_params(params: RankerParams) -> dict[str, object]:
         "objective": params.objective,
         "metric": "ndcg",
         "eval_at": [10, 20],
-        "lambdarank_truncation_level": 30,
+        "lambdarank_truncation_level": params.truncation_level,
         "learning_rate": params.learning_rate,
         "num_leaves": params.num_leaves,
         "min_data_in_leaf": params.min_data_in_leaf,
@@ -189,6 +191,7 @@ def _lgb_params(params: RankerParams) -> dict[str, object]:
         "verbose": -1,
         "deterministic": True,
         "max_bin": params.max_bin,
+        "bin_construct_sample_cnt": params.bin_sample,
         "force_row_wise": True,
         "extra_trees": params.extra_trees,
     }
