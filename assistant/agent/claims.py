@@ -91,6 +91,7 @@ _CURRENCIES = {
     "CNY": re.compile(r"[¥￥]|\bRMB\b|\bCNY\b|人民币|(?<=\d)\s?(?:元|块)|\byuan\b", re.IGNORECASE),
 }
 _ORDINAL = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*")
+_LIST_NUMBER = re.compile(r"^(\s*)(\d{1,2})([.)、]\s*)(?=\S)")  # "2. JUMBO BAG…": a list item's own number
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -211,6 +212,7 @@ class ClaimFilter:
     _titles: tuple[tuple[str, frozenset[str]], ...] = ()
     _ranked: list[frozenset[str]] = field(default_factory=list)
     _asked_key: str = ""
+    _dropped_items: int = 0  # list items of the current list held back (`_shown`)
 
     def __post_init__(self) -> None:
         self._titles = _title_index(frozenset(self.catalog_titles))
@@ -324,12 +326,32 @@ class ClaimFilter:
         self.dropped.append(f"{reason}: {sentence.strip()!r}")
         return ""
 
+    def _shown(self, sentence: str) -> str:
+        """What the owner sees of `sentence`: `_pass`, with a kept list item's number less the items of its list
+        held back before it, so a list whose first line was dropped reads "1. …" rather than starting at "2." (a
+        "1." starts a new list; a list the model numbered its own way stays as written when nothing is dropped)."""
+        held_back = len(self.dropped)
+        kept = self._pass(sentence)
+        match = _LIST_NUMBER.match(sentence)
+        if match is None:
+            return kept
+        number = int(match.group(2))
+        if number == 1:
+            self._dropped_items = 0
+        if len(self.dropped) > held_back:
+            self._dropped_items += 1
+            return kept
+        shown = _LIST_NUMBER.match(kept)
+        if shown is None or self._dropped_items == 0 or number <= self._dropped_items:
+            return kept
+        return f"{shown.group(1)}{number - self._dropped_items}{shown.group(3)}{kept[shown.end() :]}"
+
     def run(self, chunks: Iterable[str]) -> Iterator[str]:
         buffer = ""
         for chunk in chunks:
             sentences, buffer = split_sentences(buffer + chunk)
             for sentence in sentences:
-                if kept := self._pass(sentence):
+                if kept := self._shown(sentence):
                     yield kept
-        if buffer.strip() and (kept := self._pass(buffer)):
+        if buffer.strip() and (kept := self._shown(buffer)):
             yield kept

@@ -300,3 +300,23 @@ def test_the_largest_line_stands_only_when_no_other_product_is_named_with_it() -
     )
     assert "".join(claims.run([text])) == "The POPCORN HOLDER has the largest quantity. "
     assert claims.dropped[0].startswith("an amount in words ('largest quantity')")
+
+
+def test_a_list_whose_lines_were_dropped_is_numbered_from_one_again() -> None:
+    # a real zh budget turn showed "…以下商品：\n2. JUMBO BAG…" once its first line was dropped for English words
+    known = "hand warmer owl design jumbo bag 50's christmas 纸链 gbp"
+    claims = ClaimFilter(known=known, stock_known=False, lang="zh", allowed_numbers={"2", "4.96", "1.79", "0.85"})
+    lines = [
+        "1. 手 Warm器 OWL DESIGN，数量2个。\n",  # held back: "Warm" is English in a Chinese answer
+        "2. JUMBO BAG，数量2个，价格1.79 GBP。\n",
+        "3. 纸链，价格0.85 GBP。\n",
+    ]
+    shown = "".join(claims.run(["我建议：\n", *lines]))
+    assert shown == "我建议：\n1. JUMBO BAG，数量2个，价格1.79 GBP。\n2. 纸链，价格0.85 GBP。\n"
+    assert len(claims.dropped) == 1
+
+
+def test_list_numbers_stay_as_written_when_nothing_was_dropped_and_a_new_list_starts_at_one() -> None:
+    claims = ClaimFilter(known="", stock_known=False)
+    text = "Reorder:\n1. Star\n2. Heart\nThen:\n1. Bag\n2) Tin\n"
+    assert "".join(claims.run([text[i : i + 4] for i in range(0, len(text), 4)])) == text
