@@ -1,7 +1,8 @@
 """Store parsed order lines: catalog, merchants, orders, lines and quarantine, idempotently.
 
 Orders are written in chunks of whole invoices, each chunk one transaction: a crash leaves only
-complete invoices behind and a re-run adds the rest. Invoices already in the store are skipped.
+complete invoices behind and a re-run adds the rest. Invoices already in the store are skipped, and a re-run of
+the same file applies today's product and title rules to what an earlier run stored (`ingestion.reingest`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ingestion.parse import (
     link_cancellations,
     parse_orders,
 )
+from ingestion.reingest import drop_former_products, feed_touched, relabel_stored_lines
 
 CHUNK_LINES = 100_000
 Progress = Callable[[int], None]
@@ -55,6 +57,8 @@ class IngestSummary:
     anonymous_lines: int
     non_product_lines: int
     date_range: list[str]
+    relabelled_lines: int = 0  # stored lines this file now calls non-products (`ingestion.reingest`)
+    removed_products: int = 0  # catalog rows whose SKU no stored line sells as a product any more
     seconds: float = 0.0
     rows_per_second: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -155,7 +159,27 @@ def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple
         ["title", "description", "unit_price", "last_seen", "content_hash", "updated_at"],
         updates,
     )
-    return len(rows), len(updates)
+    return len(rows), len(updates) + _retitle(conn, known, now)
+
+
+def _retitle(conn: Connection, known: pd.DataFrame, now: str) -> int:
+    """Products whose latest lines are in this file take the title they derive today, unless a feed set theirs.
+
+    A re-run of the same file thus retitles what an older rule titled (`ingestion.reingest`)."""
+    same = known[pd.to_datetime(known["last_seen"]) == pd.to_datetime(known["last_seen_old"])]
+    stale = same[(same["title"] != "") & (same["title"] != same["title_old"])]
+    stale = stale[~stale["sku"].isin(feed_touched(conn, "title"))]
+    if stale.empty:
+        return 0
+    query = select(Product.sku, Product.description, Product.category).where(Product.sku.in_(stale["sku"].tolist()))
+    current = {sku: (description or "", category) for sku, description, category in conn.execute(query)}
+    updates = []
+    for sku, title, old_title in zip(stale["sku"], stale["title"], stale["title_old"], strict=True):
+        description, category = current[sku]
+        description = title if description in ("", old_title) else description
+        updates.append((title, description, content_hash(title, description, category), now, sku))
+    bulk_update(conn, "products", "sku", ["title", "description", "content_hash", "updated_at"], updates)
+    return len(updates)
 
 
 def _insert_merchants(conn: Connection, lines: pd.DataFrame, now: str) -> tuple[int, int]:
@@ -279,8 +303,10 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
     with store.engine.begin() as conn:
         merchants, new_merchants = _insert_merchants(conn, lines, now)
         catalog = derive_catalog(lines)
-        new_products, updated_products = _upsert_products(conn, catalog, now)
         present = _existing(conn, Order.invoice_id)
+        relabelled_lines = relabel_stored_lines(conn, lines, present)
+        removed_products = drop_former_products(conn, lines)
+        new_products, updated_products = _upsert_products(conn, catalog, now)
     fresh_lines = lines[~lines["invoice_id"].isin(present)]
     if progress:
         progress(len(lines) - len(fresh_lines))
@@ -307,6 +333,8 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         cancellation_lines=int((lines["quantity"] < 0).sum()),
         anonymous_lines=int((lines["merchant_id"] == "").sum()),
         non_product_lines=int((~lines["is_product"]).sum()),
+        relabelled_lines=relabelled_lines,
+        removed_products=removed_products,
         date_range=[str(dates.min()), str(dates.max())] if len(lines) else [],
     )
     assert summary.rows_read == summary.stored + summary.rejected, "every row is stored or rejected"

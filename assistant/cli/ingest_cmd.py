@@ -24,6 +24,9 @@ def ingest_orders_cmd(
 ) -> None:
     """Ingest merchant purchase orders; bad rows are quarantined with their reason.
 
+    Re-running a file adds nothing twice and applies today's product and title rules to what an earlier release
+    stored from it (relabelled_lines, removed_products).
+
     Examples:\n
       s2b ingest orders data/online_retail/online_retail.csv.gz\n
       s2b ingest orders feed.parquet --mapping my_feed.yaml --json
@@ -62,6 +65,8 @@ def ingest_orders_cmd(
         "cancellation_lines",
         "anonymous_lines",
         "non_product_lines",
+        "relabelled_lines",
+        "removed_products",
         "seconds",
         "rows_per_second",
     ):

@@ -1,0 +1,72 @@
+"""Re-ingesting a file applies today's rules to what an earlier run stored from it.
+
+Ingestion skips invoices already in the store, so a rule added later would never reach a store filled before it:
+at 3e916f8 a fee under a product code became a non-product by its title (Online Retail's 23444 "Next Day
+Carriage"), and a product took its latest sale's description as its title rather than a stock note ("damaged").
+Running `s2b ingest orders FILE` again on the same file brings such a store to what a fresh ingestion gives:
+
+- lines already stored take the file's non-product flag (`relabel_stored_lines`);
+- a product none of whose stored lines is a product any more leaves the catalog (`drop_former_products`);
+- a product whose latest lines are in the file is retitled from them (`ingestion.orders._upsert_products`).
+
+A catalog feed outranks order lines: a product a feed touched stays, and a title a feed set is kept.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from core.tables import OrderLine, Product, ProductChange
+
+
+def feed_touched(conn: Connection, field: str | None = None) -> set[str]:
+    """SKUs a catalog feed changed (any field, or just `field`): their catalog rows are the feed's, not derived."""
+    query = select(ProductChange.sku).distinct()
+    if field is not None:
+        query = query.where(ProductChange.field == field)
+    return set(conn.scalars(query))
+
+
+def relabel_stored_lines(conn: Connection, lines: pd.DataFrame, present: set[str]) -> int:
+    """Mark as non-product the stored lines of invoices already present whose SKU the file now calls one (and
+    unlink their returns: `link_cancellations` links product returns only)."""
+    stored = lines[lines["invoice_id"].isin(present) & ~lines["is_product"]]
+    codes = sorted(set(stored["sku"]))
+    sold = set(conn.scalars(select(OrderLine.sku).distinct().where(OrderLine.sku.in_(codes), OrderLine.is_product)))
+    pairs = stored.loc[stored["sku"].isin(sold), ["invoice_id", "sku"]].drop_duplicates()
+    statement = (
+        update(OrderLine)
+        .where(
+            OrderLine.invoice_id == bindparam("invoice"),
+            OrderLine.sku == bindparam("code"),
+            OrderLine.is_product.is_(True),
+        )
+        .values(is_product=False, cancels_invoice_id=None)  # a non-product return cancels no purchase
+    )
+    relabelled = 0
+    for invoice, code in pairs.itertuples(index=False):
+        relabelled += conn.execute(statement, {"invoice": invoice, "code": code}).rowcount
+    return relabelled
+
+
+def drop_former_products(conn: Connection, lines: pd.DataFrame) -> int:
+    """Remove from the catalog the SKUs the file calls non-products and no stored line sells as a product any more.
+
+    Their rows were derived from order lines, which stay (flagged): nothing is lost. A feed's product stays.
+    """
+    codes = set(lines.loc[~lines["is_product"], "sku"]) - feed_touched(conn)
+    if not codes:
+        return 0
+    in_catalog = set(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(codes)))))
+    still_sold = set(
+        conn.scalars(
+            select(OrderLine.sku)
+            .distinct()
+            .where(OrderLine.sku.in_(sorted(in_catalog)), OrderLine.is_product.is_(True))
+        )
+    )
+    gone = sorted(in_catalog - still_sold)
+    if gone:
+        conn.execute(delete(Product).where(Product.sku.in_(gone)))
+    return len(gone)
