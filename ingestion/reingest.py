@@ -14,6 +14,7 @@ A catalog feed outranks order lines: a product a feed touched stays, and a title
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, select, update
 
@@ -31,8 +32,12 @@ def feed_touched(conn: Connection, field: str | None = None) -> set[str]:
 def relabel_stored_lines(conn: Connection, lines: pd.DataFrame, present: set[str]) -> int:
     """Mark as non-product the stored lines of invoices already present whose SKU the file now calls one (and
     unlink their returns: `link_cancellations` links product returns only)."""
-    stored = lines[lines["invoice_id"].isin(present) & ~lines["is_product"]]
-    codes = sorted(set(stored["sku"]))
+    flagged = lines[~lines["is_product"]]
+    stored = flagged[np.fromiter((invoice in present for invoice in flagged["invoice_id"]), bool, len(flagged))]
+    # a SKU with product lines has a catalog row (`derive_catalog`): the keyed lookup spares a scan of every line
+    codes = sorted(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(set(stored["sku"]))))))
+    if not codes:
+        return 0
     sold = set(conn.scalars(select(OrderLine.sku).distinct().where(OrderLine.sku.in_(codes), OrderLine.is_product)))
     pairs = stored.loc[stored["sku"].isin(sold), ["invoice_id", "sku"]].drop_duplicates()
     statement = (
@@ -59,6 +64,8 @@ def drop_former_products(conn: Connection, lines: pd.DataFrame) -> int:
     if not codes:
         return 0
     in_catalog = set(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(codes)))))
+    if not in_catalog:
+        return 0
     still_sold = set(
         conn.scalars(
             select(OrderLine.sku)
