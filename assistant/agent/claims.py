@@ -347,11 +347,19 @@ class ClaimFilter:
         return f"{shown.group(1)}{number - self._dropped_items}{shown.group(3)}{kept[shown.end() :]}"
 
     def run(self, chunks: Iterable[str]) -> Iterator[str]:
-        buffer = ""
+        buffer, line_start = "", True
         for chunk in chunks:
             sentences, buffer = split_sentences(buffer + chunk)
             for sentence in sentences:
-                if kept := self._shown(sentence):
-                    yield kept
-        if buffer.strip() and (kept := self._shown(buffer)):
-            yield kept
+                if shown := self._line_kept(sentence, line_start):
+                    line_start = shown.rstrip(" \t").endswith("\n")
+                    yield shown
+        if buffer.strip() and (shown := self._line_kept(buffer, line_start)):
+            yield shown
+
+    def _line_kept(self, sentence: str, line_start: bool) -> str:
+        """`_shown`, or the line break a held-back sentence ended with when the text shown so far is mid-line:
+        "Certainly! The products … include:\n- PARTY INVITES…" must not read "Certainly! - PARTY INVITES…"."""
+        if kept := self._shown(sentence):
+            return kept
+        return "\n" if not line_start and sentence.rstrip(" \t").endswith("\n") else ""

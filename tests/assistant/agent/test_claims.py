@@ -320,3 +320,20 @@ def test_list_numbers_stay_as_written_when_nothing_was_dropped_and_a_new_list_st
     claims = ClaimFilter(known="", stock_known=False)
     text = "Reorder:\n1. Star\n2. Heart\nThen:\n1. Bag\n2) Tin\n"
     assert "".join(claims.run([text[i : i + 4] for i in range(0, len(text), 4)])) == text
+
+
+def test_a_held_back_line_keeps_its_line_break_when_the_text_shown_so_far_is_mid_line() -> None:
+    # a real search turn showed "Certainly!- PARTY INVITES WOODLAND…" once the line before the list was held back
+    claims = ClaimFilter(
+        known="party invites woodland 21058 1.63", stock_known=False, allowed_numbers={"21058", "1.63"}
+    )
+    text = "Certainly! The party products with the largest quantities include:\n- PARTY INVITES WOODLAND at £1.63\n"
+    shown = "".join(claims.run([text[i : i + 5] for i in range(0, len(text), 5)]))
+    assert shown.replace(" \n", "\n") == "Certainly!\n- PARTY INVITES WOODLAND at £1.63\n"
+    assert len(claims.dropped) == 1
+
+
+def test_a_held_back_line_at_the_start_adds_no_blank_line() -> None:
+    claims = ClaimFilter(known="party invites woodland", stock_known=False, allowed_numbers=set())
+    text = "The products with the largest quantities are:\n- PARTY INVITES WOODLAND\n"
+    assert "".join(claims.run([text])) == "- PARTY INVITES WOODLAND\n"
