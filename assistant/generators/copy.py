@@ -24,7 +24,7 @@ from assistant.generators.common import (
 )
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import CopyDraft, CopyVariant, ProductOffer
-from assistant.generators.occasions import fits, occasion_words, writable_occasion
+from assistant.generators.occasions import fits, occasion_words, out_of_season, writable_occasion
 from assistant.generators.relevance import gated_search
 from assistant.generators.schema import prose_schema, token_budget
 from assistant.grounding import Facts, Grounding, check
@@ -109,7 +109,8 @@ def themed_offers(deps: GeneratorDeps, merchant_id: str, theme: str) -> tuple[li
     """Products for an occasion, strongest first, in stock: for a theme that names one (assistant.generators.
     occasions), the search hits whose titles hold its words ("母亲节" -> MUM'S KITCHEN CLOCK, not the birthday
     cards near it by meaning); else the hits past the relevance gate. Numbers never pick a product ("双11" found
-    a "TEA SET CERAMIC 11 PC"). Where nothing is found, the recommender's picks, with a note saying so."""
+    a "TEA SET CERAMIC 11 PC"), and a product tied to another holiday fits no theme ("summer garden party" found
+    PARTY CONE CHRISTMAS DECORATION). Where nothing is found, the recommender's picks, with a note saying so."""
     words = occasion_words(theme)
     query = " ".join([*_THEME_NUMBER.sub(" ", theme).split(), *words])
     hits: list[SearchHit] = []
@@ -117,6 +118,7 @@ def themed_offers(deps: GeneratorDeps, merchant_id: str, theme: str) -> tuple[li
         hits = [h for h in deps.search.search(query, k=20, merchant_id=merchant_id) if fits(h.title, words)]
     if query and not hits:
         hits = gated_search(deps.search, query, k=10, merchant_id=merchant_id)
+    hits = [h for h in hits if not out_of_season(h.title, theme)]
     found = _priced_offers(deps, merchant_id, [h.sku.upper() for h in hits], available_only=True)
     if found:
         return found, []

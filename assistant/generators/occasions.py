@@ -45,6 +45,22 @@ def fits(title: str, words: list[str]) -> bool:
     return any(re.search(rf"\b{re.escape(word)}\b", title, re.IGNORECASE) for word in words)
 
 
+# Title words that tie a product to one season's holiday: such a product fits only a theme naming that holiday.
+# ("summer garden party" found PARTY CONE CHRISTMAS DECORATION past the relevance gate.) Words shared with other
+# themes ("heart", "love", "rabbit", "party") tie nothing.
+SEASONAL_WORDS: dict[str, tuple[str, ...]] = {
+    "christmas": ("christmas", "xmas", "santa", "reindeer", "advent", "nativity"),
+    "halloween": ("halloween", "witch", "pumpkin"),
+    "easter": ("easter",),
+    "valentines_day": ("valentine", "valentines"),
+}
+
+
+def out_of_season(title: str, theme: str) -> bool:
+    """Whether `title` ties its product to a holiday `theme` does not name ("CHRISTMAS" for a summer party)."""
+    return any(not _NAMES[key].search(theme) and fits(title, list(words)) for key, words in SEASONAL_WORDS.items())
+
+
 _CN_DIGITS = "零一二三四五六七八九"
 
 

@@ -18,6 +18,7 @@ PRODUCTS = {
     "47566": ("PARTY BUNTING", Decimal("4.95")),
     "23084": ("RABBIT NIGHT LIGHT", Decimal("2.08")),
     "22776": ("SWEETHEART CAKESTAND 3 TIER", Decimal("9.95")),
+    "22910": ("PAPER CHAIN KIT VINTAGE CHRISTMAS", Decimal("2.95")),
 }
 
 

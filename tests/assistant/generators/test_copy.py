@@ -167,6 +167,17 @@ def test_a_theme_picks_the_in_stock_products_it_finds_and_the_copy_is_written_fo
     assert deps.search.calls[0]["query"] == "tea party"  # type: ignore[attr-defined]
 
 
+def test_a_product_tied_to_another_holiday_is_not_promoted_for_a_theme(deps: GeneratorDeps) -> None:
+    # "summer garden party" found PARTY CONE CHRISTMAS DECORATION past the relevance gate
+    deps = replace(deps, search=FakeSearch(["22910", "47566"]))
+    script(deps, js({"variants": ["Bunting for long summer evenings."]}))
+    draft = generate_copy(deps, "m-en", channel="email", lang="en", variants=1, theme="summer garden party")
+    assert [i.sku for i in draft.items] == ["47566"]
+    script(deps, js({"variants": ["Paper chains for the tree."]}))
+    xmas = generate_copy(deps, "m-en", channel="email", lang="en", variants=1, theme="Xmas")
+    assert [i.sku for i in xmas.items] == ["22910"]  # the theme names Christmas: its products fit
+
+
 def test_a_theme_nothing_matches_promotes_the_recommenders_picks_and_says_so(deps: GeneratorDeps) -> None:
     deps = replace(deps, search=FakeSearch(dense=0.1, keyword=0.0))  # no hit passes the relevance gate
     llm = script(deps, js({"variants": ["Light up the summer evenings."]}))

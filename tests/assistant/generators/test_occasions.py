@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.generators.occasions import fits, occasion_in, occasion_words, writable_occasion
+from assistant.generators.occasions import fits, occasion_in, occasion_words, out_of_season, writable_occasion
 
 
 def test_a_theme_names_its_occasion_in_either_language() -> None:
@@ -26,3 +26,12 @@ def test_the_occasion_a_message_names_is_found_as_written() -> None:
     assert occasion_in("帮我写一条母亲节的朋友圈文案") == "母亲节"
     assert occasion_in("Write a post for Halloween and Christmas") == "Halloween"  # the first named
     assert occasion_in("write an SMS for my shop") is None
+
+
+def test_a_product_tied_to_another_holiday_is_out_of_season() -> None:
+    assert out_of_season("PARTY CONE CHRISTMAS DECORATION", "summer garden party")
+    assert out_of_season("SET OF 6 HALLOWEEN GHOST T-LIGHTS", "母亲节")
+    assert not out_of_season("PARTY CONE CHRISTMAS DECORATION", "圣诞派对")  # the theme names Christmas
+    assert not out_of_season("HAND WARMER RED RETROSPOT", "summer garden party")
+    assert not out_of_season("SWEETHEART CAKESTAND", "Halloween")  # "heart" ties no holiday
+    assert not out_of_season("PINK HEART SHAPE EGG FRYING PAN", "Valentine's Day")
