@@ -32,6 +32,10 @@ from ingestion.parse import (
 from ingestion.reingest import drop_former_products, feed_touched, relabel_stored_lines
 
 CHUNK_LINES = 100_000
+# The version of the rules that flag non-products and title products, stored in each run's summary: 1 before
+# 3e916f8 (fees told by their code only; a product titled by its latest line, stock notes too), 2 since. A run
+# under older rules is brought up to date by ingesting its file again (`ingestion.reingest`).
+RULES = 2
 Progress = Callable[[int], None]
 
 
@@ -59,6 +63,7 @@ class IngestSummary:
     date_range: list[str]
     relabelled_lines: int = 0  # stored lines this file now calls non-products (`ingestion.reingest`)
     removed_products: int = 0  # catalog rows whose SKU no stored line sells as a product any more
+    rules: int = RULES
     seconds: float = 0.0
     rows_per_second: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)

@@ -10,15 +10,40 @@ Running `s2b ingest orders FILE` again on the same file brings such a store to w
 - a product whose latest lines are in the file is retitled from them (`ingestion.orders._upsert_products`).
 
 A catalog feed outranks order lines: a product a feed touched stays, and a title a feed set is kept.
+`under_older_rules` lists the files whose last run predates today's rules (`ingestion.orders.RULES`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from core.tables import OrderLine, Product, ProductChange
+from core.db import Store
+from core.tables import IngestRun, OrderLine, Product, ProductChange
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    source: str
+    sha256: str
+
+
+def under_older_rules(store: Store, rules: int) -> list[StoredFile]:
+    """The order files whose latest ingestion ran under rules older than `rules` (a run before the rules were
+    versioned counts as 1), oldest run first."""
+    latest: dict[str, tuple[str, int]] = {}
+    with store.session() as session:
+        runs = session.execute(
+            select(IngestRun.source, IngestRun.source_sha256, IngestRun.summary)
+            .where(IngestRun.kind == "orders", IngestRun.finished_at.is_not(None))
+            .order_by(IngestRun.started_at, IngestRun.id)
+        )
+        for source, sha, summary in runs:
+            latest[sha] = (source, int((summary or {}).get("rules", 1)))
+    return [StoredFile(source, sha) for sha, (source, ran) in latest.items() if ran < rules]
 
 
 def feed_touched(conn: Connection, field: str | None = None) -> set[str]:

@@ -18,10 +18,13 @@ keys_app = typer.Typer(
 )
 
 
-def _load_demo_data_if_empty(settings: Settings, store: Store) -> None:
+def _demo_data_ready(settings: Settings, store: Store) -> None:
+    """The demo data loaded into an empty store; in a filled one, files ingested under older rules brought up to
+    date (`_bring_up_to_date`)."""
     with store.session() as session:
         orders = session.scalar(select(func.count()).select_from(Order)) or 0
     if orders:
+        _bring_up_to_date(settings, store)
         return
     if not settings.demo_data.exists():
         console.print(
@@ -39,10 +42,39 @@ def _load_demo_data_if_empty(settings: Settings, store: Store) -> None:
     )
 
 
+def _bring_up_to_date(settings: Settings, store: Store) -> None:
+    """Files ingested under older product rules: the packaged demo file is ingested again (a few seconds), others
+    get the command that does it (`ingestion.reingest`)."""
+    from ingestion.orders import RULES, ingest_orders
+    from ingestion.parse import file_sha256
+    from ingestion.reingest import under_older_rules
+
+    stale = under_older_rules(store, RULES)
+    demo_sha = file_sha256(settings.demo_data) if stale and settings.demo_data.exists() else ""
+    for stored in stale:
+        if stored.sha256 != demo_sha:
+            console.print(
+                f"[yellow]{stored.source} was ingested under older product rules: run `s2b ingest orders "
+                f"<path to {stored.source}>` again to apply today's (a fee told by its title, a product titled by "
+                "its sales).[/yellow]"
+            )
+            continue
+        with progress_bar("re-ingest the demo orders under today's rules", None) as advance:
+            summary = ingest_orders(store, settings.demo_data, progress=advance)
+        console.print(
+            f"{stored.source} was ingested under older product rules, now applied: lines relabelled as non-products "
+            f"{summary.relabelled_lines:,}, products removed {summary.removed_products:,}, retitled "
+            f"{summary.updated_products:,}"
+        )
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default S2B_HOST, 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default S2B_PORT, 8000)")] = None,
-    demo: Annotated[bool, typer.Option(help="load the demo data if the store is empty; create the demo key")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(help="load the demo data if the store is empty (again if older rules loaded it); the demo key"),
+    ] = True,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     """Start the service: API under /v1, docs at /docs, the widget demo page at /.
@@ -56,7 +88,7 @@ def serve(
     settings = settings_or_exit()
     store = store_or_exit(settings)
     if demo:
-        _load_demo_data_if_empty(settings, store)
+        _demo_data_ready(settings, store)
     store.dispose()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bind_host, bind_port = host or settings.host, port or settings.port

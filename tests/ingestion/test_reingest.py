@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.db import Store
-from core.tables import OrderLine, Product
+from core.tables import IngestRun, OrderLine, Product
 from ingestion.catalog import ingest_catalog
-from ingestion.orders import ingest_orders
+from ingestion.orders import RULES, ingest_orders
+from ingestion.parse import file_sha256
+from ingestion.reingest import StoredFile, under_older_rules
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 ROWS = [
@@ -90,3 +92,19 @@ def test_a_product_another_file_sells_stays_in_the_catalog(store: Store, tmp_pat
     assert summary.removed_products == 0
     assert snapshot(store)["lines"][("536001", 0)] == ("23444", True, None)
     assert "23444" in snapshot(store)["products"]
+
+
+def as_if_ingested_before_the_rules_were_versioned(store: Store) -> None:
+    with store.session() as session:
+        for run in session.scalars(select(IngestRun)):
+            run.summary = {k: v for k, v in run.summary.items() if k != "rules"}
+
+
+def test_a_file_ingested_under_older_rules_is_listed_until_it_is_ingested_again(store: Store, tmp_path: Path) -> None:
+    path = orders_file(tmp_path)
+    ingest_orders(store, path)
+    assert under_older_rules(store, RULES) == []
+    as_if_ingested_before_the_rules_were_versioned(store)
+    assert under_older_rules(store, RULES) == [StoredFile("orders.csv", file_sha256(path))]
+    ingest_orders(store, path)
+    assert under_older_rules(store, RULES) == []

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from assistant.cli.service_cmd import _demo_data_ready
+from core.db import Store
+from core.settings import load_settings
+from core.tables import Product
+from ingestion.orders import RULES, ingest_orders
+from ingestion.reingest import under_older_rules
+from tests.ingestion.test_reingest import HEADER, as_if_ingested_before_the_rules_were_versioned, orders_file
+
+
+def test_serve_ingests_the_demo_file_again_when_an_older_release_did_and_names_the_command_for_others(
+    sqlite_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = orders_file(tmp_path)
+    other = tmp_path / "spring.csv"
+    other.write_text(HEADER + "536001,22632,HAND WARMER RED,6,2011-01-02 10:00:00,1.85,12347,United Kingdom\n")
+    ingest_orders(sqlite_store, demo)
+    ingest_orders(sqlite_store, other)
+    with sqlite_store.session() as session:  # a stock note titled the product before 3e916f8
+        session.execute(update(Product).where(Product.sku == "20902").values(title="check"))
+    as_if_ingested_before_the_rules_were_versioned(sqlite_store)
+    settings = load_settings(home=tmp_path / "home", database_url=sqlite_store.url, demo_data=demo)
+    _demo_data_ready(settings, sqlite_store)
+    with sqlite_store.session() as session:
+        assert session.scalar(select(Product.title).where(Product.sku == "20902")) == "VINTAGE KEEPSAKE BOX PARIS DAYS"
+    assert [stored.source for stored in under_older_rules(sqlite_store, RULES)] == ["spring.csv"]
+    printed = " ".join(capsys.readouterr().err.split())
+    assert (
+        "orders.csv was ingested under older product rules, now applied: lines relabelled as non-products 0" in printed
+    )
+    assert "products removed 0, retitled 1" in printed
+    assert "spring.csv was ingested under older product rules: run `s2b ingest orders <path to spring.csv>`" in printed
