@@ -106,15 +106,19 @@ def _existing(conn: Connection, column: Any) -> set[str]:
     return {row[0] for row in conn.execute(select(column))}
 
 
+def _text(value: Any) -> str:
+    """A text column's value as read by pandas: NULL (None or NaN) is ""."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _price(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
 def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple[int, int]:
     """Insert unseen SKUs; refresh title/price of known ones only when this file has newer lines for them."""
-    existing = pd.read_sql(
-        select(Product.sku, Product.title, Product.unit_price, Product.first_seen, Product.last_seen), conn
-    ).set_index("sku")
+    columns_read = (Product.sku, Product.title, Product.description, Product.category, Product.unit_price)
+    existing = pd.read_sql(select(*columns_read, Product.first_seen, Product.last_seen), conn).set_index("sku")
     is_new = ~catalog["sku"].isin(existing.index)
     fresh = catalog[is_new]
     rows = [
@@ -176,13 +180,12 @@ def _retitle(conn: Connection, known: pd.DataFrame, now: str) -> int:
     stale = stale[~stale["sku"].isin(feed_touched(conn, "title"))]
     if stale.empty:
         return 0
-    query = select(Product.sku, Product.description, Product.category).where(Product.sku.in_(stale["sku"].tolist()))
-    current = {sku: (description or "", category) for sku, description, category in conn.execute(query)}
     updates = []
-    for sku, title, old_title in zip(stale["sku"], stale["title"], stale["title_old"], strict=True):
-        description, category = current[sku]
-        description = title if description in ("", old_title) else description
-        updates.append((title, description, content_hash(title, description, category), now, sku))
+    for sku, title, old_title, old_description, category in zip(
+        stale["sku"], stale["title"], stale["title_old"], stale["description_old"], stale["category_old"], strict=True
+    ):
+        description = title if _text(old_description) in ("", old_title) else _text(old_description)
+        updates.append((title, description, content_hash(title, description, _text(category) or None), now, sku))
     bulk_update(conn, "products", "sku", ["title", "description", "content_hash", "updated_at"], updates)
     return len(updates)
 

@@ -59,11 +59,7 @@ def relabel_stored_lines(conn: Connection, lines: pd.DataFrame, present: set[str
     unlink their returns: `link_cancellations` links product returns only)."""
     flagged = lines[~lines["is_product"]]
     stored = flagged[np.fromiter((invoice in present for invoice in flagged["invoice_id"]), bool, len(flagged))]
-    # a SKU with product lines has a catalog row (`derive_catalog`): the keyed lookup spares a scan of every line
-    codes = sorted(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(set(stored["sku"]))))))
-    if not codes:
-        return 0
-    sold = set(conn.scalars(select(OrderLine.sku).distinct().where(OrderLine.sku.in_(codes), OrderLine.is_product)))
+    sold = _sold_as_products(conn, _in_catalog(conn, set(stored["sku"])))
     pairs = stored.loc[stored["sku"].isin(sold), ["invoice_id", "sku"]].drop_duplicates()
     statement = (
         update(OrderLine)
@@ -85,20 +81,24 @@ def drop_former_products(conn: Connection, lines: pd.DataFrame) -> int:
 
     Their rows were derived from order lines, which stay (flagged): nothing is lost. A feed's product stays.
     """
-    codes = set(lines.loc[~lines["is_product"], "sku"]) - feed_touched(conn)
-    if not codes:
-        return 0
-    in_catalog = set(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(codes)))))
-    if not in_catalog:
-        return 0
-    still_sold = set(
-        conn.scalars(
-            select(OrderLine.sku)
-            .distinct()
-            .where(OrderLine.sku.in_(sorted(in_catalog)), OrderLine.is_product.is_(True))
-        )
-    )
-    gone = sorted(in_catalog - still_sold)
+    in_catalog = _in_catalog(conn, set(lines.loc[~lines["is_product"], "sku"]) - feed_touched(conn))
+    gone = sorted(in_catalog - _sold_as_products(conn, in_catalog))
     if gone:
         conn.execute(delete(Product).where(Product.sku.in_(gone)))
     return len(gone)
+
+
+def _in_catalog(conn: Connection, codes: set[str]) -> set[str]:
+    """The `codes` with a catalog row. A SKU with product lines has one (`derive_catalog`), so this keyed lookup
+    spares `_sold_as_products` a scan of every line for codes that were never products (POST, M, DOT…)."""
+    if not codes:
+        return set()
+    return set(conn.scalars(select(Product.sku).where(Product.sku.in_(sorted(codes)))))
+
+
+def _sold_as_products(conn: Connection, codes: set[str]) -> set[str]:
+    """The `codes` some stored line sells as a product (a scan of the lines: call it with few codes)."""
+    if not codes:
+        return set()
+    query = select(OrderLine.sku).distinct().where(OrderLine.sku.in_(sorted(codes)), OrderLine.is_product.is_(True))
+    return set(conn.scalars(query))

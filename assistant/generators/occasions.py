@@ -8,6 +8,7 @@ are what a product made for the occasion says in its title; `occasion_words` giv
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # occasion -> (what names it in a theme, English or Chinese; the title words of products made for it)
 OCCASIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -40,7 +41,7 @@ def occasion_in(text: str) -> str | None:
     return min(spans, key=lambda m: m.start()).group(0) if spans else None
 
 
-def fits(title: str, words: list[str]) -> bool:
+def fits(title: str, words: Iterable[str]) -> bool:
     """Whether a product title holds one of the occasion's words (as whole words: "mum" is not "MUMBLE")."""
     return any(re.search(rf"\b{re.escape(word)}\b", title, re.IGNORECASE) for word in words)
 
@@ -58,7 +59,7 @@ SEASONAL_WORDS: dict[str, tuple[str, ...]] = {
 
 def out_of_season(title: str, theme: str) -> bool:
     """Whether `title` ties its product to a holiday `theme` does not name ("CHRISTMAS" for a summer party)."""
-    return any(not _NAMES[key].search(theme) and fits(title, list(words)) for key, words in SEASONAL_WORDS.items())
+    return any(not _NAMES[key].search(theme) and fits(title, words) for key, words in SEASONAL_WORDS.items())
 
 
 _CN_DIGITS = "零一二三四五六七八九"
