@@ -112,3 +112,21 @@ def group_chunks(groups: np.ndarray, size: int) -> list[tuple[int, int]]:
         aligned = int(np.searchsorted(groups, groups[stop], side="left"))
         bounds.append(aligned if aligned > bounds[-1] else int(np.searchsorted(groups, groups[stop], side="right")))
     return list(itertools.pairwise(bounds))
+
+
+def most_frequent_in_groups(
+    groups: np.ndarray, values: np.ndarray, sequence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the value that occurs most often, ties to the tied value seen last in `sequence` (a distinct
+    position per row, e.g. the row's rank in time order). Returns (sorted group ids, their values)."""
+    if len(groups) == 0:
+        return groups[:0].copy(), values[:0].copy()
+    order = np.lexsort((sequence, values, groups))
+    g, v, seq = groups[order], values[order], sequence[order]
+    starts = np.r_[0, np.flatnonzero((g[1:] != g[:-1]) | (v[1:] != v[:-1])) + 1]
+    ends = np.r_[starts[1:], len(g)]
+    run_group, run_value = g[starts], v[starts]
+    counts, last_seen = ends - starts, seq[ends - 1]
+    best = np.lexsort((last_seen, counts, run_group))  # the winner of each group comes last in it
+    winners = best[np.r_[np.flatnonzero(run_group[best][1:] != run_group[best][:-1]), len(best) - 1]]
+    return run_group[winners], run_value[winners]

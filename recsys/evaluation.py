@@ -21,6 +21,8 @@ from recsys.history import History, build_history
 from recsys.metrics import means, per_merchant, ratio_interval
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
+from recsys.restock import suggest
+from recsys.suggestion_eval import SuggestionScores, score_suggestions
 from recsys.windows import first_orders_after
 
 MODELS = (
@@ -60,6 +62,7 @@ class EvalResult:
     seconds: dict[str, float] = field(default_factory=dict)
     model_meta: dict[str, object] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # COMPARISONS: 95% bootstrap
+    suggestions: SuggestionScores | None = None  # the blend's top-10 quantities and dates (recsys.suggestion_eval)
 
 
 def _as_lists(skus: np.ndarray, merchant_ids: np.ndarray, items: np.ndarray) -> dict[str, list[str]]:
@@ -130,6 +133,7 @@ def evaluate_cutoff(
     lists[MODELS[5]] = split.lists(no_offset)
     # The blend's own ALS (fitted by RestockModel.fit on the same history), ranked on its own.
     lists[MODELS[6]] = split.lists(als_alone(model.als, merchants, k))
+    suggestions = score_suggestions(events, history, suggest(model, merchants, 10), 10)
     values = {name: per_merchant(ranked_lists, targets, split.bought) for name, ranked_lists in lists.items()}
     intervals = {}
     for name in COMPARISONS:
@@ -142,4 +146,5 @@ def evaluate_cutoff(
         seconds=seconds,
         model_meta=model.meta,
         intervals=intervals,
+        suggestions=suggestions,
     )

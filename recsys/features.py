@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from recsys.als import ALSFactors
-from recsys.arrays import group_starts, largest, rank_in_groups, sorted_unique
+from recsys.arrays import group_starts, largest, most_frequent_in_groups, rank_in_groups, sorted_unique
 from recsys.history import History, basket_recency_rank
 from recsys.itemknn import families, family_orders, item_similarity, knn_scores
 from recsys.neighbours import neighbour_pool, share_neighbour_scores
@@ -33,7 +33,7 @@ class PairStats:
     key: np.ndarray
     m: np.ndarray
     i: np.ndarray
-    table: pd.DataFrame  # n_orders, first_t, last_t, log_qty, last_qty, median_qty, decay_*, order_decay, in_last
+    table: pd.DataFrame  # n_orders, first_t, last_t, log_qty, decay_*, order_decay, in_last
 
 
 @dataclass
@@ -73,13 +73,26 @@ class Stats:
         """Item x item title cosine, top neighbours per item (recsys.titles); built on first use."""
         return title_similarity(self.history.skus, self.titles, self.item["baskets"].to_numpy())
 
+    @cached_property
+    def usual_qty(self) -> tuple[np.ndarray, np.ndarray]:
+        """The quantity ordered most often (ties: the most recent), per pair (aligned with `pairs`) and per item
+        over all merchants (0: never bought); what restock lists suggest (round 33). Built on first use."""
+        history = self.history
+        sequence = np.empty(len(history.t), dtype=np.int64)
+        sequence[np.lexsort((history.b, history.t))] = np.arange(len(history.t))
+        keys, pair_qty = most_frequent_in_groups(history.m * history.n_items + history.i, history.q, sequence)
+        items, item_qty = most_frequent_in_groups(history.i, history.q, sequence)
+        per_item = np.zeros(history.n_items)
+        per_item[items] = item_qty
+        return pair_qty[np.searchsorted(keys, self.pairs.key)], per_item
 
-def pair_stats(history: History, quantities: bool = True) -> PairStats:
-    """Per (merchant, item) statistics; `quantities` adds last and median quantity (used by lists, not features)."""
+
+def pair_stats(history: History) -> PairStats:
+    """Per (merchant, item) statistics."""
     key = history.m * history.n_items + history.i
     age = history.as_of - history.t
     rank = basket_recency_rank(history)[history.b]
-    frame = pd.DataFrame({"key": key, "t": history.t, "q": history.q, "logq": np.log1p(history.q)})
+    frame = pd.DataFrame({"key": key, "t": history.t, "logq": np.log1p(history.q)})
     for half in HALF_LIVES:
         frame[f"decay_{int(half)}"] = np.exp(-np.log(2.0) * age / half)
     frame["order_decay"] = ORDER_DECAY**rank
@@ -94,8 +107,6 @@ def pair_stats(history: History, quantities: bool = True) -> PairStats:
         "order_decay": ("order_decay", "sum"),
         "in_last": ("in_last", "max"),
     }
-    if quantities:
-        aggregations |= {"last_qty": ("q", "last"), "median_qty": ("q", "median")}
     table = grouped.agg(**aggregations)
     keys = table.index.to_numpy()
     return PairStats(key=keys, m=keys // history.n_items, i=keys % history.n_items, table=table.reset_index(drop=True))
@@ -119,8 +130,8 @@ def merchant_stats(history: History, pairs: PairStats) -> pd.DataFrame:
 def item_stats(history: History, pairs: PairStats) -> pd.DataFrame:
     """Per item; merchant counts come from the (merchant, item) pairs (a merchant bought the item in the last
     d days exactly when its last purchase of it is that recent)."""
-    frame = pd.DataFrame({"i": history.i, "t": history.t, "q": history.q})
-    table = frame.groupby("i").agg(baskets=("t", "size"), first_t=("t", "min"), median_qty=("q", "median"))
+    frame = pd.DataFrame({"i": history.i, "t": history.t})
+    table = frame.groupby("i").agg(baskets=("t", "size"), first_t=("t", "min"))
     table = table.reindex(np.arange(history.n_items)).fillna(0.0)
     n = history.n_items
     table["merchants"] = np.bincount(pairs.i, minlength=n).astype(np.float64)
@@ -158,12 +169,12 @@ def _reorder_rate(history: History, pairs: PairStats, start: float) -> np.ndarra
     return np.where(chances > 0, hits / np.maximum(chances, 1.0), np.nan)
 
 
-def compute_stats(history: History, quantities: bool = True, titles: Mapping[str, str] | None = None) -> Stats:
-    """Everything features and lists need; `quantities=False` (validation windows) skips what only lists use.
+def compute_stats(history: History, titles: Mapping[str, str] | None = None) -> Stats:
+    """Everything features and lists need (what only lists use, the usual quantities, is built on first use).
 
     `titles` (SKU -> product title) feed the title features; without them those are 0.
     """
-    pairs = pair_stats(history, quantities)
+    pairs = pair_stats(history)
     items = item_stats(history, pairs)
     popularity = items["baskets"].to_numpy()
     # Top-frequency order: more orders with the item, then bought more recently, then globally more popular, then SKU.

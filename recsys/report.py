@@ -6,6 +6,7 @@ import json
 import math
 import os
 import platform
+from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,38 @@ def markdown_table(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
+def suggestion_lines(result: EvalResult) -> list[str]:
+    """The blend's suggested quantities on its top-10 hits and its expected reorder dates, next to reference rules
+    (`recsys.suggestion_eval`)."""
+    scores = result.suggestions
+    if scores is None:
+        return []
+    lines = [
+        "Suggested quantities on the blend's top-10 hits (listed items in the merchant's next order), next to",
+        "reference rules on the same hits; within 1.5x: at most 1.5 times the ordered quantity and at least 2/3 of it:",
+        "",
+        "| items | rule | hits | exact | within 1.5x | mean abs log2 ratio | under |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for q in scores.quantities:
+        lines.append(
+            f"| {q.group} | {q.rule} | {q.hits} | {q.exact:.3f} | {q.within_1_5x:.3f} | {q.mean_abs_log2:.3f} "
+            f"| {q.under:.3f} |"
+        )
+    first = scores.dates[0] if scores.dates else None
+    if first is not None:
+        lines += [
+            "",
+            f"Expected reorder dates of the blend's top-10 items bought before and ordered again by the data's end "
+            f"({first.reordered} items; {first.not_reordered} not reordered are left out), days off the first reorder:",
+            "",
+            "| rule | median days off | mean days off |",
+            "|---|---:|---:|",
+            *(f"| {d.rule} | {d.median_days_off:.1f} | {d.mean_days_off:.1f} |" for d in scores.dates),
+        ]
+    return lines
+
+
 # The packages whose numerics shape the blend. Its figures are not bit-for-bit portable: the same code on another
 # machine and a fresh install moved the twelve demo ratios by -0.004 to +0.028 (recsys/README.md, round 19).
 NUMERIC_PACKAGES = ("lightgbm", "implicit", "numpy", "scipy", "pandas")
@@ -266,6 +299,7 @@ def write_report(
         ]
         parts += ["", "Ratios: " + ", ".join(f"{k} = {with_interval(result, k, v)}" for k, v in ratios(result).items())]
         parts += ["", *validation_lines(result.model_meta)]
+        parts += ["", *suggestion_lines(result)] if result.suggestions else []
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         parts += ["", f"Timings: {timing}.", "", "Model: `" + json.dumps(result.model_meta.get("metrics", {})) + "`"]
     path = out / "recsys_eval.md"
@@ -279,6 +313,7 @@ def write_report(
                     "merchants": r.merchants,
                     "metrics": r.metrics,
                     "intervals": r.intervals,
+                    **({"suggestions": asdict(r.suggestions)} if r.suggestions else {}),
                     "environment": env,
                 }
                 for r in results

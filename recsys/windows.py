@@ -68,7 +68,7 @@ def labelled_window(
     titles: Mapping[str, str] | None = None,
 ) -> Window:
     history = build_history(events, start)
-    stats = compute_stats(history, quantities=False, titles=titles)
+    stats = compute_stats(history, titles=titles)
     als = fit_als(history, als_params)
     first = first_order_rows(events, start, end)
     tm = pd.Index(history.merchant_ids).get_indexer(first["merchant_id"].to_numpy())

@@ -10,11 +10,13 @@ from recsys.arrays import (
     group_starts,
     largest,
     member,
+    most_frequent_in_groups,
     rank_in_groups,
     sorted_unique,
     top_n_per_row,
     values_at,
 )
+from recsys.suggestion_eval import most_frequent
 
 
 def test_rank_in_groups_counts_earlier_rows_of_the_same_group() -> None:
@@ -75,3 +77,28 @@ def test_top_n_per_row_matches_argpartition_on_distinct_values() -> None:
 def test_top_n_per_row_breaks_ties_at_the_cut_by_the_lower_column() -> None:
     scores = np.array([[0.0, 2.0, 1.0, 1.0, 1.0, 0.0], [5.0, 5.0, 5.0, 5.0, 5.0, 5.0], [0.0, 0.0, 0.0, 3.0, 0.0, 0.0]])
     assert top_n_per_row(scores, 3).tolist() == [[1, 2, 3], [0, 1, 2], [0, 1, 3]]
+
+
+def test_most_frequent_in_groups_matches_the_reference_rule_ties_to_the_latest() -> None:
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 200, size=3000)
+    values = rng.choice([1.0, 2.0, 6.0, 12.0, 24.0], size=3000)  # few values: many ties
+    sequence = rng.permutation(3000)
+    ids, winners = most_frequent_in_groups(groups, values, sequence)
+    assert ids.tolist() == sorted(set(groups.tolist()))
+    for group, winner in zip(ids.tolist(), winners.tolist(), strict=True):
+        rows = np.flatnonzero(groups == group)
+        in_order = values[rows[np.argsort(sequence[rows])]]  # oldest first
+        assert winner == most_frequent(in_order)
+
+
+def test_most_frequent_in_groups_on_paper() -> None:
+    groups = np.array([0, 0, 0, 1, 1, 2])
+    values = np.array([6.0, 24.0, 24.0, 12.0, 6.0, 5.0])
+    sequence = np.array([0, 1, 2, 3, 4, 5])  # group 1: a tie, and 6 came after 12
+    ids, winners = most_frequent_in_groups(groups, values, sequence)
+    assert ids.tolist() == [0, 1, 2] and winners.tolist() == [24.0, 6.0, 5.0]
+    _, winners = most_frequent_in_groups(groups, values, np.array([0, 1, 2, 4, 3, 5]))  # now 12 came last
+    assert winners.tolist() == [24.0, 12.0, 5.0]
+    empty = most_frequent_in_groups(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+    assert len(empty[0]) == 0 and len(empty[1]) == 0

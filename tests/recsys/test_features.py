@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from recsys import features
-from recsys.features import FEATURES, candidates, feature_matrix, item_stats, pair_stats
+from recsys.features import FEATURES, candidates, compute_stats, feature_matrix, item_stats, pair_stats
 from recsys.history import build_history
 from recsys.model import RestockModel
-from tests.recsys.events import events_of
+from tests.recsys.events import events_of, events_with_quantities
 
 
 @pytest.mark.parametrize("n_rows", [0, 1, 4, 10])
@@ -79,3 +79,24 @@ def test_item_reorder_rate_counts_later_orders_of_merchants_that_already_stock_t
     # its first C, m3 none in the window: 0 of 1; D: no merchant ordered again after buying it: undefined
     assert by_sku["A"] == pytest.approx(0.5) and by_sku["B"] == pytest.approx(0.5)
     assert by_sku["C"] == 0.0 and np.isnan(by_sku["D"])
+
+
+def test_usual_quantity_is_the_most_frequent_ordered_ties_to_the_most_recent() -> None:
+    events = events_with_quantities(
+        [  # (merchant, invoice, SKU, day, quantity)
+            ("m1", "1", "A", "2011-01-10", 6),
+            ("m1", "2", "A", "2011-02-10", 24),
+            ("m1", "3", "A", "2011-03-10", 24),
+            ("m2", "4", "A", "2011-01-12", 24),
+            ("m2", "5", "A", "2011-02-12", 6),  # a tie at one each: the later 6, not the median 15
+            ("m2", "4", "B", "2011-01-12", 3),
+        ]
+    )
+    stats = compute_stats(build_history(events, date(2011, 5, 1)))
+
+    pair_qty, item_qty = stats.usual_qty
+    skus, ids = stats.history.skus, stats.history.merchant_ids
+    usual = {(ids[m], skus[i]): q for m, i, q in zip(stats.pairs.m, stats.pairs.i, pair_qty, strict=True)}
+    assert usual == {("m1", "A"): 24, ("m2", "A"): 6, ("m2", "B"): 3}
+    # over all merchants: A was ordered 24 three times, 6 twice
+    assert dict(zip(skus, item_qty, strict=True)) == {"A": 24, "B": 3}

@@ -56,7 +56,7 @@ def test_knn_scores() -> None:
 
 def test_item_features_are_filled_for_new_candidates(sample_events: pd.DataFrame) -> None:
     history = build_history(sample_events, date(2011, 9, 1))
-    stats = compute_stats(history, quantities=False)
+    stats = compute_stats(history)
     als = fit_als(history, ALSParams(factors=8, iterations=2))
     merchants = np.arange(history.n_merchants, dtype=np.int64)
     m, i = candidates(stats, als, merchants, n_history=80, n_als=10, n_popular=5)

@@ -37,6 +37,13 @@ def test_report_shows_every_model_the_validation_and_the_discovery_settings(
     assert f"| 2011-09-01 | {result.merchants} | {recall} |" in text
     saved = json.loads((tmp_path / "recsys_eval.json").read_text(encoding="utf-8"))
     assert saved[0]["intervals"]["ndcg@10 vs top-frequency"] == list(result.intervals["ndcg@10 vs top-frequency"])
+    # the blend's suggested quantities and dates, scored on its hits (round 33)
+    assert result.suggestions is not None
+    own = result.suggestions.quantities[0]
+    assert own.rule == "restock list" and own.hits > 0
+    assert f"| bought before | restock list | {own.hits} | {own.exact:.3f} |" in text
+    assert "| the merchant's next order at its usual interval |" in text
+    assert saved[0]["suggestions"]["quantities"][0]["hits"] == own.hits
 
 
 def test_validation_lines_without_a_ranker() -> None:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import orjson
+import pandas as pd
 
 from recsys.model import RestockModel
 from recsys.restock import cold_start, suggest
@@ -17,3 +20,29 @@ def test_stored_json_of_a_suggestion_is_its_as_json(sample_model: RestockModel) 
     for item in listed:
         assert orjson.dumps(item) == orjson.dumps(item.as_json())
         assert item.score == round(item.score, 6)
+
+
+def test_quantities_are_ones_ordered_and_dates_not_before_the_merchants_next_order(
+    sample_model: RestockModel, sample_events: pd.DataFrame, sample_cutoff: date
+) -> None:
+    merchants = np.arange(sample_model.history.n_merchants, dtype=np.int64)
+    lists = suggest(sample_model, merchants, 20)
+    before = sample_events[sample_events["ordered_at"] < pd.Timestamp(sample_cutoff)]
+    own = before.groupby(["merchant_id", "sku"])["quantity"].agg(lambda q: set(q.tolist()))
+    anyone = before.groupby("sku")["quantity"].agg(lambda q: set(q.tolist()))
+    orders = (
+        before.groupby("merchant_id")["ordered_at"]
+        .agg(["min", "max"])
+        .join(before.groupby("merchant_id")["invoice_id"].nunique().rename("n"))
+    )
+    checked = 0
+    for merchant_id, items in lists.items():
+        first, last, n = orders.loc[merchant_id]
+        interval = (last - first) / (n - 1) if n > 1 else pd.Timedelta(days=30)
+        next_order = max((last + interval).floor("D"), pd.Timestamp(sample_cutoff) - pd.Timedelta(days=1))
+        for item in items:
+            ordered = own.get((merchant_id, item.sku)) if item.reason["kind"] == "repeat" else anyone[item.sku]
+            assert item.quantity in ordered, (merchant_id, item)
+            assert pd.Timestamp(item.expected_reorder_date) >= next_order, (merchant_id, item)
+            checked += 1
+    assert checked > 100

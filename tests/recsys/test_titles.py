@@ -92,7 +92,7 @@ def test_fingerprint_includes_the_titles_of_the_events_skus(
 def test_title_features_score_never_bought_items_only(sample_events: pd.DataFrame, sample_lines: pd.DataFrame) -> None:
     history = build_history(sample_events, date(2011, 9, 1))
     titles = titles_from_lines(sample_lines)
-    stats = compute_stats(history, quantities=False, titles=titles)
+    stats = compute_stats(history, titles=titles)
     als = fit_als(history, ALSParams(factors=8, iterations=2))
     sim = stats.title_sim
     # every (merchant, item) pair that a title neighbour of one of the merchant's items makes a candidate
@@ -109,7 +109,7 @@ def test_title_features_score_never_bought_items_only(sample_events: pd.DataFram
     assert np.isnan(score[repeat]).all()
     assert (score[~repeat] > 0).all()  # each new pair was reached through a title neighbour
     assert np.isfinite(rank).all()
-    untitled = feature_matrix(compute_stats(history, quantities=False), als, m, i)
+    untitled = feature_matrix(compute_stats(history), als, m, i)
     assert (untitled[~repeat, FEATURES.index("title_score")] == 0).all()
     assert np.isnan(untitled[:, FEATURES.index("title_rank")]).all()
 

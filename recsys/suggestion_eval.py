@@ -1,0 +1,211 @@
+"""How close a restock list's suggested quantities and reorder dates come to what the merchants then ordered.
+
+Scored on the list's hits: the listed items (top k) that were in the merchant's first order after the cut-off, the
+same target as the ranking metrics (`recsys.evaluation`). Per group (items the merchant had bought before, items it
+had not) the list's own quantities are scored next to simple reference rules computed from the same history:
+
+- exact: the suggested quantity is the one ordered;
+- within 1.5x: the suggestion is at most 1.5 times the ordered quantity and at least two thirds of it;
+- mean |log2 ratio|: how many doublings or halvings off, averaged (0.58 = 1.5x off);
+- under: the suggestion was lower than the order.
+
+Expected reorder dates are scored on every listed item (top k) the merchant had bought before and ordered again
+after the cut-off, before the data ends (the others are left out and counted): the median and mean of |expected
+date - the date of that first reorder| in days, next to three references: the list date itself, the merchant's next
+order at its usual interval between orders (its last order + (last - first) / (orders - 1), not before the list
+date) and the item's last purchase plus its cycle (the mean interval between the merchant's orders of it; without
+one, the merchant's interval; not before the list date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recsys.history import History, to_day
+from recsys.restock import Suggestion
+from recsys.windows import first_order_rows
+
+REPEAT, NEW = "bought before", "never bought"
+# reference rules: name -> (group, function of the history's quantities of the pair or the item, oldest first)
+Rule = Callable[[np.ndarray], float]
+
+
+def most_frequent(quantities: np.ndarray) -> float:
+    """The quantity ordered most often; ties go to the most recent of the tied quantities (oldest first in)."""
+    values, counts = np.unique(quantities, return_counts=True)
+    tied = values[counts == counts.max()]
+    recent = [q for q in quantities[::-1] if q in set(tied.tolist())]
+    return float(recent[0])
+
+
+REFERENCES: dict[str, tuple[str, Rule]] = {
+    "the merchant's median quantity": (REPEAT, lambda q: float(np.median(q))),
+    "the merchant's last quantity": (REPEAT, lambda q: float(q[-1])),
+    "the merchant's most frequent quantity": (REPEAT, most_frequent),
+    "the item's median quantity (all merchants)": (NEW, lambda q: float(np.median(q))),
+    "the item's most frequent quantity (all merchants)": (NEW, most_frequent),
+}
+
+
+@dataclass
+class QuantityScore:
+    rule: str
+    group: str
+    hits: int
+    exact: float
+    within_1_5x: float
+    mean_abs_log2: float
+    under: float
+
+
+@dataclass
+class DateScore:
+    rule: str
+    reordered: int  # listed repeat items reordered before the data ends
+    not_reordered: int  # listed repeat items left out: not reordered before the data ends
+    median_days_off: float
+    mean_days_off: float
+
+
+@dataclass
+class SuggestionScores:
+    quantities: list[QuantityScore]
+    dates: list[DateScore]
+
+
+def _score(rule: str, group: str, suggested: np.ndarray, ordered: np.ndarray) -> QuantityScore:
+    suggested = np.maximum(1.0, np.round(suggested))
+    log_ratio = np.abs(np.log2(suggested / ordered)) if len(ordered) else np.zeros(0)
+    mean = lambda values: float(np.mean(values)) if len(values) else float("nan")  # noqa: E731
+    return QuantityScore(
+        rule=rule,
+        group=group,
+        hits=len(ordered),
+        exact=mean(suggested == ordered),
+        within_1_5x=mean(log_ratio <= np.log2(1.5) + 1e-9),
+        mean_abs_log2=mean(log_ratio),
+        under=mean(suggested < ordered),
+    )
+
+
+Lists = Mapping[str, Sequence[Suggestion]]  # merchant id -> its ranked suggestions
+
+
+def _hits(events: pd.DataFrame, cutoff: pd.Timestamp, lists: Lists, k: int) -> pd.DataFrame:
+    """One row per listed item (top k) in the merchant's first order after the cut-off: merchant_id, sku, the
+    suggestion's quantity and expected date, the ordered quantity and the order's date."""
+    target = first_order_rows(events, cutoff, None)
+    rows = [
+        (merchant, s.sku, s.quantity, to_day(s.expected_reorder_date))
+        for merchant, listed in lists.items()
+        for s in listed[:k]
+    ]
+    listed = pd.DataFrame(rows, columns=["merchant_id", "sku", "suggested", "expected_day"])
+    ordered = target.groupby(["merchant_id", "sku"], as_index=False).agg(
+        ordered=("quantity", "sum"), ordered_at=("ordered_at", "min")
+    )
+    ordered["merchant_id"] = ordered["merchant_id"].astype(str)
+    hits = listed.merge(ordered, on=["merchant_id", "sku"])
+    hits["order_day"] = [to_day(when) for when in hits["ordered_at"]]
+    return hits
+
+
+def _quantities_by(history: History, columns: Sequence[str]) -> dict[tuple[str, ...], np.ndarray]:
+    """The history's quantities, oldest first, per key of `columns` ("merchant_id", "sku")."""
+    order = np.lexsort((history.b, history.t))
+    frame = pd.DataFrame(
+        {
+            "merchant_id": history.merchant_ids[history.m[order]].astype(str),
+            "sku": history.skus[history.i[order]].astype(str),
+            "q": history.q[order],
+        }
+    )
+    groups = frame.groupby(list(columns), sort=False)["q"]
+    return {tuple(str(part) for part in key): values.to_numpy() for key, values in groups}
+
+
+def _last_and_interval(times: pd.Series, groups: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per requested group of `times` (a Series indexed by group): the latest time and the mean interval between
+    its times (NaN with one)."""
+    table = times.groupby(level=0).agg(["min", "max", "size"]).loc[list(groups)]
+    size = table["size"].to_numpy()
+    interval = np.where(size > 1, (table["max"] - table["min"]).to_numpy() / np.maximum(size - 1, 1), np.nan)
+    return table["max"].to_numpy(), interval
+
+
+def _merchant_next_order(history: History, merchant_ids: pd.Series) -> np.ndarray:
+    """Per row: the merchant's last order + its mean interval between orders (30 days with one order), not before
+    the list date."""
+    index = history.merchant_index()
+    last, interval = _last_and_interval(
+        pd.Series(history.basket_t, index=history.basket_m), [index[m] for m in merchant_ids]
+    )
+    return np.maximum(history.as_of, last + np.nan_to_num(interval, nan=30.0))
+
+
+def _item_cycle_due(history: History, rows: pd.DataFrame) -> np.ndarray:
+    """Per row: the merchant's last purchase of the item + its cycle (without one, the merchant's interval between
+    orders), not before the list date."""
+    index, items = history.merchant_index(), history.item_index()
+    merchants = [index[m] for m in rows["merchant_id"]]
+    pairs = [m * history.n_items + items[s] for m, s in zip(merchants, rows["sku"], strict=True)]
+    last, cycle = _last_and_interval(pd.Series(history.t, index=history.m * history.n_items + history.i), pairs)
+    _, interval = _last_and_interval(pd.Series(history.basket_t, index=history.basket_m), merchants)
+    return np.maximum(history.as_of, last + np.where(np.isnan(cycle), np.nan_to_num(interval, nan=30.0), cycle))
+
+
+def _date_scores(
+    events: pd.DataFrame, history: History, lists: Lists, k: int, repeat: Collection[tuple[str, ...]]
+) -> list[DateScore]:
+    cutoff = pd.Timestamp(history.as_of, unit="D")
+    listed = pd.DataFrame(
+        [(m, s.sku, to_day(s.expected_reorder_date)) for m, items in lists.items() for s in items[:k]],
+        columns=["merchant_id", "sku", "expected_day"],
+    )
+    listed = listed[[(m, s) in repeat for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
+    after = events[events["ordered_at"] >= cutoff]
+    first = after.groupby(["merchant_id", "sku"], as_index=False)["ordered_at"].min()
+    first["merchant_id"] = first["merchant_id"].astype(str)
+    rows = listed.merge(first, on=["merchant_id", "sku"])
+    actual = np.array([to_day(when) for when in rows["ordered_at"]], dtype=np.float64)
+    expected = {
+        "restock list": rows["expected_day"].to_numpy(dtype=np.float64),
+        "the list date": np.full(len(rows), history.as_of),
+        "the merchant's next order at its usual interval": _merchant_next_order(history, rows["merchant_id"]),
+        "the item's last purchase + its cycle": _item_cycle_due(history, rows),
+    }
+    out = []
+    for name, days in expected.items():
+        off = np.abs(days - actual)
+        median, mean = (float(np.median(off)), float(np.mean(off))) if len(off) else (float("nan"), float("nan"))
+        out.append(DateScore(name, len(rows), len(listed) - len(rows), median, mean))
+    return out
+
+
+def score_suggestions(events: pd.DataFrame, history: History, lists: Lists, k: int = 10) -> SuggestionScores:
+    """The list's quantities on its top-k hits and its expected dates on its top-k items reordered later, each next
+    to the reference rules on the same rows.
+
+    `events` must reach past the cut-off (the targets); `history` is the events before it (`build_history`)."""
+    hits = _hits(events, pd.Timestamp(history.as_of, unit="D"), lists, k)
+    by_pair = _quantities_by(history, ("merchant_id", "sku"))
+    pair_keys = list(zip(hits["merchant_id"], hits["sku"], strict=True))
+    repeat = np.array([key in by_pair for key in pair_keys], dtype=bool)
+    by_item = _quantities_by(history, ("sku",))
+    scores = []
+    for group, rows in ((REPEAT, hits[repeat]), (NEW, hits[~repeat])):
+        ordered = rows["ordered"].to_numpy(dtype=np.float64)
+        scores.append(_score("restock list", group, rows["suggested"].to_numpy(dtype=np.float64), ordered))
+        keys: list[tuple[str, ...]] = [(sku,) for sku in rows["sku"]]
+        if group == REPEAT:
+            keys = list(zip(rows["merchant_id"], rows["sku"], strict=True))
+        history_of = by_pair if group == REPEAT else by_item
+        for name, (rule_group, rule) in REFERENCES.items():
+            if rule_group == group:
+                suggested = np.array([rule(history_of[key]) if key in history_of else 1.0 for key in keys])
+                scores.append(_score(name, group, suggested, ordered))
+    return SuggestionScores(scores, _date_scores(events, history, lists, k, by_pair.keys()))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+
+from recsys.history import build_history
+from recsys.restock import Suggestion
+from recsys.suggestion_eval import NEW, REPEAT, most_frequent, score_suggestions
+from tests.recsys.events import events_with_quantities
+
+CUTOFF = date(2011, 5, 1)
+ORDERS = [  # (merchant, invoice, SKU, day, quantity); the lists are made as of 2011-05-01
+    ("m1", "1", "A", "2011-02-01", 6),
+    ("m1", "2", "A", "2011-03-01", 24),
+    ("m1", "3", "A", "2011-04-01", 24),
+    ("m1", "3", "B", "2011-04-01", 12),
+    ("m2", "4", "D", "2011-04-10", 1),
+    ("m1", "5", "A", "2011-05-03", 24),  # after the cut-off: m1's next order
+    ("m1", "5", "B", "2011-05-03", 10),
+    ("m2", "6", "A", "2011-05-20", 6),  # m2's next order: A, which it never bought
+    ("m2", "7", "D", "2011-06-20", 2),  # D again, but not in m2's next order
+]
+
+
+def _item(sku: str, quantity: int, day: date) -> Suggestion:
+    return Suggestion(sku, quantity, day, 0.0, {})
+
+
+def test_quantities_and_dates_are_scored_on_the_lists_hits_next_to_the_references() -> None:
+    events = events_with_quantities(ORDERS)
+    lists = {
+        "m1": [_item("A", 24, date(2011, 5, 1)), _item("B", 12, date(2011, 5, 11)), _item("C", 5, date(2011, 5, 1))],
+        "m2": [_item("A", 24, date(2011, 5, 1)), _item("D", 1, date(2011, 6, 30))],
+    }
+    scores = score_suggestions(events, build_history(events, CUTOFF), lists, k=10)
+
+    by = {(q.group, q.rule): q for q in scores.quantities}
+    own = by[(REPEAT, "restock list")]  # m1's A (24 for 24) and B (12 for 10); m2's D is not in its next order
+    assert (own.hits, own.exact, own.within_1_5x, own.under) == (2, 0.5, 1.0, 0.0)
+    assert own.mean_abs_log2 == pytest.approx(math.log2(12 / 10) / 2)
+    median = by[(REPEAT, "the merchant's median quantity")]  # A: median(6, 24, 24) = 24, B: 12
+    assert (median.exact, median.within_1_5x) == (0.5, 1.0)
+    new = by[(NEW, "restock list")]  # m2's A: 24 listed, 6 ordered
+    assert (new.hits, new.exact, new.within_1_5x, new.mean_abs_log2, new.under) == (1, 0.0, 0.0, 2.0, 0.0)
+    item_median = by[(NEW, "the item's median quantity (all merchants)")]  # A over everyone: 6, 24, 24
+    assert item_median.exact == 0.0 and item_median.mean_abs_log2 == pytest.approx(2.0)
+
+    dates = {d.rule: d for d in scores.dates}
+    listed = dates["restock list"]  # A, B (reordered 2011-05-03) and D (2011-06-20); C was never bought
+    assert (listed.reordered, listed.not_reordered) == (3, 0)
+    # A: 2 days early, B: 8 days late, D: 10 days late
+    assert listed.median_days_off == pytest.approx(8.0) and listed.mean_days_off == pytest.approx(20 / 3)
+    # the list date: 2, 2 and 50 days before the reorders
+    assert dates["the list date"].median_days_off == pytest.approx(2.0)
+
+
+def test_most_frequent_ties_go_to_the_latest() -> None:
+    assert most_frequent(np.array([6.0, 24.0, 24.0])) == 24.0
+    assert most_frequent(np.array([24.0, 6.0])) == 6.0
+    assert most_frequent(np.array([6.0, 24.0, 6.0, 24.0])) == 24.0
