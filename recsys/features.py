@@ -80,11 +80,12 @@ class Stats:
         history = self.history
         sequence = np.empty(len(history.t), dtype=np.int64)
         sequence[np.lexsort((history.b, history.t))] = np.arange(len(history.t))
-        keys, pair_qty = most_frequent_in_groups(history.m * history.n_items + history.i, history.q, sequence)
+        # the pairs' keys are the sorted distinct keys of the same rows: the groups come back aligned with them
+        _, pair_qty = most_frequent_in_groups(history.m * history.n_items + history.i, history.q, sequence)
         items, item_qty = most_frequent_in_groups(history.i, history.q, sequence)
         per_item = np.zeros(history.n_items)
         per_item[items] = item_qty
-        return pair_qty[np.searchsorted(keys, self.pairs.key)], per_item
+        return pair_qty, per_item
 
 
 def pair_stats(history: History) -> PairStats:

@@ -226,8 +226,8 @@ def suggestion_lines(result: EvalResult) -> list[str]:
             f"| {q.group} | {q.rule} | {q.hits} | {q.exact:.3f} | {q.within_1_5x:.3f} | {q.mean_abs_log2:.3f} "
             f"| {q.under:.3f} |"
         )
-    first = scores.dates[0] if scores.dates else None
-    if first is not None:
+    if scores.dates:
+        first = scores.dates[0]
         lines += [
             "",
             f"Expected reorder dates of the blend's top-10 items bought before and ordered again by the data's end "
@@ -299,7 +299,7 @@ def write_report(
         ]
         parts += ["", "Ratios: " + ", ".join(f"{k} = {with_interval(result, k, v)}" for k, v in ratios(result).items())]
         parts += ["", *validation_lines(result.model_meta)]
-        parts += ["", *suggestion_lines(result)] if result.suggestions else []
+        parts += ["", *suggestion_lines(result)] if result.suggestions else []  # no empty line without them
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         parts += ["", f"Timings: {timing}.", "", "Model: `" + json.dumps(result.model_meta.get("metrics", {})) + "`"]
     path = out / "recsys_eval.md"

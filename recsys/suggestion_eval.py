@@ -77,41 +77,46 @@ class SuggestionScores:
     dates: list[DateScore]
 
 
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def _score(rule: str, group: str, suggested: np.ndarray, ordered: np.ndarray) -> QuantityScore:
     suggested = np.maximum(1.0, np.round(suggested))
     log_ratio = np.abs(np.log2(suggested / ordered)) if len(ordered) else np.zeros(0)
-    mean = lambda values: float(np.mean(values)) if len(values) else float("nan")  # noqa: E731
     return QuantityScore(
         rule=rule,
         group=group,
         hits=len(ordered),
-        exact=mean(suggested == ordered),
-        within_1_5x=mean(log_ratio <= np.log2(1.5) + 1e-9),
-        mean_abs_log2=mean(log_ratio),
-        under=mean(suggested < ordered),
+        exact=_mean(suggested == ordered),
+        within_1_5x=_mean(log_ratio <= np.log2(1.5) + 1e-9),
+        mean_abs_log2=_mean(log_ratio),
+        under=_mean(suggested < ordered),
     )
 
 
 Lists = Mapping[str, Sequence[Suggestion]]  # merchant id -> its ranked suggestions
 
 
-def _hits(events: pd.DataFrame, cutoff: pd.Timestamp, lists: Lists, k: int) -> pd.DataFrame:
-    """One row per listed item (top k) in the merchant's first order after the cut-off: merchant_id, sku, the
-    suggestion's quantity and expected date, the ordered quantity and the order's date."""
-    target = first_order_rows(events, cutoff, None)
+def _listed(lists: Lists, k: int) -> pd.DataFrame:
+    """One row per listed item (top k): merchant_id, sku, the suggested quantity and the expected day."""
     rows = [
         (merchant, s.sku, s.quantity, to_day(s.expected_reorder_date))
         for merchant, listed in lists.items()
         for s in listed[:k]
     ]
-    listed = pd.DataFrame(rows, columns=["merchant_id", "sku", "suggested", "expected_day"])
+    return pd.DataFrame(rows, columns=["merchant_id", "sku", "suggested", "expected_day"])
+
+
+def _hits(events: pd.DataFrame, cutoff: pd.Timestamp, listed: pd.DataFrame) -> pd.DataFrame:
+    """The listed rows whose item was in the merchant's first order after the cut-off, with the ordered quantity
+    and the order's date."""
+    target = first_order_rows(events, cutoff, None)
     ordered = target.groupby(["merchant_id", "sku"], as_index=False).agg(
         ordered=("quantity", "sum"), ordered_at=("ordered_at", "min")
     )
     ordered["merchant_id"] = ordered["merchant_id"].astype(str)
-    hits = listed.merge(ordered, on=["merchant_id", "sku"])
-    hits["order_day"] = [to_day(when) for when in hits["ordered_at"]]
-    return hits
+    return listed.merge(ordered, on=["merchant_id", "sku"])
 
 
 def _quantities_by(history: History, columns: Sequence[str]) -> dict[tuple[str, ...], np.ndarray]:
@@ -137,52 +142,45 @@ def _last_and_interval(times: pd.Series, groups: Sequence[int]) -> tuple[np.ndar
     return table["max"].to_numpy(), interval
 
 
-def _merchant_next_order(history: History, merchant_ids: pd.Series) -> np.ndarray:
-    """Per row: the merchant's last order + its mean interval between orders (30 days with one order), not before
-    the list date."""
+def _merchant_orders(history: History, merchant_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the merchant's last order and its mean interval between orders (30 days with one order)."""
     index = history.merchant_index()
     last, interval = _last_and_interval(
         pd.Series(history.basket_t, index=history.basket_m), [index[m] for m in merchant_ids]
     )
-    return np.maximum(history.as_of, last + np.nan_to_num(interval, nan=30.0))
+    return last, np.nan_to_num(interval, nan=30.0)
 
 
-def _item_cycle_due(history: History, rows: pd.DataFrame) -> np.ndarray:
+def _item_cycle_due(history: History, rows: pd.DataFrame, merchant_interval: np.ndarray) -> np.ndarray:
     """Per row: the merchant's last purchase of the item + its cycle (without one, the merchant's interval between
     orders), not before the list date."""
     index, items = history.merchant_index(), history.item_index()
-    merchants = [index[m] for m in rows["merchant_id"]]
-    pairs = [m * history.n_items + items[s] for m, s in zip(merchants, rows["sku"], strict=True)]
+    pairs = [index[m] * history.n_items + items[s] for m, s in zip(rows["merchant_id"], rows["sku"], strict=True)]
     last, cycle = _last_and_interval(pd.Series(history.t, index=history.m * history.n_items + history.i), pairs)
-    _, interval = _last_and_interval(pd.Series(history.basket_t, index=history.basket_m), merchants)
-    return np.maximum(history.as_of, last + np.where(np.isnan(cycle), np.nan_to_num(interval, nan=30.0), cycle))
+    return np.maximum(history.as_of, last + np.where(np.isnan(cycle), merchant_interval, cycle))
 
 
 def _date_scores(
-    events: pd.DataFrame, history: History, lists: Lists, k: int, repeat: Collection[tuple[str, ...]]
+    events: pd.DataFrame, history: History, listed: pd.DataFrame, repeat: Collection[tuple[str, ...]]
 ) -> list[DateScore]:
-    cutoff = pd.Timestamp(history.as_of, unit="D")
-    listed = pd.DataFrame(
-        [(m, s.sku, to_day(s.expected_reorder_date)) for m, items in lists.items() for s in items[:k]],
-        columns=["merchant_id", "sku", "expected_day"],
-    )
     listed = listed[[(m, s) in repeat for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
-    after = events[events["ordered_at"] >= cutoff]
+    after = events[events["ordered_at"] >= pd.Timestamp(history.as_of, unit="D")]
     first = after.groupby(["merchant_id", "sku"], as_index=False)["ordered_at"].min()
     first["merchant_id"] = first["merchant_id"].astype(str)
     rows = listed.merge(first, on=["merchant_id", "sku"])
     actual = np.array([to_day(when) for when in rows["ordered_at"]], dtype=np.float64)
+    merchant_last, merchant_interval = _merchant_orders(history, rows["merchant_id"])
     expected = {
         "restock list": rows["expected_day"].to_numpy(dtype=np.float64),
         "the list date": np.full(len(rows), history.as_of),
-        "the merchant's next order at its usual interval": _merchant_next_order(history, rows["merchant_id"]),
-        "the item's last purchase + its cycle": _item_cycle_due(history, rows),
+        "the merchant's next order at its usual interval": np.maximum(history.as_of, merchant_last + merchant_interval),
+        "the item's last purchase + its cycle": _item_cycle_due(history, rows, merchant_interval),
     }
     out = []
     for name, days in expected.items():
         off = np.abs(days - actual)
-        median, mean = (float(np.median(off)), float(np.mean(off))) if len(off) else (float("nan"), float("nan"))
-        out.append(DateScore(name, len(rows), len(listed) - len(rows), median, mean))
+        median = float(np.median(off)) if len(off) else float("nan")
+        out.append(DateScore(name, len(rows), len(listed) - len(rows), median, _mean(off)))
     return out
 
 
@@ -191,10 +189,10 @@ def score_suggestions(events: pd.DataFrame, history: History, lists: Lists, k: i
     to the reference rules on the same rows.
 
     `events` must reach past the cut-off (the targets); `history` is the events before it (`build_history`)."""
-    hits = _hits(events, pd.Timestamp(history.as_of, unit="D"), lists, k)
+    listed = _listed(lists, k)
+    hits = _hits(events, pd.Timestamp(history.as_of, unit="D"), listed)
     by_pair = _quantities_by(history, ("merchant_id", "sku"))
-    pair_keys = list(zip(hits["merchant_id"], hits["sku"], strict=True))
-    repeat = np.array([key in by_pair for key in pair_keys], dtype=bool)
+    repeat = np.array([key in by_pair for key in zip(hits["merchant_id"], hits["sku"], strict=True)], dtype=bool)
     by_item = _quantities_by(history, ("sku",))
     scores = []
     for group, rows in ((REPEAT, hits[repeat]), (NEW, hits[~repeat])):
@@ -208,4 +206,4 @@ def score_suggestions(events: pd.DataFrame, history: History, lists: Lists, k: i
             if rule_group == group:
                 suggested = np.array([rule(history_of[key]) if key in history_of else 1.0 for key in keys])
                 scores.append(_score(name, group, suggested, ordered))
-    return SuggestionScores(scores, _date_scores(events, history, lists, k, by_pair.keys()))
+    return SuggestionScores(scores, _date_scores(events, history, listed, by_pair.keys()))
