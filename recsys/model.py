@@ -33,10 +33,10 @@ from recsys.slots import top_k_with_slots
 
 MODEL_KIND = "restock-ltr"
 MIN_LABELLED_MERCHANTS = 30  # fewer labelled merchants in the validation windows: use the fallback order
-FORMAT_VERSION = 6  # 3: title features (round 11); 4: share neighbours, frequency relative to the top item (13);
+FORMAT_VERSION = 7  # 3: title features (round 11); 4: share neighbours, frequency relative to the top item (13);
 # 5: the item's reorder rate (round 28); 6: lists suggest the most frequent quantity and a reorder date not before the
 # merchant's next order (round 33: the ranking is the same, the lists' quantities and dates are not, so a batch
-# re-run recomputes them)
+# re-run recomputes them); 7: the reorder date halfway from that order to the item's own due date (round 34)
 
 
 def model_folder_name(cutoff: date, data_fingerprint: str, params: RankerParams) -> str:

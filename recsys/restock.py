@@ -4,8 +4,10 @@ Every number comes from the orders (round 33 measured both against the next orde
 - the quantity is the one the merchant ordered most often, ties to the most recent (for an item it never bought:
   the one all merchants ordered most often), so it is always a quantity someone orders; a median of 6 and 24 had
   suggested 15;
-- the expected reorder date is the merchant's last purchase of the item plus its cycle (the mean interval between
-  its orders of it), but not before the merchant's next order at its usual interval, nor before the list date;
+- the expected reorder date is the merchant's next order at its usual interval (not before the list date); when the
+  item's own due date (its last purchase plus its cycle, the mean interval between the merchant's orders of it) is
+  later, halfway from that order to it (round 34: closer to the reorders than either date alone, or the later of
+  the two, round 33's rule);
 - a discovery's reason counts the similar merchants (nearest neighbours by ALS merchant factors, cosine) that
   bought the item.
 """
@@ -24,6 +26,7 @@ from recsys.model import RestockModel
 from recsys.neighbours import nearest
 
 NEIGHBOURS = 50
+CYCLE_SHARE = 0.5  # how far past the merchant's next order an item's own due date moves its expected date (round 34)
 
 
 @dataclass
@@ -77,9 +80,11 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     m_first, m_last = stats.merchant["first_t"].to_numpy()[m], stats.merchant["last_t"].to_numpy()[m]
     m_interval = np.where(m_orders > 1, (m_last - m_first) / np.maximum(m_orders - 1, 1), 30.0)
     cycle = np.where(n_pair > 1, (last_t - first_t) / np.maximum(n_pair - 1, 1), np.nan)
-    # An item is reordered in an order: not before the merchant's next order at its usual interval (round 33).
+    # An item is reordered in an order: not before the merchant's next order at its usual interval (round 33), and
+    # an item due later by its own cycle is expected halfway there (round 34: the cycle of a few intervals is noisy).
     next_order = np.maximum(history.as_of, m_last + m_interval)
-    due = np.where(own, np.maximum(next_order, last_t + np.where(np.isnan(cycle), m_interval, cycle)), next_order)
+    item_due = last_t + np.where(np.isnan(cycle), m_interval, cycle)
+    due = np.where(own, next_order + CYCLE_SHARE * np.maximum(0.0, item_due - next_order), next_order)
     # Similar merchants only matter for items the merchant never bought.
     new_rows = np.flatnonzero(~own)
     new_merchants = sorted_unique(row[new_rows])

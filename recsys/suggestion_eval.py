@@ -11,10 +11,10 @@ had not) the list's own quantities are scored next to simple reference rules com
 
 Expected reorder dates are scored on every listed item (top k) the merchant had bought before and ordered again
 after the cut-off, before the data ends (the others are left out and counted): the median and mean of |expected
-date - the date of that first reorder| in days, next to three references: the list date itself, the merchant's next
+date - the date of that first reorder| in days, next to four references: the list date itself, the merchant's next
 order at its usual interval between orders (its last order + (last - first) / (orders - 1), not before the list
-date) and the item's last purchase plus its cycle (the mean interval between the merchant's orders of it; without
-one, the merchant's interval; not before the list date).
+date), the item's last purchase plus its cycle (the mean interval between the merchant's orders of it; without
+one, the merchant's interval; not before the list date) and the later of those two (the lists' rule until round 34).
 """
 
 from __future__ import annotations
@@ -48,6 +48,28 @@ REFERENCES: dict[str, tuple[str, Rule]] = {
     "the merchant's most frequent quantity": (REPEAT, most_frequent),
     "the item's median quantity (all merchants)": (NEW, lambda q: float(np.median(q))),
     "the item's most frequent quantity (all merchants)": (NEW, most_frequent),
+}
+
+
+@dataclass
+class ReorderRows:
+    """The listed repeat items that were reordered, one entry per item: the day of that first reorder, the list's
+    expected day, the list date, the merchant's next order at its usual interval (not before the list date) and the
+    item's last purchase plus its cycle (not before the list date)."""
+
+    reordered_day: np.ndarray
+    listed_day: np.ndarray
+    as_of: float
+    next_order: np.ndarray
+    item_due: np.ndarray
+
+
+DateRule = Callable[[ReorderRows], np.ndarray]  # expected day per reordered row
+DATE_REFERENCES: dict[str, DateRule] = {
+    "the list date": lambda rows: np.full(len(rows.reordered_day), rows.as_of),
+    "the merchant's next order at its usual interval": lambda rows: rows.next_order,
+    "the item's last purchase + its cycle": lambda rows: rows.item_due,
+    "the later of the two (round 33's rule)": lambda rows: np.maximum(rows.next_order, rows.item_due),
 }
 
 
@@ -160,35 +182,53 @@ def _item_cycle_due(history: History, rows: pd.DataFrame, merchant_interval: np.
     return np.maximum(history.as_of, last + np.where(np.isnan(cycle), merchant_interval, cycle))
 
 
-def _date_scores(
+def reorder_rows(
     events: pd.DataFrame, history: History, listed: pd.DataFrame, repeat: Collection[tuple[str, ...]]
-) -> list[DateScore]:
+) -> tuple[ReorderRows, int]:
+    """The listed repeat items (`repeat`: the history's (merchant, SKU) pairs) reordered after the cut-off in
+    `events`, and how many listed repeat items were left out (not reordered before `events` end)."""
     listed = listed[[(m, s) in repeat for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
     after = events[events["ordered_at"] >= pd.Timestamp(history.as_of, unit="D")]
     first = after.groupby(["merchant_id", "sku"], as_index=False)["ordered_at"].min()
     first["merchant_id"] = first["merchant_id"].astype(str)
     rows = listed.merge(first, on=["merchant_id", "sku"])
-    actual = np.array([to_day(when) for when in rows["ordered_at"]], dtype=np.float64)
     merchant_last, merchant_interval = _merchant_orders(history, rows["merchant_id"])
-    expected = {
-        "restock list": rows["expected_day"].to_numpy(dtype=np.float64),
-        "the list date": np.full(len(rows), history.as_of),
-        "the merchant's next order at its usual interval": np.maximum(history.as_of, merchant_last + merchant_interval),
-        "the item's last purchase + its cycle": _item_cycle_due(history, rows, merchant_interval),
-    }
+    reordered = ReorderRows(
+        reordered_day=np.array([to_day(when) for when in rows["ordered_at"]], dtype=np.float64),
+        listed_day=rows["expected_day"].to_numpy(dtype=np.float64),
+        as_of=history.as_of,
+        next_order=np.maximum(history.as_of, merchant_last + merchant_interval),
+        item_due=_item_cycle_due(history, rows, merchant_interval),
+    )
+    return reordered, len(listed) - len(rows)
+
+
+def date_scores(rows: ReorderRows, left_out: int, references: Mapping[str, DateRule]) -> list[DateScore]:
+    """The list's expected days, then each reference rule's, against the reorders: median and mean days off. The
+    references are cut to their calendar day, as the list's dates are."""
+    expected = {"restock list": rows.listed_day} | {name: np.floor(rule(rows)) for name, rule in references.items()}
     out = []
     for name, days in expected.items():
-        off = np.abs(days - actual)
+        off = np.abs(days - rows.reordered_day)
         median = float(np.median(off)) if len(off) else float("nan")
-        out.append(DateScore(name, len(rows), len(listed) - len(rows), median, _mean(off)))
+        out.append(DateScore(name, len(off), left_out, median, _mean(off)))
     return out
 
 
-def score_suggestions(events: pd.DataFrame, history: History, lists: Lists, k: int = 10) -> SuggestionScores:
+def score_suggestions(
+    events: pd.DataFrame,
+    history: History,
+    lists: Lists,
+    k: int = 10,
+    references: Mapping[str, tuple[str, Rule]] = REFERENCES,
+    date_references: Mapping[str, DateRule] = DATE_REFERENCES,
+    date_events: pd.DataFrame | None = None,
+) -> SuggestionScores:
     """The list's quantities on its top-k hits and its expected dates on its top-k items reordered later, each next
-    to the reference rules on the same rows.
+    to the reference rules on the same rows (`evals.recsys.suggestion_rules` passes more).
 
-    `events` must reach past the cut-off (the targets); `history` is the events before it (`build_history`)."""
+    `events` must reach past the cut-off (the targets); `history` is the events before it (`build_history`);
+    `date_events`, when given, are the events the dates are scored on instead (e.g. ones reaching further)."""
     listed = _listed(lists, k)
     hits = _hits(events, pd.Timestamp(history.as_of, unit="D"), listed)
     by_pair = _quantities_by(history, ("merchant_id", "sku"))
@@ -202,8 +242,9 @@ def score_suggestions(events: pd.DataFrame, history: History, lists: Lists, k: i
         if group == REPEAT:
             keys = list(zip(rows["merchant_id"], rows["sku"], strict=True))
         history_of = by_pair if group == REPEAT else by_item
-        for name, (rule_group, rule) in REFERENCES.items():
+        for name, (rule_group, rule) in references.items():
             if rule_group == group:
                 suggested = np.array([rule(history_of[key]) if key in history_of else 1.0 for key in keys])
                 scores.append(_score(name, group, suggested, ordered))
-    return SuggestionScores(scores, _date_scores(events, history, listed, by_pair.keys()))
+    reordered, left_out = reorder_rows(events if date_events is None else date_events, history, listed, by_pair.keys())
+    return SuggestionScores(scores, date_scores(reordered, left_out, date_references))

@@ -46,3 +46,35 @@ def test_quantities_are_ones_ordered_and_dates_not_before_the_merchants_next_ord
             assert pd.Timestamp(item.expected_reorder_date) >= next_order, (merchant_id, item)
             checked += 1
     assert checked > 100
+
+
+def test_a_later_item_due_date_moves_the_expected_date_halfway_past_the_merchants_next_order(
+    sample_model: RestockModel, sample_events: pd.DataFrame, sample_cutoff: date
+) -> None:
+    """Round 34's rule, recomputed from the orders: next order + (last purchase + cycle - next order) / 2 when the
+    item is due later (round 33's rule, the later of the two, would be off by that half)."""
+    merchants = np.arange(sample_model.history.n_merchants, dtype=np.int64)
+    lists = suggest(sample_model, merchants, 20)
+    before = sample_events[sample_events["ordered_at"] < pd.Timestamp(sample_cutoff)]
+    as_of = pd.Timestamp(sample_cutoff)
+    baskets = before.groupby(["merchant_id", "invoice_id"])["ordered_at"].min()
+    checked = 0
+    for merchant_id, items in lists.items():
+        times = baskets.loc[merchant_id]
+        interval = (times.max() - times.min()) / (len(times) - 1) if len(times) > 1 else pd.Timedelta(days=30)
+        next_order = max(times.max() + interval, as_of)
+        for item in items:
+            bought = before[(before["merchant_id"] == merchant_id) & (before["sku"] == item.sku)]
+            item_times = bought.groupby("invoice_id")["ordered_at"].min()
+            if item.reason["kind"] != "repeat" or len(item_times) < 2:
+                continue
+            due = item_times.max() + (item_times.max() - item_times.min()) / (len(item_times) - 1)
+            if due - next_order < pd.Timedelta(days=4):
+                continue
+            expected = next_order + (due - next_order) / 2
+            assert abs(pd.Timestamp(item.expected_reorder_date) - expected.floor("D")) <= pd.Timedelta(days=1), (
+                merchant_id,
+                item,
+            )
+            checked += 1
+    assert checked > 20

@@ -55,6 +55,22 @@ def test_quantities_and_dates_are_scored_on_the_lists_hits_next_to_the_reference
     assert listed.median_days_off == pytest.approx(8.0) and listed.mean_days_off == pytest.approx(20 / 3)
     # the list date: 2, 2 and 50 days before the reorders
     assert dates["the list date"].median_days_off == pytest.approx(2.0)
+    # round 33's rule: m1 orders every 29.5 days, so A (cycle 29.5) and B (bought once) are due 2011-05-01, 2 days
+    # early; m2 (one order) is due 30 days after 2011-04-10, 41 days before D's reorder
+    later = dates["the later of the two (round 33's rule)"]
+    assert (later.median_days_off, later.mean_days_off) == pytest.approx((2.0, 15.0))
+
+
+def test_dates_can_be_scored_on_other_events_than_the_targets() -> None:
+    events = events_with_quantities(ORDERS)
+    lists = {"m2": [_item("D", 1, date(2011, 6, 30))]}
+    history = build_history(events, CUTOFF)
+    until_june = events[events["ordered_at"] < "2011-06-01"]
+    (censored,) = [d for d in score_suggestions(until_june, history, lists).dates if d.rule == "restock list"]
+    assert (censored.reordered, censored.not_reordered) == (0, 1)  # D's reorder on 2011-06-20 is not seen
+    scores = score_suggestions(until_june, history, lists, date_events=events)
+    (later,) = [d for d in scores.dates if d.rule == "restock list"]
+    assert (later.reordered, later.not_reordered, later.median_days_off) == (1, 0, pytest.approx(10.0))
 
 
 def test_most_frequent_ties_go_to_the_latest() -> None:
