@@ -182,7 +182,7 @@ def _item_cycle_due(history: History, rows: pd.DataFrame, merchant_interval: np.
     return np.maximum(history.as_of, last + np.where(np.isnan(cycle), merchant_interval, cycle))
 
 
-def reorder_rows(
+def _reorder_rows(
     events: pd.DataFrame, history: History, listed: pd.DataFrame, repeat: Collection[tuple[str, ...]]
 ) -> tuple[ReorderRows, int]:
     """The listed repeat items (`repeat`: the history's (merchant, SKU) pairs) reordered after the cut-off in
@@ -203,7 +203,7 @@ def reorder_rows(
     return reordered, len(listed) - len(rows)
 
 
-def date_scores(rows: ReorderRows, left_out: int, references: Mapping[str, DateRule]) -> list[DateScore]:
+def _date_scores(rows: ReorderRows, left_out: int, references: Mapping[str, DateRule]) -> list[DateScore]:
     """The list's expected days, then each reference rule's, against the reorders: median and mean days off. The
     references are cut to their calendar day, as the list's dates are."""
     expected = {"restock list": rows.listed_day} | {name: np.floor(rule(rows)) for name, rule in references.items()}
@@ -246,5 +246,5 @@ def score_suggestions(
             if rule_group == group:
                 suggested = np.array([rule(history_of[key]) if key in history_of else 1.0 for key in keys])
                 scores.append(_score(name, group, suggested, ordered))
-    reordered, left_out = reorder_rows(events if date_events is None else date_events, history, listed, by_pair.keys())
-    return SuggestionScores(scores, date_scores(reordered, left_out, date_references))
+    reordered, left_out = _reorder_rows(events if date_events is None else date_events, history, listed, by_pair.keys())
+    return SuggestionScores(scores, _date_scores(reordered, left_out, date_references))
