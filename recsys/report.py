@@ -15,6 +15,7 @@ from recsys.baselines import ALS_ALONE
 from recsys.evaluation import COMPARISONS, RATIOS, EvalResult
 from recsys.ranker import RankerParams
 from recsys.slots import MAX_SLOTS
+from recsys.suggestion_eval import SuggestionScores
 
 COLUMNS = [
     "recall@10",
@@ -208,10 +209,9 @@ def markdown_table(result: EvalResult) -> str:
     return "\n".join(lines)
 
 
-def suggestion_lines(result: EvalResult) -> list[str]:
-    """The blend's suggested quantities on its top-10 hits and its expected reorder dates, next to reference rules
-    (`recsys.suggestion_eval`)."""
-    scores = result.suggestions
+def suggestion_lines(scores: SuggestionScores | None, horizon: str = "by the data's end") -> list[str]:
+    """The blend's suggested quantities on its top-10 hits and its expected reorder dates (items reordered
+    `horizon`), next to reference rules (`recsys.suggestion_eval`)."""
     if scores is None:
         return []
     lines = [
@@ -230,7 +230,7 @@ def suggestion_lines(result: EvalResult) -> list[str]:
         first = scores.dates[0]
         lines += [
             "",
-            f"Expected reorder dates of the blend's top-10 items bought before and ordered again by the data's end "
+            f"Expected reorder dates of the blend's top-10 items bought before and ordered again {horizon} "
             f"({first.reordered} items; {first.not_reordered} not reordered are left out), days off the first reorder:",
             "",
             "| rule | median days off | mean days off |",
@@ -299,7 +299,7 @@ def write_report(
         ]
         parts += ["", "Ratios: " + ", ".join(f"{k} = {with_interval(result, k, v)}" for k, v in ratios(result).items())]
         parts += ["", *validation_lines(result.model_meta)]
-        parts += ["", *suggestion_lines(result)] if result.suggestions else []  # no empty line without them
+        parts += ["", *suggestion_lines(result.suggestions)] if result.suggestions else []  # no empty line without them
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         parts += ["", f"Timings: {timing}.", "", "Model: `" + json.dumps(result.model_meta.get("metrics", {})) + "`"]
     path = out / "recsys_eval.md"

@@ -60,6 +60,12 @@ def _rounded(scores: np.ndarray) -> list[float]:
     return [round(score, 6) for score in scores.tolist()]
 
 
+def reorder_day(next_order: np.ndarray, item_due: np.ndarray, share: float = CYCLE_SHARE) -> np.ndarray:
+    """The merchant's next order, moved `share` of the way to the item's own due date when that is later (round 34:
+    0.5; share 1 is round 33's rule, the later of the two)."""
+    return next_order + share * np.maximum(0.0, item_due - next_order)
+
+
 def _dates(days: np.ndarray) -> list[date]:
     return list(np.floor(days).astype("datetime64[D]").tolist())
 
@@ -84,7 +90,7 @@ def suggest(model: RestockModel, merchants: np.ndarray, k: int) -> dict[str, lis
     # an item due later by its own cycle is expected halfway there (round 34: the cycle of a few intervals is noisy).
     next_order = np.maximum(history.as_of, m_last + m_interval)
     item_due = last_t + np.where(np.isnan(cycle), m_interval, cycle)
-    due = np.where(own, next_order + CYCLE_SHARE * np.maximum(0.0, item_due - next_order), next_order)
+    due = np.where(own, reorder_day(next_order, item_due), next_order)
     # Similar merchants only matter for items the merchant never bought.
     new_rows = np.flatnonzero(~own)
     new_merchants = sorted_unique(row[new_rows])

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.history import History, to_day
-from recsys.restock import Suggestion
+from recsys.restock import Suggestion, reorder_day
 from recsys.windows import first_order_rows
 
 REPEAT, NEW = "bought before", "never bought"
@@ -69,7 +69,7 @@ DATE_REFERENCES: dict[str, DateRule] = {
     "the list date": lambda rows: np.full(len(rows.reordered_day), rows.as_of),
     "the merchant's next order at its usual interval": lambda rows: rows.next_order,
     "the item's last purchase + its cycle": lambda rows: rows.item_due,
-    "the later of the two (round 33's rule)": lambda rows: np.maximum(rows.next_order, rows.item_due),
+    "the later of the two (round 33's rule)": lambda rows: reorder_day(rows.next_order, rows.item_due, share=1.0),
 }
 
 

@@ -34,15 +34,13 @@ from evals.recsys.inner_splits import SPLITS, store_events
 from recsys.evaluation import cutoff_split
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
-from recsys.restock import suggest
+from recsys.report import suggestion_lines
+from recsys.restock import reorder_day, suggest
 from recsys.suggestion_eval import (
     DATE_REFERENCES,
     REFERENCES,
     REPEAT,
     DateRule,
-    DateScore,
-    QuantityScore,
-    ReorderRows,
     Rule,
     most_frequent,
     score_suggestions,
@@ -83,37 +81,12 @@ QUANTITY_RULES: dict[str, tuple[str, Rule]] = {
 
 
 def towards_item_cycle(share: float) -> DateRule:
-    """The merchant's next order moved `share` of the way towards the item's last purchase + cycle, not before
-    the next order."""
-
-    def rule(rows: ReorderRows) -> np.ndarray:
-        return np.maximum(rows.next_order, (1 - share) * rows.next_order + share * rows.item_due)
-
-    return rule
+    return lambda rows: reorder_day(rows.next_order, rows.item_due, share)
 
 
 DATE_RULES: dict[str, DateRule] = {
     f"next order, w = {w} towards the cycle": towards_item_cycle(w) for w in (0.25, 0.5, 0.75)
 }
-
-
-def quantity_lines(scores: Sequence[QuantityScore]) -> list[str]:
-    lines = ["| group | rule | hits | exact | within 1.5x | mean abs log2 | too low |", "|---" * 7 + "|"]
-    for s in scores:
-        lines.append(
-            f"| {s.group} | {s.rule} | {s.hits} | {s.exact:.3f} | {s.within_1_5x:.3f} | {s.mean_abs_log2:.3f} | "
-            f"{s.under:.3f} |"
-        )
-    return lines
-
-
-def date_lines(scores: Sequence[DateScore]) -> list[str]:
-    lines = ["| rule | reordered | left out | median days off | mean days off |", "|---" * 5 + "|"]
-    for s in scores:
-        lines.append(
-            f"| {s.rule} | {s.reordered} | {s.not_reordered} | {s.median_days_off:.1f} | {s.mean_days_off:.1f} |"
-        )
-    return lines
 
 
 def split_report(all_events: pd.DataFrame, titles: Mapping[str, str], name: str, to_data_end: bool) -> list[str]:
@@ -130,19 +103,8 @@ def split_report(all_events: pd.DataFrame, titles: Mapping[str, str], name: str,
         DATE_REFERENCES | DATE_RULES,
         date_events=all_events if to_data_end else None,
     )
-    horizon = "every later order in the store" if to_data_end else f"reorders before {end}"
-    return [
-        f"## {name}: list date {list_date}",
-        "",
-        "Quantities on the top-10 hits:",
-        "",
-        *quantity_lines(scores.quantities),
-        "",
-        f"Expected reorder dates of the listed repeat items ({horizon}):",
-        "",
-        *date_lines(scores.dates),
-        "",
-    ]
+    horizon = "in any later order in the store" if to_data_end else f"before {end}"
+    return [f"## {name}: list date {list_date}", "", *suggestion_lines(scores, horizon), ""]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
