@@ -30,8 +30,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from evals.recsys.inner_splits import SPLITS, store_events
-from recsys.evaluation import cutoff_split
+from evals.recsys.inner_splits import SPLITS, load_split, store_events
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.report import suggestion_lines
@@ -90,21 +89,19 @@ DATE_RULES: dict[str, DateRule] = {
 
 
 def split_report(all_events: pd.DataFrame, titles: Mapping[str, str], name: str, to_data_end: bool) -> list[str]:
-    list_date, end = SPLITS[name]
-    events = all_events[all_events["ordered_at"] < pd.Timestamp(end)]
-    split = cutoff_split(events, list_date)
-    model = RestockModel.fit(events, list_date, RankerParams(), titles)
+    split = load_split(all_events, name)
+    model = RestockModel.fit(split.events, split.list_date, RankerParams(), titles)
     scores = score_suggestions(
-        events,
-        split.history,
-        suggest(model, split.merchants, 10),
+        split.events,
+        split.cut.history,
+        suggest(model, split.cut.merchants, 10),
         10,
         REFERENCES | QUANTITY_RULES,
         DATE_REFERENCES | DATE_RULES,
         date_events=all_events if to_data_end else None,
     )
-    horizon = "in any later order in the store" if to_data_end else f"before {end}"
-    return [f"## {name}: list date {list_date}", "", *suggestion_lines(scores, horizon), ""]
+    horizon = "in any later order in the store" if to_data_end else f"before {SPLITS[name][1]}"
+    return [f"## {name}: list date {split.list_date}", "", *suggestion_lines(scores, horizon), ""]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
