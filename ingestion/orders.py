@@ -61,6 +61,7 @@ class IngestSummary:
     anonymous_lines: int
     non_product_lines: int
     date_range: list[str]
+    date_order: str = "ISO"  # how the file's dates were read (`ingestion.dates`)
     relabelled_lines: int = 0  # stored lines this file now calls non-products (`ingestion.reingest`)
     removed_products: int = 0  # catalog rows whose SKU no stored line sells as a product any more
     rules: int = RULES
@@ -344,6 +345,7 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         relabelled_lines=relabelled_lines,
         removed_products=removed_products,
         date_range=[str(dates.min()), str(dates.max())] if len(lines) else [],
+        date_order=parsed.date_order,
     )
     assert summary.rows_read == summary.stored + summary.rejected, "every row is stored or rejected"
     with store.session() as session:

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingestion.codes import non_product_mask
+from ingestion.dates import as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
 
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
@@ -35,6 +36,7 @@ class ParsedOrders:
     rows_read: int
     lines: pd.DataFrame
     rejected: pd.DataFrame
+    date_order: str = "ISO"  # how the dates were read, e.g. 'month/day/year' (`ingestion.dates`)
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:
@@ -113,31 +115,12 @@ def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.Dat
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def _as_arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.to_numpy(dtype=object), type=pa.string()) if values.dtype == object else pa.array(values)
-
-
 def parse_numbers(values: pd.Series) -> pd.Series:
     """Text to float; anything that is not a plain decimal number becomes NaN (vectorised in Arrow)."""
-    text = _as_arrow(values)
+    text = as_arrow_text(values)
     valid = pc.match_substring_regex(text, _NUMBER)
     numbers = pc.cast(pc.utf8_trim_whitespace(pc.if_else(valid, text, "0")), pa.float64())
     return pd.Series(pc.if_else(valid, numbers, None).to_numpy(zero_copy_only=False), index=values.index)
-
-
-def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
-    """Text to datetime64; unparseable -> NaT. Fast path for ISO 'YYYY-MM-DD HH:MM:SS', pandas for the rest."""
-    text = pc.utf8_trim_whitespace(_as_arrow(values))
-    fast = pc.strptime(text, format=date_format or "%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[ns]")
-    missing = parsed.isna() & (values.str.strip() != "")
-    if missing.any() and date_format is None:
-        rest = values[missing].str.strip()
-        retry = pd.to_datetime(rest, format="ISO8601", errors="coerce")
-        if retry.isna().mean() > 0.5:
-            retry = pd.to_datetime(rest, format="mixed", dayfirst=True, errors="coerce")
-        parsed.loc[missing] = retry.dt.tz_localize(None) if retry.dt.tz is not None else retry
-    return parsed
 
 
 def normalise_merchant_ids(values: pd.Series) -> pd.Series:
@@ -167,7 +150,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
     sku = frame["sku"].str.strip().str.upper()
     quantity = parse_numbers(frame["quantity"])
     price = parse_numbers(frame["unit_price"])
-    ordered_at = parse_dates(frame["ordered_at"], fmt.date_format)
+    ordered_at, date_order = read_dates(frame["ordered_at"], fmt.date_format)
     reason = _first_failure(
         [
             ("missing invoice id", invoice == ""),
@@ -214,6 +197,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
         rows_read=len(table) + len(malformed),
         lines=lines,
         rejected=rejected,
+        date_order=date_order,
     )
 
 

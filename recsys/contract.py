@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +39,9 @@ class ContractSummary:
     cold_start: int
     model_version: str
     seconds: float
+    date_order: str = "ISO"
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    rejected_out: str | None = None
 
 
 def predict_lines(
@@ -60,10 +63,20 @@ def predict_lines(
 
 
 def recommend_file(
-    orders: Path, out: Path, *, k: int = 20, fmt: str = "auto", mapping: Path | None = None
+    orders: Path,
+    out: Path,
+    *,
+    k: int = 20,
+    fmt: str = "auto",
+    mapping: Path | None = None,
+    rejected_out: Path | None = None,
 ) -> ContractSummary:
+    """Write `out` (see the module docstring); rows that fail validation go to `rejected_out` when given."""
     started = time.perf_counter()
-    lines = parse_orders(orders, fmt, mapping).lines
+    parsed = parse_orders(orders, fmt, mapping)
+    if rejected_out is not None:
+        write_rejected(parsed.rejected, rejected_out)
+    lines = parsed.lines
     result, model, cold = predict_lines(lines, k)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
@@ -84,4 +97,21 @@ def recommend_file(
         cold_start=cold,
         model_version=model.version,
         seconds=round(time.perf_counter() - started, 3),
+        date_order=parsed.date_order,
+        rejected_by_reason=parsed.rejected_by_reason,
+        rejected_out=str(rejected_out) if rejected_out is not None else None,
     )
+
+
+def write_rejected(rejected: pd.DataFrame, path: Path) -> None:
+    """One JSON line per rejected row: its 1-based data row number, the reason, and its fields as read (`fields`)
+    or, for a line that could not be split into fields, its text (`line`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for number, reason, raw in zip(rejected["row_number"], rejected["reason"], rejected["raw"], strict=True):
+            record: dict[str, object] = {"row_number": int(number), "reason": str(reason)}
+            if str(reason).startswith("malformed line"):
+                record["line"] = str(raw)
+            else:
+                record["fields"] = json.loads(str(raw))
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -38,11 +38,18 @@ def recommend_restock(
     merchant: Annotated[str | None, typer.Option(help="One merchant's list from the store (prints JSON)")] = None,
     as_of: Annotated[str | None, typer.Option(help="With --merchant: list as of this date (YYYY-MM-DD)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="online-retail | online-retail-ii | auto")] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="With --orders: YAML/JSON column mapping")
+    ] = None,
+    rejected: Annotated[
+        Path | None, typer.Option(help="With --orders: write the rows that fail validation here (JSON lines)")
+    ] = None,
 ) -> None:
     """Restock lists: file to file (--orders FILE --out PRED.jsonl) or one merchant from the store (--merchant ID).
 
     Examples:\n
       s2b recommend restock --orders orders.csv.gz --k 20 --out pred.jsonl\n
+      s2b recommend restock --orders feed.csv --mapping my_feed.yaml --rejected bad_rows.jsonl --out pred.jsonl\n
       s2b recommend restock --merchant 12347 --k 10
     """
     if orders is not None:
@@ -53,14 +60,16 @@ def recommend_restock(
             raise typer.Exit(2)
         try:
             with console.status(f"training on {orders.name}", spinner="dots"):
-                summary = recommend_file(orders, out, k=k, fmt=fmt)
+                summary = recommend_file(orders, out, k=k, fmt=fmt, mapping=mapping, rejected_out=rejected)
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
         console.print(
-            f"wrote {summary.merchants} merchants to {out} (as of {summary.as_of}, "
-            f"{summary.cold_start} cold start, model {summary.model_version}, {summary.seconds:.1f} s)"
+            f"wrote {summary.merchants} merchants to {out} (as of {summary.as_of}, dates read as "
+            f"{summary.date_order}, {summary.cold_start} cold start, model {summary.model_version}, "
+            f"{summary.seconds:.1f} s)"
         )
+        _print_rejected(summary.rejected_by_reason, summary.rejected_out)
         return
     if merchant is None:
         console.print("[red]give --orders FILE --out PRED.jsonl, or --merchant ID[/red]")
@@ -71,6 +80,14 @@ def recommend_restock(
     service = RestockService.from_settings(settings, store_or_exit(settings))
     result = service.restock_for(merchant, as_of=_date(as_of), k=k)
     print_json(result.model_dump(mode="json"))
+
+
+def _print_rejected(by_reason: dict[str, int], written_to: str | None) -> None:
+    if not by_reason:
+        return
+    counts = ", ".join(f"{count:,} {reason}" for reason, count in by_reason.items())
+    where = f"; written to {written_to}" if written_to else "; --rejected FILE writes them out"
+    console.print(f"[yellow]{sum(by_reason.values()):,} rows not used ({counts}){where}[/yellow]")
 
 
 @batch_app.command("restock")

@@ -56,3 +56,38 @@ def test_file_contract_reads_lowercase_skus_and_float_ids(tmp_path: Path) -> Non
 def test_file_contract_learns_from_the_files_descriptions(sample_lines: pd.DataFrame) -> None:
     _, model, _ = predict_lines(sample_lines, 5)
     assert model.stats.titles == titles_from_lines(sample_lines) and model.stats.title_sim.nnz > 0
+
+
+def test_file_contract_keeps_rejected_rows_with_their_reason(tmp_path: Path) -> None:
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    good = [f"5{n:05d},22961,JAM SET,{6 + n % 3},12/{1 + n % 28}/2010 9:41,1.45,1780{n % 4},UK" for n in range(60)]
+    bad = ["536381,,NO SKU,24,12/1/2010 9:41,1.45,17809,UK", "536382,22961,JAM SET,abc,12/1/2010 9:41,1.45,17809,UK"]
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join([header, *good, *bad]) + "\n")
+    out, rejected = tmp_path / "pred.jsonl", tmp_path / "bad.jsonl"
+    args = ["recommend", "restock", "--orders", str(path), "--out", str(out), "--rejected", str(rejected)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "as of 2010-12-28, dates read as month/day/year," in output
+    assert "2 rows not used (1 missing SKU, 1 non-numeric quantity)" in output
+    records = [json.loads(line) for line in rejected.read_text().splitlines()]
+    assert [(r["row_number"], r["reason"]) for r in records] == [(61, "missing SKU"), (62, "non-numeric quantity")]
+    assert records[1]["fields"]["Quantity"] == "abc" and records[1]["fields"]["InvoiceDate"] == "12/1/2010 9:41"
+
+
+def test_file_contract_takes_a_mapping_file(tmp_path: Path) -> None:
+    rows = ["order;sku;qty;when;price;shop"]
+    rows += [f"{9000 + n};2100{n % 3};{2 + n % 2};{1 + n % 28:02d}/03/2011 10:00;1.5;shop{n % 5}" for n in range(80)]
+    path, mapping = tmp_path / "feed.csv", tmp_path / "feed.yaml"
+    path.write_text("\n".join(rows) + "\n")
+    mapping.write_text(
+        "columns: {invoice_id: order, sku: sku, quantity: qty, ordered_at: when, unit_price: price, "
+        "merchant_id: shop}\ndate_format: '%d/%m/%Y %H:%M'\ndelimiter: ';'\n"
+    )
+    out = tmp_path / "pred.jsonl"
+    args = ["recommend", "restock", "--orders", str(path), "--mapping", str(mapping), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "as of 2011-03-28, dates read as format %d/%m/%Y %H:%M," in " ".join(result.output.split())
+    assert [json.loads(line)["merchant_id"] for line in out.read_text().splitlines()] == [f"shop{i}" for i in range(5)]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingestion.dates import read_dates
+from ingestion.parse import parse_orders
+
+
+def _read(*values: str) -> tuple[list[str], str]:
+    dates, how = read_dates(pd.Series(list(values), dtype=object), None)
+    return [str(d) if pd.notna(d) else "NaT" for d in dates], how
+
+
+def test_a_second_field_above_12_makes_the_whole_column_month_first() -> None:
+    dates, how = _read("12/1/2010 8:26", "12/13/2010 9:00", "1/2/2011 10:05")
+    assert dates == ["2010-12-01 08:26:00", "2010-12-13 09:00:00", "2011-01-02 10:05:00"]
+    assert how == "month/day/year"
+
+
+def test_a_first_field_above_12_makes_the_whole_column_day_first() -> None:
+    dates, how = _read("01/12/2010 08:26", "13/12/2010 09:00:30", "02.01.2011 10:05")
+    assert dates == ["2010-12-01 08:26:00", "2010-12-13 09:00:30", "2011-01-02 10:05:00"]
+    assert how == "day/month/year"
+
+
+def test_a_date_against_its_columns_order_is_not_put_on_another_day() -> None:
+    dates, how = _read("12/13/2010 9:00", "12/14/2010 9:00", "13/12/2010 9:00", "12/1/2010 8:26")
+    assert how == "month/day/year"
+    assert dates == ["2010-12-13 09:00:00", "2010-12-14 09:00:00", "NaT", "2010-12-01 08:26:00"]
+
+
+def test_a_column_that_cannot_tell_is_read_month_first_and_says_it_assumed() -> None:
+    dates, how = _read("1/2/2011", "3/4/2011 10:00")
+    assert dates == ["2011-01-02 00:00:00", "2011-03-04 10:00:00"]
+    assert how.startswith("month/day/year (assumed")
+
+
+def test_twelve_hour_clock_two_digit_years_and_impossible_times() -> None:
+    dates, _ = _read(
+        "12/13/10 8:26 PM", "12/1/2010 12:30 AM", "12/1/2010 12:30 pm", "12/1/2010 25:00", "12/1/2010 0:30 AM"
+    )
+    assert dates == ["2010-12-13 20:26:00", "2010-12-01 00:30:00", "2010-12-01 12:30:00", "NaT", "NaT"]
+
+
+def test_iso_variants_and_month_names_keep_their_wall_time() -> None:
+    dates, _ = _read("2010-12-01T08:26:00+01:00", "2010-12-01 08:26:00Z", "1 Dec 2010 08:26", "Dec 13, 2010 8:26 PM")
+    assert dates == ["2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-13 20:26:00"]
+
+
+@pytest.mark.parametrize("word", ["now", "today", "yesterday", "soon"])
+def test_words_are_not_dates(word: str) -> None:
+    assert _read(word, "2010-12-01 08:26:00")[0][0] == "NaT"
+
+
+def test_a_mapping_date_format_is_taken_as_given() -> None:
+    dates, how = read_dates(pd.Series(["01/02/2011 10:00", "12/13/2010 10:00"]), "%d/%m/%Y %H:%M")
+    assert str(dates[0]) == "2011-02-01 10:00:00" and pd.isna(dates[1]) and how == "format %d/%m/%Y %H:%M"
+
+
+@pytest.mark.parametrize("write", ["{d.month}/{d.day}/{d.year} {d.hour}:{d.minute:02d}", "{d:%d/%m/%Y %H:%M}"])
+def test_the_public_csv_forms_of_online_retail_read_like_the_iso_file(
+    sample_orders_path: Path, tmp_path: Path, write: str
+) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    raw["InvoiceDate"] = [write.format(d=d) for d in pd.to_datetime(raw["InvoiceDate"])]
+    path = tmp_path / "orders.csv"
+    raw.to_csv(path, index=False)
+    iso, other = parse_orders(sample_orders_path), parse_orders(path)
+    assert other.date_order == ("month/day/year" if write.startswith("{d.month}") else "day/month/year")
+    assert len(other.rejected) == len(iso.rejected)
+    expected = iso.lines["ordered_at"].dt.floor("min")
+    pd.testing.assert_series_equal(other.lines["ordered_at"], expected)
+    assert (other.lines["ordered_at"].dt.day > 12).any()  # the sample has dates that tell day from month
