@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from ingestion.codes import non_product_mask
 from ingestion.dates import as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
+from ingestion.workbook import is_workbook, read_workbook
 
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
@@ -58,6 +59,20 @@ def _read_header(path: Path, delimiter: str) -> list[str]:
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
+def _sniff_delimiter(path: Path) -> str:
+    """The delimiter that splits the header line into the most fields: ',' (default), ';', tab or '|'."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return ","  # the reader reports the problem with its own message
+    return max(
+        [",", ";", "\t", "|"],
+        key=lambda candidate: (len(next(csv.reader([first], delimiter=candidate), [])), candidate == ","),
+    )
+
+
 Malformed = list[tuple[int, str, str]]
 
 
@@ -82,13 +97,16 @@ def _arrow_csv(path: Path, header: list[str], delimiter: str, threads: bool) -> 
 def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat, pd.DataFrame]:
     """Return (all well-formed data rows as text with `row_number`, the format, malformed lines)."""
     no_malformed = pd.DataFrame({"row_number": pd.Series([], dtype=np.int64), "reason": [], "raw": []})
+    if is_workbook(path):
+        table, fmt = read_workbook(path, fmt_name, mapping)
+        return table, fmt, no_malformed
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
         fmt = resolve_format(fmt_name, [str(c) for c in table.columns], mapping)
         table = table.astype(object).where(table.notna(), "").astype(str)
         table["row_number"] = np.arange(1, len(table) + 1)
         return table, fmt, no_malformed
-    delimiter = load_mapping(mapping).delimiter if mapping is not None else ","
+    delimiter = load_mapping(mapping).delimiter if mapping is not None else _sniff_delimiter(path)
     header = _read_header(path, delimiter)
     fmt = resolve_format(fmt_name, header, mapping)
     try:

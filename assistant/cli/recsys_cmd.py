@@ -64,9 +64,10 @@ def recommend_restock(
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
+        merchants = f"{summary.merchants} merchant{'' if summary.merchants == 1 else 's'}"
         console.print(
-            f"wrote {summary.merchants} merchants to {out} (as of {summary.as_of}, dates read as "
-            f"{summary.date_order}, {summary.cold_start} cold start, model {summary.model_version}, "
+            f"wrote {merchants} to {out} (as of {summary.as_of}, dates read as {summary.date_order},"
+            f" {summary.cold_start} cold start, model {summary.model_version}, "
             f"{summary.seconds:.1f} s)"
         )
         _print_rejected(summary.rejected_by_reason, summary.rejected_out)

@@ -135,3 +135,12 @@ def test_sample_every_row_accounted_for(sample_orders_path: Path) -> None:
     raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
     assert parsed.rows_read == len(raw) == len(parsed.lines) + len(parsed.rejected)
     assert set(parsed.lines["merchant_id"]) - {""} == {c.removesuffix(".0") for c in raw["CustomerID"] if c}
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_other_delimiters_are_found_from_the_header(sample_orders_path: Path, tmp_path: Path, delimiter: str) -> None:
+    path = tmp_path / "orders.csv"
+    pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False).to_csv(path, sep=delimiter, index=False)
+    expected, parsed = parse_orders(sample_orders_path), parse_orders(path)
+    pd.testing.assert_frame_equal(parsed.lines, expected.lines)
+    assert len(parsed.rejected) == len(expected.rejected)

@@ -1,0 +1,66 @@
+"""Order lines from a spreadsheet workbook (.xlsx, .xlsm, .xls, .xlsb, .ods), as the text a CSV export would hold.
+
+The UCI file itself is a workbook (`Online Retail.xlsx`, one sheet; Online Retail II has one sheet per year). Every
+sheet whose header has the format's required columns is read, in order, and its data rows are numbered on from the
+previous sheet's, so a rejected row's number counts data rows across those sheets; other sheets (notes, pivots) are
+skipped. Cells become text: dates as ISO `YYYY-MM-DD HH:MM:SS`, whole numbers without `.0` (stock code 71053,
+customer 17850), empty cells as ''. Read with calamine (Rust; the demo's 541,909 lines in about 6 s).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineError
+
+from ingestion.formats import FeedFormat, FormatError, resolve_format
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+
+
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def read_workbook(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat]:
+    """(every data row of the matching sheets as text, with a 1-based `row_number`; the format)."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read the workbook ({exc}); is it an Excel or OpenDocument file?") from exc
+    fmt = _sheet_format(path, sheets, fmt_name, mapping)
+    used = [sheet for sheet in sheets.values() if not fmt.missing_in([str(c) for c in sheet.columns])]
+    table = pd.concat([_as_text(sheet) for sheet in used], ignore_index=True)
+    table["row_number"] = np.arange(1, len(table) + 1, dtype=np.int64)
+    return table, fmt
+
+
+def _sheet_format(path: Path, sheets: dict[str, pd.DataFrame], fmt_name: str, mapping: Path | None) -> FeedFormat:
+    """The format of the first sheet that has one; the first sheet's error names what is missing."""
+    errors: list[str] = []
+    for name, sheet in sheets.items():
+        try:
+            return resolve_format(fmt_name, [str(c) for c in sheet.columns], mapping)
+        except FormatError as exc:
+            errors.append(f"sheet {name!r}: {exc}")
+    raise FormatError(f"{path}: no sheet has order-line columns ({'; '.join(errors) or 'no sheets'})")
+
+
+def _as_text(sheet: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({str(column): [_cell_text(v) for v in sheet[column]] for column in sheet.columns})
+
+
+def _cell_text(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

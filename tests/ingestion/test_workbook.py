@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingestion.formats import FormatError
+from ingestion.parse import parse_orders
+
+
+def _as_in_the_uci_workbook(csv_path: Path) -> pd.DataFrame:
+    """The CSV's rows typed as Excel holds them: numbers where a code looks like one, dates as dates, blanks empty."""
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    typed = pd.DataFrame(index=raw.index)
+    for column in raw.columns:
+        numbers = pd.to_numeric(raw[column], errors="coerce")
+        typed[column] = [
+            n if n == n and column != "Description" else (v or None) for n, v in zip(numbers, raw[column], strict=True)
+        ]
+    typed["InvoiceDate"] = pd.to_datetime(raw["InvoiceDate"])
+    return typed
+
+
+def test_a_workbook_reads_like_its_csv_across_sheets(sample_orders_path: Path, tmp_path: Path) -> None:
+    typed = _as_in_the_uci_workbook(sample_orders_path)
+    half = len(typed) // 2
+    path = tmp_path / "Online Retail.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        typed.iloc[:half].to_excel(writer, sheet_name="Year 1", index=False)
+        pd.DataFrame({"note": ["pivot, not orders"]}).to_excel(writer, sheet_name="Notes", index=False)
+        typed.iloc[half:].to_excel(writer, sheet_name="Year 2", index=False)
+    from_csv, from_workbook = parse_orders(sample_orders_path), parse_orders(path)
+    assert from_workbook.format_name == from_csv.format_name == "online-retail"
+    assert from_workbook.rows_read == from_csv.rows_read
+    pd.testing.assert_frame_equal(from_workbook.lines, from_csv.lines)
+    pd.testing.assert_frame_equal(
+        from_workbook.rejected[["row_number", "reason"]], from_csv.rejected[["row_number", "reason"]]
+    )
+    assert (typed["CustomerID"].isna()).any() and (from_workbook.lines["merchant_id"] == "").any()
+
+
+def test_a_workbook_without_order_columns_names_its_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    pd.DataFrame({"a": [1], "b": [2]}).to_excel(path, sheet_name="Summary", index=False)
+    with pytest.raises(FormatError, match=r"no sheet has order-line columns.*sheet 'Summary'"):
+        parse_orders(path)
+
+
+def test_a_file_named_xlsx_that_is_not_one_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValueError, match="cannot read the workbook"):
+        parse_orders(path)
