@@ -133,9 +133,26 @@ def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.Dat
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
+_COMMA_FRACTION = r"^\s*[-+]?\d*,(?P<fraction>\d+)\s*$"
+_POINT_FRACTION = r"^\s*[-+]?\d*\.\d+"
+
+
+def _writes_decimal_commas(text: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether a column writes fractions after a comma (2,55: European exports): some value does, none uses a point,
+    and not every such value has three digits after the comma (1,000 may be a thousand)."""
+    comma = pc.extract_regex(text, _COMMA_FRACTION)
+    if pc.sum(comma.is_valid()).as_py() in (0, None) or pc.any(pc.match_substring_regex(text, _POINT_FRACTION)).as_py():
+        return False
+    fraction_lengths = pc.utf8_length(pc.struct_field(comma.filter(comma.is_valid()), 0))
+    return bool(pc.any(pc.not_equal(fraction_lengths, 3)).as_py())
+
+
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Text to float; anything that is not a plain decimal number becomes NaN (vectorised in Arrow)."""
+    """Text to float; anything that is not a plain decimal number becomes NaN (vectorised in Arrow). A column that
+    writes its fractions after a comma throughout (2,55) is read with the comma as the decimal point."""
     text = as_arrow_text(values)
+    if _writes_decimal_commas(text):
+        text = pc.replace_substring(text, ",", ".")
     valid = pc.match_substring_regex(text, _NUMBER)
     numbers = pc.cast(pc.utf8_trim_whitespace(pc.if_else(valid, text, "0")), pa.float64())
     return pd.Series(pc.if_else(valid, numbers, None).to_numpy(zero_copy_only=False), index=values.index)

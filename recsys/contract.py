@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.parse import parse_orders
+from ingestion.parse import ParsedOrders, parse_orders
 from recsys.data import purchase_events
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
@@ -77,7 +77,10 @@ def recommend_file(
     if rejected_out is not None:
         write_rejected(parsed.rejected, rejected_out)
     lines = parsed.lines
-    result, model, cold = predict_lines(lines, k)
+    try:
+        result, model, cold = predict_lines(lines, k)
+    except ValueError as exc:
+        raise ValueError(f"{orders}: {exc}{_rejected_hint(parsed)}") from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for mid, items in result.items():
@@ -100,6 +103,18 @@ def recommend_file(
         date_order=parsed.date_order,
         rejected_by_reason=parsed.rejected_by_reason,
         rejected_out=str(rejected_out) if rejected_out is not None else None,
+    )
+
+
+def _rejected_hint(parsed: ParsedOrders) -> str:
+    """Why a file gave nothing to learn from, when rows were rejected: the reasons and the first such row."""
+    if parsed.rejected.empty:
+        return ""
+    counts = ", ".join(f"{reason} ({count:,})" for reason, count in parsed.rejected_by_reason.items())
+    first = parsed.rejected.iloc[0]
+    return (
+        f"; {len(parsed.rejected):,} of {parsed.rows_read:,} rows were rejected: {counts}; "
+        f"row {int(first['row_number'])}: {first['raw']}"
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ingestion.formats import FormatError
-from ingestion.parse import parse_orders
+from ingestion.parse import parse_numbers, parse_orders
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 GOOD = [
@@ -144,3 +144,24 @@ def test_other_delimiters_are_found_from_the_header(sample_orders_path: Path, tm
     expected, parsed = parse_orders(sample_orders_path), parse_orders(path)
     pd.testing.assert_frame_equal(parsed.lines, expected.lines)
     assert len(parsed.rejected) == len(expected.rejected)
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (["2,55", "1,5", "3"], [2.55, 1.5, 3.0]),  # fractions after a comma throughout: European export
+        (["1,000", "2,000", "5"], [None, None, 5.0]),  # three digits after the comma may be a thousand: not guessed
+        (["2.55", "1,5"], [2.55, None]),  # the column uses points, so a comma is not a decimal point
+    ],
+)
+def test_decimal_commas_are_read_per_column(column: list[str], expected: list[float | None]) -> None:
+    numbers = parse_numbers(pd.Series(column, dtype=object))
+    assert [None if pd.isna(n) else n for n in numbers] == expected
+
+
+def test_a_european_export_reads_like_the_original(sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    raw["UnitPrice"] = raw["UnitPrice"].str.replace(".", ",", regex=False)
+    path = tmp_path / "orders.csv"
+    raw.to_csv(path, sep=";", index=False)
+    pd.testing.assert_frame_equal(parse_orders(path).lines, parse_orders(sample_orders_path).lines)

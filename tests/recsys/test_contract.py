@@ -91,3 +91,15 @@ def test_file_contract_takes_a_mapping_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "as of 2011-03-28, dates read as format %d/%m/%Y %H:%M," in " ".join(result.output.split())
     assert [json.loads(line)["merchant_id"] for line in out.read_text().splitlines()] == [f"shop{i}" for i in range(5)]
+
+
+def test_a_file_with_nothing_to_learn_says_which_rows_were_rejected_and_why(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    path.write_text(f"{header}\n536381,22139,TEA SET,23,2010-12-01 09:41:00,n/a,15311,UK\n")
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(app, ["recommend", "restock", "--orders", str(path), "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    message = " ".join(result.output.split())
+    assert "nothing to learn from; 1 of 1 rows were rejected: non-numeric price (1); row 1:" in message
+    assert '"UnitPrice": "n/a"' in message
