@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -28,11 +29,31 @@ class FeedFormat:
     name: str
     columns: dict[str, str]
     date_format: str | None = None
-    delimiter: str = ","
+    delimiter: str | None = None  # None: found from the header line (`ingestion.csvfile`)
     extra: dict[str, str] = field(default_factory=dict)
 
     def missing_in(self, header: list[str]) -> list[str]:
         return [self.columns[c] for c in REQUIRED_COLUMNS if self.columns.get(c) not in header]
+
+    def spelt_as_in(self, header: list[str]) -> FeedFormat:
+        """This format with its column names as the header spells them ('customer_id' or 'CUSTOMER ID' for
+        'CustomerID': case, spaces, '_' and '-' aside); names the header lacks stay as they are."""
+        by_key: dict[str, str] = {}
+        for name in header:
+            by_key.setdefault(_column_key(name), name)
+        columns = {
+            canon: src if src in header else by_key.get(_column_key(src), src) for canon, src in self.columns.items()
+        }
+        return replace(self, columns=columns)
+
+    def fitted_to(self, header: list[str]) -> FeedFormat | None:
+        """`spelt_as_in(header)`, or None when a required column is still missing."""
+        fitted = self.spelt_as_in(header)
+        return None if fitted.missing_in(header) else fitted
+
+
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).casefold()
 
 
 PRESETS: dict[str, FeedFormat] = {
@@ -86,7 +107,7 @@ def load_mapping(path: Path) -> FeedFormat:
         name=f"mapping:{path.name}",
         columns=columns,
         date_format=data.get("date_format"),
-        delimiter=str(data.get("delimiter", ",")),
+        delimiter=str(data["delimiter"]) if data.get("delimiter") else None,
     )
 
 
@@ -94,6 +115,10 @@ def detect_format(header: list[str]) -> FeedFormat:
     for preset in PRESETS.values():
         if not preset.missing_in(header):
             return preset
+    for preset in PRESETS.values():
+        fitted = preset.fitted_to(header)
+        if fitted is not None:
+            return fitted
     raise FormatError(
         f"cannot recognise columns {header}; use --format online-retail|online-retail-ii or --mapping FILE"
     )
@@ -108,7 +133,8 @@ def resolve_format(name: str, header: list[str], mapping: Path | None) -> FeedFo
         fmt = PRESETS[name]
     else:
         raise FormatError(f"unknown format {name!r}; choose one of auto, {', '.join(PRESETS)}")
-    missing = fmt.missing_in(header)
-    if missing:
+    fitted = fmt.fitted_to(header)
+    if fitted is None:
+        missing = fmt.spelt_as_in(header).missing_in(header)
         raise FormatError(f"format {fmt.name}: file lacks columns {missing} (it has {header})")
-    return fmt
+    return fitted

@@ -62,6 +62,7 @@ class IngestSummary:
     non_product_lines: int
     date_range: list[str]
     date_order: str = "ISO"  # how the file's dates were read (`ingestion.dates`)
+    encoding: str = "utf8"  # a text file's encoding (`ingestion.csvfile`), or 'parquet' / 'workbook'
     relabelled_lines: int = 0  # stored lines this file now calls non-products (`ingestion.reingest`)
     removed_products: int = 0  # catalog rows whose SKU no stored line sells as a product any more
     rules: int = RULES
@@ -346,6 +347,7 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         removed_products=removed_products,
         date_range=[str(dates.min()), str(dates.max())] if len(lines) else [],
         date_order=parsed.date_order,
+        encoding=parsed.encoding,
     )
     assert summary.rows_read == summary.stored + summary.rejected, "every row is stored or rejected"
     with store.session() as session:

@@ -6,8 +6,6 @@ file is read one way everywhere. Every data row ends up in exactly one of `lines
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from ingestion.codes import non_product_mask
+from ingestion.csvfile import read_delimited
 from ingestion.dates import as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
 from ingestion.workbook import is_workbook, read_workbook
@@ -38,6 +36,7 @@ class ParsedOrders:
     lines: pd.DataFrame
     rejected: pd.DataFrame
     date_order: str = "ISO"  # how the dates were read, e.g. 'month/day/year' (`ingestion.dates`)
+    encoding: str = "utf8"  # a text file's encoding (`ingestion.csvfile`), or 'parquet' / 'workbook'
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:
@@ -53,81 +52,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_header(path: Path, delimiter: str) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle, delimiter=delimiter), [])
-
-
-def _sniff_delimiter(path: Path) -> str:
-    """The delimiter that splits the header line into the most fields: ',' (default), ';', tab or '|'."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-    except (OSError, EOFError, UnicodeDecodeError):
-        return ","  # the reader reports the problem with its own message
-    return max(
-        [",", ";", "\t", "|"],
-        key=lambda candidate: (len(next(csv.reader([first], delimiter=candidate), [])), candidate == ","),
-    )
-
-
-Malformed = list[tuple[int, str, str]]
-
-
-def _arrow_csv(path: Path, header: list[str], delimiter: str, threads: bool) -> tuple[pa.Table, Malformed]:
-    bad: Malformed = []
-
-    def _skip(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number or 0, f"expected {row.expected_columns} fields, saw {row.actual_columns}", row.text))
-        return "skip"
-
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header}, strings_can_be_null=False
-        ),
-    )
-    return table, bad
-
-
-def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat, pd.DataFrame]:
-    """Return (all well-formed data rows as text with `row_number`, the format, malformed lines)."""
+def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat, pd.DataFrame, str]:
+    """Return (all well-formed data rows as text with `row_number`, the format, malformed lines, the encoding)."""
     no_malformed = pd.DataFrame({"row_number": pd.Series([], dtype=np.int64), "reason": [], "raw": []})
     if is_workbook(path):
         table, fmt = read_workbook(path, fmt_name, mapping)
-        return table, fmt, no_malformed
+        return table, fmt, no_malformed, "workbook"
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
         fmt = resolve_format(fmt_name, [str(c) for c in table.columns], mapping)
         table = table.astype(object).where(table.notna(), "").astype(str)
         table["row_number"] = np.arange(1, len(table) + 1)
-        return table, fmt, no_malformed
-    delimiter = load_mapping(mapping).delimiter if mapping is not None else _sniff_delimiter(path)
-    header = _read_header(path, delimiter)
-    fmt = resolve_format(fmt_name, header, mapping)
-    try:
-        arrow, bad = _arrow_csv(path, header, delimiter, threads=True)
-        if bad:  # row numbers are only known single-threaded; malformed files are rare, so re-read
-            arrow, bad = _arrow_csv(path, header, delimiter, threads=False)
-    except (EOFError, OSError, pa.ArrowInvalid) as exc:
-        raise ValueError(f"{path}: cannot read the file ({exc}); is it truncated or not CSV?") from exc
-    table = arrow.to_pandas()
-    bad_rows = {number - 1 for number, _, _ in bad}
-    n_rows = len(table) + len(bad)
-    numbers = np.arange(1, n_rows + 1, dtype=np.int64)
-    table["row_number"] = numbers[~np.isin(numbers, list(bad_rows))] if bad_rows else numbers
-    malformed = pd.DataFrame(
-        {
-            "row_number": np.array([number - 1 for number, _, _ in bad], dtype=np.int64),
-            "reason": [f"malformed line: {why}" for _, why, _ in bad],
-            "raw": [text for _, _, text in bad],
-        }
-    )
-    return table, fmt, malformed if bad else no_malformed
+        return table, fmt, no_malformed, "parquet"
+    delimiter = load_mapping(mapping).delimiter if mapping is not None else None
+    rows = read_delimited(path, delimiter)
+    fmt = resolve_format(fmt_name, rows.header, mapping)
+    return rows.table, fmt, rows.malformed, rows.encoding
 
 
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
@@ -140,6 +80,8 @@ _POINT_FRACTION = r"^\s*[-+]?\d*\.\d+"
 def _writes_decimal_commas(text: pa.Array | pa.ChunkedArray) -> bool:
     """Whether a column writes fractions after a comma (2,55: European exports): some value does, none uses a point,
     and not every such value has three digits after the comma (1,000 may be a thousand)."""
+    if not pc.any(pc.match_substring(text, ",")).as_py():
+        return False
     comma = pc.extract_regex(text, _COMMA_FRACTION)
     if pc.sum(comma.is_valid()).as_py() in (0, None) or pc.any(pc.match_substring_regex(text, _POINT_FRACTION)).as_py():
         return False
@@ -173,7 +115,7 @@ def _first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.S
 
 def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None) -> ParsedOrders:
     """Parse and validate an order-line file (CSV, CSV.gz or Parquet)."""
-    table, fmt, malformed = _read_table(path, fmt_name, mapping)
+    table, fmt, malformed, encoding = _read_table(path, fmt_name, mapping)
     cols = {
         canon: table[src] if src in table else pd.Series("", index=table.index) for canon, src in fmt.columns.items()
     }
@@ -233,6 +175,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
         lines=lines,
         rejected=rejected,
         date_order=date_order,
+        encoding=encoding,
     )
 
 

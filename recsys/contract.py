@@ -40,6 +40,7 @@ class ContractSummary:
     model_version: str
     seconds: float
     date_order: str = "ISO"
+    encoding: str = "utf8"
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     rejected_out: str | None = None
 
@@ -101,6 +102,7 @@ def recommend_file(
         model_version=model.version,
         seconds=round(time.perf_counter() - started, 3),
         date_order=parsed.date_order,
+        encoding=parsed.encoding,
         rejected_by_reason=parsed.rejected_by_reason,
         rejected_out=str(rejected_out) if rejected_out is not None else None,
     )

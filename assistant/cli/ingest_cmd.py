@@ -73,6 +73,7 @@ def ingest_orders_cmd(
         table.add_row(key, f"{getattr(summary, key):,}")
     table.add_row("date_range", " … ".join(summary.date_range))
     table.add_row("dates read as", summary.date_order)
+    table.add_row("encoding", summary.encoding)
     for reason, count in summary.rejected_by_reason.items():
         table.add_row(f"rejected: {reason}", f"{count:,}")
     console.print(table)

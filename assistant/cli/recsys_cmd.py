@@ -70,6 +70,8 @@ def recommend_restock(
             f" {summary.cold_start} cold start, model {summary.model_version}, "
             f"{summary.seconds:.1f} s)"
         )
+        if summary.encoding not in ("utf8", "parquet", "workbook"):
+            console.print(f"the file is not UTF-8: read as {summary.encoding}")
         _print_rejected(summary.rejected_by_reason, summary.rejected_out)
         return
     if merchant is None:

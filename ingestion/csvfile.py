@@ -1,0 +1,129 @@
+"""Delimited text files (CSV, CSV.gz) into text columns, with the malformed lines kept apart.
+
+What varies between exports of the same data is found from the file, not asked for:
+- the delimiter: the one of ',', ';', tab and '|' that splits the header into the most fields (a mapping's wins);
+- the encoding: UTF-8 (with or without a byte-order mark) or, when the bytes are not UTF-8, Windows-1252, else
+  Latin-1. The widely copied CSV of Online Retail is Latin-1 (`£`, `é` in descriptions), as a Windows Excel export is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+DELIMITERS = (",", ";", "\t", "|")
+_Malformed = list[tuple[int, str, str]]
+
+
+@dataclass
+class CsvRows:
+    """Every well-formed data row as text with its 1-based `row_number`, the malformed lines, how it was read."""
+
+    table: pd.DataFrame
+    malformed: pd.DataFrame
+    header: list[str]
+    encoding: str
+
+
+def _read_bytes(path: Path, *, first_line: bool = False) -> bytes:
+    """The file's bytes (decompressed when .gz), or only its first line."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as packed:
+            return packed.readline() if first_line else packed.read()
+    with path.open("rb") as handle:
+        return handle.readline() if first_line else handle.read()
+
+
+def legacy_encoding(path: Path) -> str:
+    """'cp1252' if every byte decodes as Windows-1252, else 'latin-1' (which decodes anything)."""
+    try:
+        _read_bytes(path).decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+def header_line(path: Path) -> tuple[str, bool]:
+    """The first line as text, and whether it was UTF-8."""
+    try:
+        first = _read_bytes(path, first_line=True)
+    except (OSError, EOFError):
+        return "", True  # the reader reports the problem with its own message
+    try:
+        return first.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        return first.decode("cp1252", errors="replace"), False
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter that splits the header line into the most fields; ',' on a tie."""
+    return max(DELIMITERS, key=lambda candidate: (len(_fields(line, candidate)), candidate == ","))
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+
+
+def read_delimited(path: Path, delimiter: str | None) -> CsvRows:
+    """Read the whole file as text columns (the delimiter sniffed from the header unless given)."""
+    line, utf8 = header_line(path)
+    delimiter = delimiter or sniff_delimiter(line)
+    header = _fields(line, delimiter)
+    encoding = "utf8" if utf8 else legacy_encoding(path)
+    try:
+        arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=True)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc) or encoding != "utf8":
+            raise ValueError(f"{path}: cannot read the file ({exc}); is it truncated or not CSV?") from exc
+        encoding = legacy_encoding(path)  # UTF-8 header, other bytes further down
+        arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=True)
+    if bad:  # row numbers are only known single-threaded; malformed files are rare, so re-read
+        arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=False)
+    return CsvRows(_numbered(arrow.to_pandas(), bad), _malformed(bad), header, encoding)
+
+
+def _arrow_read(
+    path: Path, header: list[str], delimiter: str, encoding: str, threads: bool
+) -> tuple[pa.Table, _Malformed]:
+    bad: _Malformed = []
+
+    def _skip(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number or 0, f"expected {row.expected_columns} fields, saw {row.actual_columns}", row.text))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+            ),
+        )
+    except (EOFError, OSError) as exc:
+        raise ValueError(f"{path}: cannot read the file ({exc}); is it truncated or not CSV?") from exc
+    return table, bad
+
+
+def _numbered(table: pd.DataFrame, bad: _Malformed) -> pd.DataFrame:
+    bad_rows = {number - 1 for number, _, _ in bad}
+    numbers = np.arange(1, len(table) + len(bad) + 1, dtype=np.int64)
+    table["row_number"] = numbers[~np.isin(numbers, list(bad_rows))] if bad_rows else numbers
+    return table
+
+
+def _malformed(bad: _Malformed) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row_number": np.array([number - 1 for number, _, _ in bad], dtype=np.int64),
+            "reason": pd.Series([f"malformed line: {why}" for _, why, _ in bad], dtype=object),
+            "raw": pd.Series([text for _, _, text in bad], dtype=object),
+        }
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ingestion.csvfile import read_delimited, sniff_delimiter
+from ingestion.parse import parse_orders
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+ROWS = [
+    "536365,85123A,CAFÉ HEART £5,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n",
+    "536366,22633,HAND WARMER,6,2010-12-01 08:28:00,1.85,17850,United Kingdom\n",
+]
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [("utf-8", "utf8"), ("latin-1", "cp1252"), ("cp1252", "cp1252")])
+def test_text_is_read_in_the_files_encoding(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = tmp_path / "orders.csv.gz"
+    with gzip.open(path, "wt", encoding=encoding) as handle:
+        handle.write(HEADER + "".join(ROWS))
+    parsed = parse_orders(path)
+    assert parsed.encoding == expected
+    assert parsed.lines["description"].tolist() == ["CAFÉ HEART £5", "HAND WARMER"]
+
+
+def test_bytes_no_code_page_defines_fall_back_to_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes((HEADER + ROWS[1]).encode() + ROWS[0].replace("CAFÉ", "CAF\x81").encode("latin-1"))
+    rows = read_delimited(path, None)
+    assert rows.encoding == "latin-1" and rows.table["Description"].tolist() == ["HAND WARMER", "CAF\x81 HEART £5"]
+
+
+def test_a_utf8_header_over_windows_bytes_further_down_is_reread(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(HEADER.encode() + ROWS[1].encode() * 5000 + ROWS[0].encode("cp1252"))
+    parsed = parse_orders(path)
+    assert parsed.encoding == "cp1252" and "CAFÉ HEART £5" in set(parsed.lines["description"])
+    assert len(parsed.lines) == 5001 and parsed.rejected.empty
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("a,b,c", ","), ("a;b;c", ";"), ("a\tb\tc", "\t"), ("a|b|c", "|"), ("a;b,c", ","), ("single", ",")],
+)
+def test_the_delimiter_is_the_one_that_splits_the_header_most(line: str, expected: str) -> None:
+    assert sniff_delimiter(line + "\r\n") == expected
