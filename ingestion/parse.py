@@ -22,6 +22,7 @@ from ingestion.dates import as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
 from ingestion.workbook import is_workbook, read_workbook
 
+REPEATED_BLOCK = "repeats an earlier block of the same invoice"
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
 
@@ -139,6 +140,12 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
         ],
         frame.index,
     )
+    valid = reason == ""
+    keys = pd.DataFrame(
+        {"sku": sku, "quantity": quantity, "price": price, "at": ordered_at, "who": frame["merchant_id"]}
+    )
+    repeats = repeated_blocks(invoice[valid], keys[valid])
+    reason.loc[repeats.index] = repeats
     bad = reason != ""
     rejected_fields = table.loc[bad, [c for c in table.columns if c != "row_number"]]
     rejected = pd.DataFrame(
@@ -177,6 +184,30 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
         date_order=date_order,
         encoding=encoding,
     )
+
+
+def repeated_blocks(invoice: pd.Series, keys: pd.DataFrame) -> pd.Series:
+    """Reasons for the rows of a block that repeats an earlier block of the same invoice, row for row (an export
+    whose parts overlap, e.g. two yearly sheets that both hold the days between them), indexed like those rows.
+
+    A block is a run of consecutive rows (in file order) with one invoice id. An invoice whose rows are split by
+    other invoices' rows but differ stays whole: only an exact repeat of an earlier block is set aside.
+    """
+    starts = invoice.ne(invoice.shift())
+    runs = starts.groupby(invoice, sort=False).sum()
+    split = set(runs.index[runs > 1])
+    if not split:
+        return pd.Series([], index=pd.Index([], dtype=invoice.index.dtype), dtype=object)
+    block = starts.cumsum()
+    chosen = invoice.isin(split)
+    seen: set[tuple[object, tuple[tuple[str, ...], ...]]] = set()
+    repeated: list[object] = []
+    for (invoice_id, _), rows in keys[chosen].groupby([invoice[chosen], block[chosen]], sort=False):
+        signature = (invoice_id, tuple(map(tuple, rows.astype(str).to_numpy())))
+        if signature in seen:
+            repeated.extend(rows.index)
+        seen.add(signature)
+    return pd.Series(REPEATED_BLOCK, index=pd.Index(repeated, dtype=invoice.index.dtype), dtype=object)
 
 
 def invoice_kind(invoice_ids: pd.Series) -> pd.Series:

@@ -165,3 +165,29 @@ def test_a_european_export_reads_like_the_original(sample_orders_path: Path, tmp
     path = tmp_path / "orders.csv"
     raw.to_csv(path, sep=";", index=False)
     pd.testing.assert_frame_equal(parse_orders(path).lines, parse_orders(sample_orders_path).lines)
+
+
+def test_a_block_repeated_by_an_overlapping_export_is_set_aside(sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    overlap = raw[raw["InvoiceNo"].isin(raw["InvoiceNo"].drop_duplicates().iloc[-40:-30])]  # ten whole invoices
+    path = tmp_path / "two_years.csv"
+    pd.concat([raw, overlap], ignore_index=True).to_csv(path, index=False)
+    original, parsed = parse_orders(sample_orders_path), parse_orders(path)
+    repeated = parsed.rejected[parsed.rejected["reason"] == "repeats an earlier block of the same invoice"]
+    assert repeated["row_number"].tolist() == list(range(len(raw) + 1, len(raw) + len(overlap) + 1))
+    assert parsed.rows_read == len(parsed.lines) + len(parsed.rejected)
+    columns = [c for c in original.lines.columns if c != "row_number"]
+    pd.testing.assert_frame_equal(parsed.lines[columns], original.lines[columns])
+
+
+def test_an_invoice_split_by_other_rows_but_not_repeated_stays_whole(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        "542806,48194,DOORMAT HEARTS,1,2011-02-01 11:19:00,7.95,12836,UK\n"
+        "542807,22365,DOORMAT,2,2011-02-01 11:19:00,7.95,12837,UK\n"
+        "542806,22692,DOORMAT WELCOME,2,2011-02-01 11:20:00,7.95,12836,UK\n"
+        "542806,48194,DOORMAT HEARTS,1,2011-02-01 11:19:00,7.95,12836,UK\n"
+    )
+    parsed = parse_orders(path)
+    assert parsed.rejected.empty and len(parsed.lines) == 4
