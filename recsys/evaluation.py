@@ -88,7 +88,31 @@ class CutoffSplit:
         return _as_lists(self.history.skus, self.history.merchant_ids[self.merchants], items)
 
 
+DEFAULT_TEST_DAYS = 99  # the demo's split: 2011-09-01 is 99 days before its last order (2011-12-09)
+
+
+def default_cutoff(events: pd.DataFrame) -> date:
+    """The cut-off that leaves the data's last DEFAULT_TEST_DAYS days to test on (2011-09-01 on the demo data)."""
+    return (pd.Timestamp(events["ordered_at"].max()).normalize() - pd.Timedelta(days=DEFAULT_TEST_DAYS)).date()
+
+
+def check_cutoff(events: pd.DataFrame, cutoff: date) -> None:
+    """A clear error when a cut-off leaves nothing to learn from or nothing to test on."""
+    timestamp = pd.Timestamp(cutoff)
+    if events.empty:
+        raise ValueError("no purchases by identified merchants: nothing to evaluate")
+    span = f"the purchases run from {events['ordered_at'].min():%Y-%m-%d} to {events['ordered_at'].max():%Y-%m-%d}"
+    before = events["ordered_at"] < timestamp
+    if not before.any() or before.all():
+        side = "before" if not before.any() else "after"
+        raise ValueError(f"cut-off {cutoff}: no purchases {side} it ({span}); pick a date inside that range")
+    buyers = set(events.loc[before, "merchant_id"])
+    if not events.loc[~before, "merchant_id"].isin(buyers).any():
+        raise ValueError(f"cut-off {cutoff}: no merchant that bought before it ordered after it ({span})")
+
+
 def cutoff_split(events: pd.DataFrame, cutoff: date) -> CutoffSplit:
+    check_cutoff(events, cutoff)
     timestamp = pd.Timestamp(cutoff)
     history = build_history(events, timestamp)
     index = history.merchant_index()

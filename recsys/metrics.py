@@ -90,7 +90,12 @@ def ratio_interval(
     if len(a) == 0 or b.sum() <= 0:
         return (float("nan"), float("nan"))
     rows = np.random.default_rng(seed).integers(0, len(a), size=(n_boot, len(a)))
-    ratios = a[rows].sum(axis=1) / np.maximum(b[rows].sum(axis=1), 1e-12)
+    top, bottom = a[rows].sum(axis=1), b[rows].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a resample without a baseline hit: inf, or nan for 0/0
+        ratios = top / bottom
     tail = (1.0 - level) / 2.0
-    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    if np.isinf(ratios).any():  # no interpolating between inf and inf
+        low, high = np.nanquantile(ratios, [tail, 1.0 - tail], method="nearest")
+    else:
+        low, high = np.nanquantile(ratios, [tail, 1.0 - tail])
     return (float(low), float(high))

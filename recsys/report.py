@@ -30,18 +30,33 @@ COLUMNS = [
 
 
 def ratios(result: EvalResult) -> dict[str, float]:
-    """The blend's ratios to the baselines (`recsys.evaluation.RATIOS`); a missing or zero baseline counts as 1e-12."""
+    """The blend's ratios to the baselines (`recsys.evaluation.RATIOS`); NaN where the baseline is missing or 0."""
     metrics = result.metrics
-    return {
-        name: metrics[model].get(metric, 0.0) / max(metrics[baseline].get(metric, 0.0), 1e-12)
-        for name, (model, baseline, metric) in RATIOS.items()
-    }
+
+    def ratio(model: str, baseline: str, metric: str) -> float:
+        base = metrics[baseline].get(metric, 0.0)
+        return metrics[model].get(metric, 0.0) / base if base > 0 else math.nan
+
+    return {name: ratio(*spec) for name, spec in RATIOS.items()}
 
 
 def with_interval(result: EvalResult, name: str, value: float) -> str:
     """`1.063x (95% CI 1.041-1.086)`; the interval only for the ratios in COMPARISONS."""
+    if not math.isfinite(value):
+        return "n/a (the baseline scored 0)"
     low, high = result.intervals.get(name, (math.nan, math.nan))
-    return f"{value:.3f}x" + (f" (95% CI {low:.3f}-{high:.3f})" if math.isfinite(low) else "")
+    return f"{value:.3f}x" + (f" (95% CI {low:.3f}-{high:.3f})" if not math.isnan(low) else "")
+
+
+def _finite_or_none(value: object) -> object:
+    """JSON has no NaN or infinity: such a number becomes null (in nested lists, tuples and dicts too)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
 
 
 def summary_lines(results: list[EvalResult]) -> list[str]:
@@ -198,7 +213,8 @@ def validation_lines(meta: dict[str, object]) -> list[str]:
     ]
     for d in range(MAX_SLOTS + 1):
         recall, new = float(metrics[f"valid_d{d}_recall@10"]), float(metrics[f"valid_d{d}_new_recall@10"])
-        lines.append(f"| {d} | {recall:.4f} | {recall / max(base, 1e-12):.3f}x | {new:.4f} |")
+        versus = f"{recall / base:.3f}x" if base > 0 else "n/a"
+        lines.append(f"| {d} | {recall:.4f} | {versus} | {new:.4f} |")
     return lines
 
 
@@ -307,18 +323,21 @@ def write_report(
     plot(results, out / "recsys_eval.png")
     (out / "recsys_eval.json").write_text(
         json.dumps(
-            [
-                {
-                    "cutoff": r.cutoff.isoformat(),
-                    "merchants": r.merchants,
-                    "metrics": r.metrics,
-                    "intervals": r.intervals,
-                    **({"suggestions": asdict(r.suggestions)} if r.suggestions else {}),
-                    "environment": env,
-                }
-                for r in results
-            ],
+            _finite_or_none(
+                [
+                    {
+                        "cutoff": r.cutoff.isoformat(),
+                        "merchants": r.merchants,
+                        "metrics": r.metrics,
+                        "intervals": r.intervals,
+                        **({"suggestions": asdict(r.suggestions)} if r.suggestions else {}),
+                        "environment": env,
+                    }
+                    for r in results
+                ]
+            ),
             indent=2,
+            allow_nan=False,
         ),
         encoding="utf-8",
     )

@@ -164,9 +164,15 @@ def _is_demo_file(sha256: str) -> bool:
     return isinstance(demo, Path) and demo.is_file() and file_sha256(demo) == sha256
 
 
+FEW_MERCHANTS = 100  # fewer evaluated merchants than this: the command says the intervals are wide
+
+
 @eval_app.command("recsys")
 def eval_recsys(
-    cutoff: Annotated[list[str] | None, typer.Option(help="Cut-off date(s); repeat for several")] = None,
+    cutoff: Annotated[
+        list[str] | None,
+        typer.Option(help="Cut-off date(s); repeat for several [default: 99 days before the last order: 2011-09-01]"),
+    ] = None,
     orders: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="Evaluate on this file instead of the store")
     ] = None,
@@ -180,7 +186,7 @@ def eval_recsys(
       s2b eval recsys --cutoff 2011-06-01 --cutoff 2011-09-01 --cutoff 2011-10-01 --out out/eval_recsys
     """
     from recsys.data import load_order_lines, load_titles, purchase_events
-    from recsys.evaluation import evaluate_cutoff
+    from recsys.evaluation import check_cutoff, default_cutoff, evaluate_cutoff
     from recsys.report import markdown_table, ratios, with_interval, write_report
     from recsys.titles import titles_from_lines
 
@@ -204,13 +210,22 @@ def eval_recsys(
             lines = parse_orders(settings.demo_data).lines
             titles = titles_from_lines(lines)
     events = purchase_events(lines)
-    cutoffs = [d for d in (_date(c) for c in (cutoff or ["2011-09-01"])) if d is not None]
+    cutoffs = [d for d in (_date(c) for c in cutoff) if d is not None] if cutoff else [default_cutoff(events)]
+    try:
+        for day in cutoffs:
+            check_cutoff(events, day)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     results = []
     for day in cutoffs:
         with console.status(f"evaluating cut-off {day}", spinner="dots"):
             result = evaluate_cutoff(events, day, k=k, titles=titles)
         results.append(result)
         typer.echo(f"\ncut-off {day} ({result.merchants} merchants)\n" + markdown_table(result))
+        if result.merchants < FEW_MERCHANTS:
+            few = f"only {result.merchants} merchants to test on: the ratios' intervals are wide"
+            console.print(f"[yellow]{few}[/yellow]")
         shown = (f"{name} = {with_interval(result, name, value)}" for name, value in ratios(result).items())
         typer.echo("  " + ", ".join(shown))
     path = write_report(results, out, "s2b " + " ".join(sys.argv[1:]), data, on_demo=on_demo)

@@ -67,3 +67,10 @@ def test_ratio_interval_covers_the_ratio_and_separates_a_clear_gain() -> None:
     with_nan = np.r_[base, np.nan]
     assert ratio_interval(np.r_[base, 5.0], with_nan) == same
     assert all(math.isnan(v) for v in ratio_interval(np.zeros(3), np.zeros(3)))
+
+
+def test_ratio_interval_of_a_rarely_hit_baseline_reaches_infinity_not_a_huge_number() -> None:
+    model = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+    base = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])  # most resamples miss its one hit
+    low, high = ratio_interval(model, base)
+    assert math.isinf(high) and 0.0 < low < high

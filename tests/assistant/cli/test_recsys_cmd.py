@@ -42,3 +42,12 @@ def test_eval_recsys_rejects_a_bad_cutoff(sample_orders_path: Path, tmp_path: Pa
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0
     assert "2011-13-01" in result.output
+
+
+def test_eval_recsys_names_the_datas_range_for_a_cutoff_past_it(sample_orders_path: Path, tmp_path: Path) -> None:
+    args = ["eval", "recsys", "--orders", str(sample_orders_path), "--cutoff", "2012-01-01", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and not (tmp_path / "recsys_eval.md").exists()
+    assert "cut-off 2012-01-01: no purchases after it (the purchases run from 2010-12-01 to 2011-12-09)" in " ".join(
+        result.output.split()
+    )
