@@ -55,7 +55,7 @@ def _numeric_fields(text: pd.Series) -> pd.DataFrame:
     """The regex groups of `_NUMERIC` per row as text columns (missing -> NaN), extracted in Arrow."""
     groups = pc.extract_regex(as_arrow_text(text), _NUMERIC)
     matched = groups.is_valid()
-    fields = {}
+    fields: dict[str, pd.Series] = {}
     for name in ("first", "second", "year", "hour", "minute", "sec", "half"):
         group = pc.struct_field(groups, name)
         fields[name] = pc.if_else(pc.and_(matched, pc.not_equal(group, "")), group, None).to_pandas()
