@@ -133,8 +133,8 @@ def resolve_format(name: str, header: list[str], mapping: Path | None) -> FeedFo
         fmt = PRESETS[name]
     else:
         raise FormatError(f"unknown format {name!r}; choose one of auto, {', '.join(PRESETS)}")
-    fitted = fmt.fitted_to(header)
-    if fitted is None:
-        missing = fmt.spelt_as_in(header).missing_in(header)
+    fitted = fmt.spelt_as_in(header)
+    missing = fitted.missing_in(header)
+    if missing:
         raise FormatError(f"format {fmt.name}: file lacks columns {missing} (it has {header})")
     return fitted

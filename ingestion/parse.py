@@ -84,7 +84,7 @@ def _writes_decimal_commas(text: pa.Array | pa.ChunkedArray) -> bool:
     if not pc.any(pc.match_substring(text, ",")).as_py():
         return False
     comma = pc.extract_regex(text, _COMMA_FRACTION)
-    if pc.sum(comma.is_valid()).as_py() in (0, None) or pc.any(pc.match_substring_regex(text, _POINT_FRACTION)).as_py():
+    if not pc.any(comma.is_valid()).as_py() or pc.any(pc.match_substring_regex(text, _POINT_FRACTION)).as_py():
         return False
     fraction_lengths = pc.utf8_length(pc.struct_field(comma.filter(comma.is_valid()), 0))
     return bool(pc.any(pc.not_equal(fraction_lengths, 3)).as_py())
@@ -115,7 +115,7 @@ def _first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.S
 
 
 def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None) -> ParsedOrders:
-    """Parse and validate an order-line file (CSV, CSV.gz or Parquet)."""
+    """Parse and validate an order-line file (CSV or CSV.gz, Parquet, or a workbook: .xlsx, .xls, .ods)."""
     table, fmt, malformed, encoding = _read_table(path, fmt_name, mapping)
     cols = {
         canon: table[src] if src in table else pd.Series("", index=table.index) for canon, src in fmt.columns.items()

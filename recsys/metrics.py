@@ -13,6 +13,7 @@ over another's (how much a ratio like 1.05x depends on which merchants happened 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -94,8 +95,6 @@ def ratio_interval(
     with np.errstate(divide="ignore", invalid="ignore"):  # a resample without a baseline hit: inf, or nan for 0/0
         ratios = top / bottom
     tail = (1.0 - level) / 2.0
-    if np.isinf(ratios).any():  # no interpolating between inf and inf
-        low, high = np.nanquantile(ratios, [tail, 1.0 - tail], method="nearest")
-    else:
-        low, high = np.nanquantile(ratios, [tail, 1.0 - tail])
+    method: Literal["nearest", "linear"] = "nearest" if np.isinf(ratios).any() else "linear"  # no inf - inf
+    low, high = np.nanquantile(ratios, [tail, 1.0 - tail], method=method)
     return (float(low), float(high))
