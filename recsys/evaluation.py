@@ -93,14 +93,19 @@ DEFAULT_TEST_DAYS = 99  # the demo's split: 2011-09-01 is 99 days before its las
 
 def default_cutoff(events: pd.DataFrame) -> date:
     """The cut-off that leaves the data's last DEFAULT_TEST_DAYS days to test on (2011-09-01 on the demo data)."""
+    _require_purchases(events)
     return (pd.Timestamp(events["ordered_at"].max()).normalize() - pd.Timedelta(days=DEFAULT_TEST_DAYS)).date()
+
+
+def _require_purchases(events: pd.DataFrame) -> None:
+    if events.empty:
+        raise ValueError("no purchases by identified merchants: nothing to evaluate")
 
 
 def check_cutoff(events: pd.DataFrame, cutoff: date) -> None:
     """A clear error when a cut-off leaves nothing to learn from or nothing to test on."""
+    _require_purchases(events)
     timestamp = pd.Timestamp(cutoff)
-    if events.empty:
-        raise ValueError("no purchases by identified merchants: nothing to evaluate")
     span = f"the purchases run from {events['ordered_at'].min():%Y-%m-%d} to {events['ordered_at'].max():%Y-%m-%d}"
     before = events["ordered_at"] < timestamp
     if not before.any() or before.all():

@@ -210,8 +210,8 @@ def eval_recsys(
             lines = parse_orders(settings.demo_data).lines
             titles = titles_from_lines(lines)
     events = purchase_events(lines)
-    cutoffs = [d for d in (_date(c) for c in cutoff) if d is not None] if cutoff else [default_cutoff(events)]
     try:
+        cutoffs = [d for d in (_date(c) for c in cutoff) if d is not None] if cutoff else [default_cutoff(events)]
         for day in cutoffs:
             check_cutoff(events, day)
     except ValueError as exc:

@@ -25,6 +25,14 @@ def test_the_default_cutoff_is_the_demos_split_on_the_demo_dates() -> None:
     assert default_cutoff(events) == date(2011, 9, 1) and DEFAULT_TEST_DAYS == 99
 
 
+def test_no_purchases_give_a_clear_error_with_or_without_a_cutoff() -> None:
+    empty = _events()
+    with pytest.raises(ValueError, match="no purchases by identified merchants"):
+        default_cutoff(empty)
+    with pytest.raises(ValueError, match="no purchases by identified merchants"):
+        check_cutoff(empty, date(2011, 9, 1))
+
+
 @pytest.mark.parametrize(
     ("cutoff", "message"),
     [
