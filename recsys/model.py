@@ -191,9 +191,9 @@ class RestockModel:
         labelled = sum(len(w.merchants) for w in windows)
         trained = train_ranker(windows, params) if labelled >= MIN_LABELLED_MERCHANTS else None
         seconds["ranker"] = time.perf_counter() - started - seconds["windows"] - seconds["serving_wait"]
-        metrics: dict[str, float] = {"labelled_merchants": float(labelled)}
-        if trained is not None:
-            metrics.update(trained.metrics)
+        metrics: dict[str, float | None] = {"labelled_merchants": float(labelled)}
+        if trained is not None:  # a metric no held-out merchant defines is null: meta.json stays strict JSON
+            metrics.update({name: None if np.isnan(value) else value for name, value in trained.metrics.items()})
         history = stats.history
         fp = data_fingerprint or fingerprint(events[events["ordered_at"] < stamp], titles)
         meta = {
@@ -288,7 +288,7 @@ class RestockModel:
             np.savez(folder / "features.npz", m=self.features.m, i=self.features.i, x=self.features.x)
         # Last and atomically: a folder counts as a saved model once meta.json exists (`RestockService.model_for`).
         partial = folder / f"meta.json.{os.getpid()}-{threading.get_ident()}.partial"  # one per writer
-        partial.write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+        partial.write_text(json.dumps(self.meta, indent=2, allow_nan=False), encoding="utf-8")
         partial.replace(folder / "meta.json")
 
     @staticmethod

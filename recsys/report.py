@@ -206,16 +206,21 @@ def validation_lines(meta: dict[str, object]) -> list[str]:
     lines = [
         f"Validation (held-out merchants of the windows, with the chosen offset): d = {meta.get('discovery_slots')}; "
         f"top-frequency Recall@10 {base:.4f}, the windows' {factors}-factor ALS new-item Recall@10 "
-        f"{metrics['valid_als_new_recall@10']:.4f}; new-item offset {meta.get('new_item_offset', 0.0):.3f}.",
+        f"{_figure(metrics['valid_als_new_recall@10'])}; new-item offset {meta.get('new_item_offset', 0.0):.3f}.",
         "",
         "| d | Recall@10 | vs top-frequency | new-item Recall@10 |",
         "|---:|---:|---:|---:|",
     ]
     for d in range(MAX_SLOTS + 1):
-        recall, new = float(metrics[f"valid_d{d}_recall@10"]), float(metrics[f"valid_d{d}_new_recall@10"])
+        recall, new = float(metrics[f"valid_d{d}_recall@10"]), metrics[f"valid_d{d}_new_recall@10"]
         versus = f"{recall / base:.3f}x" if base > 0 else "n/a"
-        lines.append(f"| {d} | {recall:.4f} | {versus} | {new:.4f} |")
+        lines.append(f"| {d} | {recall:.4f} | {versus} | {_figure(new)} |")
     return lines
+
+
+def _figure(value: object) -> str:
+    """A validation metric to four places; n/a where no held-out merchant defined it (null in meta.json)."""
+    return f"{value:.4f}" if isinstance(value, int | float) else "n/a"
 
 
 def markdown_table(result: EvalResult) -> str:

@@ -73,7 +73,14 @@ def validation_table(held: list[HeldOut]) -> dict[str, float]:
         new_hit = hit * ~member(keys, w.stats.pairs.key)
         slots = np.tile(np.arange(als_top.shape[1]), len(part.merchants))
         add("als", _list_metrics(w, part.merchants, am, slots, hit, new_hit))
-    return {f"valid_{name}@10": float(np.nanmean(np.concatenate(arrays))) for name, arrays in per.items()}
+    return {f"valid_{name}@10": _mean_of_defined(np.concatenate(arrays)) for name, arrays in per.items()}
+
+
+def _mean_of_defined(values: np.ndarray) -> float:
+    """The mean over the merchants a metric is defined for; NaN, without numpy's warning, when it is defined for
+    none (new-item recall where no held-out merchant bought anything new: a shop that only re-buys)."""
+    defined = values[~np.isnan(values)]
+    return float(defined.mean()) if len(defined) else float("nan")
 
 
 def _is_new(part: HeldOut) -> np.ndarray:

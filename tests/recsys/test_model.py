@@ -114,3 +114,24 @@ def test_load_refuses_changed_titles(sample_events: pd.DataFrame, sample_lines: 
     sku = str(model.history.skus[0])
     with pytest.raises(ValueError, match="titles changed"):
         RestockModel.load(tmp_path / "model", sample_events, titles | {sku: "SOMETHING ELSE"})
+
+
+def test_a_shop_that_only_re_buys_saves_strict_json_with_null_new_item_metrics(
+    sample_events: pd.DataFrame, sample_cutoff: date, tmp_path: Path
+) -> None:
+    # Every order also placed a year earlier by the same merchant: no validation target is new to its merchant,
+    # so new-item recall is defined for nobody (numpy warned "Mean of empty slice" and meta.json held NaN).
+    year_before = sample_events.assign(
+        ordered_at=sample_events["ordered_at"] - pd.Timedelta(days=365),
+        invoice_id="Y" + sample_events["invoice_id"].astype(str),
+    )
+    model = RestockModel.fit(pd.concat([year_before, sample_events], ignore_index=True), sample_cutoff)
+    model.save(tmp_path / "model")
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"meta.json holds {constant}, which is not JSON")
+
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text(), parse_constant=refuse)
+    assert meta["ranker"] == "lightgbm"
+    assert meta["metrics"]["valid_d0_new_recall@10"] is None
+    assert meta["metrics"]["valid_d0_recall@10"] > 0

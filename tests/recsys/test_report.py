@@ -60,6 +60,9 @@ def test_report_names_the_settings_the_models_were_trained_with(sample_events: p
     params["validation_days"] = [45, 75]
     meta["params"] = params
     assert "the windows' 48-factor ALS" in validation_lines(meta)[0]
+    undefined = {**meta["metrics"], "valid_als_new_recall@10": None, "valid_d0_new_recall@10": None}
+    lines = validation_lines({**meta, "metrics": undefined})  # a shop that only re-buys: no new items held out
+    assert "ALS new-item Recall@10 n/a;" in lines[0] and lines[4].endswith("| n/a |")
     method = "\n".join(method_lines(params))
     assert "45 or 75 days before the list date" in method and "the windows' 48-factor ALS" in method
     assert "is the 48-factor ALS the blend" in method

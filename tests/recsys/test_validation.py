@@ -130,3 +130,13 @@ def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
     assert table["valid_d0_recall@10"] >= table["valid_topfreq_recall@10"]  # short own lists are padded
     assert table["valid_als_recall@10"] == pytest.approx(expected_als["recall@10"])
     assert table["valid_als_new_recall@10"] == pytest.approx(expected_als["new_recall@10"])
+
+
+def test_new_item_recall_is_nan_without_a_warning_when_no_merchant_bought_anything_new(
+    window_rows_new: tuple[Window, np.ndarray, np.ndarray],
+) -> None:
+    window, rows, _ = window_rows_new
+    only_repeats = replace(window, n_new_target=np.zeros_like(window.n_new_target))
+    table = validation_table([HeldOut(only_repeats, only_repeats.merchants, rows, score=-np.arange(len(rows)))])
+    assert np.isnan(table["valid_d0_new_recall@10"]) and np.isnan(table["valid_als_new_recall@10"])
+    assert table["valid_d0_recall@10"] > 0
