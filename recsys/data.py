@@ -3,7 +3,10 @@
 `load_order_lines` reads the store with one raw cursor into the same DataFrame shape as
 `ingestion.parse.parse_orders(...).lines`, so the store path and the file-to-file contract share all
 model code. `purchase_events` keeps what a restock model learns from: named merchants' product
-purchases (no returns, cancellations, adjustments, postage or fees), one row per (invoice, SKU).
+purchases (no returns, cancellations, adjustments, postage or fees), one row per (invoice, SKU), each with the
+time it was returned in full (`returned_at`, NaT if never): a purchase cancelled or sent back whole is not
+something the merchant stocks, so a model as of a date learns from `recsys.history.known_before` it, which leaves
+such purchases out once their return is known (12346's 74,215 jars, cancelled the same day, suggest no restock).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pandas as pd
 
 from core.db import Store
 from core.gcpause import paused_gc
+from ingestion.parse import link_cancellations
 from recsys.titles import titles_digest
 
 LINE_COLUMNS = [
@@ -134,13 +138,58 @@ def load_purchase_events(store: Store) -> pd.DataFrame:
             "is_product": True,
         }
     )
-    return purchase_events(frame)
+    return purchase_events(frame, load_returns(store))
 
 
-def purchase_events(lines: pd.DataFrame) -> pd.DataFrame:
-    """Named merchants' product purchases: columns merchant_id, invoice_id, sku, ordered_at, quantity, unit_price.
+RETURN_COLUMNS = ["merchant_id", "invoice_id", "sku", "quantity", "ordered_at"]
 
-    Lines of one invoice with the same SKU are summed; rows are sorted by time then invoice.
+
+def load_returns(store: Store) -> pd.DataFrame:
+    """The stored product returns linked to a purchase (`order_lines.cancels_invoice_id`, set at ingestion by
+    `ingestion.parse.link_cancellations`), in `returns_in` shape: `invoice_id` is the purchase returned,
+    `quantity` the units returned (positive)."""
+    query = (
+        "SELECT ol.merchant_id, ol.cancels_invoice_id, ol.sku, ol.quantity, ol.ordered_at FROM order_lines ol "
+        "WHERE ol.cancels_invoice_id IS NOT NULL AND ol.merchant_id IS NOT NULL"
+    )
+    cols = _fetch(store, query, (), 5)
+    return pd.DataFrame(
+        {
+            "merchant_id": _text(cols[0]),
+            "invoice_id": _text(cols[1]),
+            "sku": _text(cols[2]),
+            "quantity": -np.array(cols[3], dtype=np.int64),
+            "ordered_at": _timestamps(cols[4]),
+        },
+        columns=RETURN_COLUMNS,
+    )
+
+
+def returns_in(lines: pd.DataFrame) -> pd.DataFrame:
+    """The product returns in `lines` linked to the purchase they return (`link_cancellations`, as ingestion
+    stores them): merchant_id, invoice_id (of the purchase), sku, quantity (units returned, positive), ordered_at."""
+    if not (lines["quantity"] < 0).any():  # purchases only (or a feed without returns): nothing to link
+        return pd.DataFrame({c: pd.Series(dtype=lines[c].dtype) for c in RETURN_COLUMNS})
+    bought_in = link_cancellations(lines)
+    linked = lines.loc[bought_in.notna(), ["merchant_id", "sku", "quantity", "ordered_at"]]
+    return pd.DataFrame(
+        {
+            "merchant_id": linked["merchant_id"],
+            "invoice_id": bought_in[linked.index].astype(str),
+            "sku": linked["sku"],
+            "quantity": -linked["quantity"],
+            "ordered_at": linked["ordered_at"],
+        },
+        columns=RETURN_COLUMNS,
+    ).reset_index(drop=True)
+
+
+def purchase_events(lines: pd.DataFrame, returns: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Named merchants' product purchases: columns merchant_id, invoice_id, sku, ordered_at, quantity, unit_price,
+    returned_at.
+
+    Lines of one invoice with the same SKU are summed; rows are sorted by time then invoice. `returned_at` is when
+    the returns linked to the purchase (`returns`, by default `returns_in(lines)`) reached its quantity.
     """
     keep = (
         (lines["merchant_id"] != "")
@@ -158,7 +207,23 @@ def purchase_events(lines: pd.DataFrame) -> pd.DataFrame:
     # = sort_values(["ordered_at", "invoice_id"], kind="stable"), faster on string columns (sorted codes, lexsort)
     invoice_rank, _ = pd.factorize(grouped["invoice_id"], sort=True)
     grouped = grouped.take(np.lexsort((invoice_rank, grouped["ordered_at"].to_numpy()))).reset_index(drop=True)
-    return grouped[["merchant_id", "invoice_id", "sku", "ordered_at", "quantity", "unit_price"]]
+    grouped["returned_at"] = full_return_times(grouped, returns_in(lines) if returns is None else returns)
+    return grouped[["merchant_id", "invoice_id", "sku", "ordered_at", "quantity", "unit_price", "returned_at"]]
+
+
+def full_return_times(events: pd.DataFrame, returns: pd.DataFrame) -> pd.Series:
+    """Per purchase event: the time of the return that brought the units returned to its quantity, NaT if none."""
+    keys = ["merchant_id", "invoice_id", "sku"]
+    never = pd.Series(pd.NaT, index=events.index, dtype=events["ordered_at"].dtype)
+    if returns.empty:
+        return never
+    ordered = returns.sort_values("ordered_at", kind="stable")
+    ordered = ordered.assign(returned=ordered.groupby(keys, sort=False)["quantity"].cumsum())
+    joined = events[[*keys, "quantity"]].reset_index().merge(ordered[[*keys, "returned", "ordered_at"]], on=keys)
+    whole = joined[joined["returned"] >= joined["quantity"]]
+    first_whole = whole.groupby("index")["ordered_at"].min()
+    never.loc[first_whole.index] = first_whole.to_numpy()
+    return never
 
 
 def load_titles(store: Store) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pandas as pd
 from recsys.als import fit_als
 from recsys.baselines import ALS_ALONE, als_alone, global_popularity, top_frequency
 from recsys.features import Stats, compute_stats
-from recsys.history import History, build_history
+from recsys.history import History, build_history, known_before
 from recsys.metrics import means, per_merchant, ratio_interval
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
@@ -123,7 +123,7 @@ def cutoff_split(events: pd.DataFrame, cutoff: date) -> CutoffSplit:
     index = history.merchant_index()
     targets = {mid: skus for mid, skus in first_orders_after(events, timestamp, None).items() if mid in index}
     merchants = np.array(sorted(index[mid] for mid in targets), dtype=np.int64)
-    before = events[events["ordered_at"] < timestamp]
+    before = known_before(events, timestamp)
     bought = {str(mid): set(g.tolist()) for mid, g in before.groupby("merchant_id")["sku"] if mid in targets}
     return CutoffSplit(history, compute_stats(history), merchants, targets, bought)
 

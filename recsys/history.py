@@ -61,10 +61,20 @@ class History:
         return mat
 
 
+def known_before(events: pd.DataFrame, stamp: pd.Timestamp) -> pd.DataFrame:
+    """The purchases a model as of `stamp` learns from: those placed before it, less those returned in full
+    before it (a return after `stamp` is not known then, so it changes nothing earlier)."""
+    placed = events["ordered_at"] < stamp
+    if "returned_at" in events:
+        placed &= ~(events["returned_at"] < stamp)  # NaT (never returned in full) compares False
+    return events[placed]
+
+
 def build_history(events: pd.DataFrame, as_of: date | pd.Timestamp) -> History:
-    """Encode the events strictly before `as_of` (merchants and SKUs sorted, so indices are deterministic)."""
+    """Encode the events strictly before `as_of`, less those returned in full by then (`known_before`; merchants and
+    SKUs sorted, so indices are deterministic)."""
     cutoff = pd.Timestamp(as_of)
-    sel = events[events["ordered_at"] < cutoff]
+    sel = known_before(events, cutoff)
     m, merchant_ids = pd.factorize(sel["merchant_id"], sort=True)
     i, skus = pd.factorize(sel["sku"], sort=True)
     b, _ = pd.factorize(sel["invoice_id"], sort=False)

@@ -27,7 +27,7 @@ from recsys.arrays import group_chunks, rank_in_groups
 from recsys.boosting import lightgbm
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
-from recsys.history import History, build_history
+from recsys.history import History, build_history, known_before
 from recsys.ranker import RankerParams, train_ranker, window_for
 from recsys.slots import top_k_with_slots
 
@@ -195,7 +195,7 @@ class RestockModel:
         if trained is not None:  # a metric no held-out merchant defines is null: meta.json stays strict JSON
             metrics.update({name: None if np.isnan(value) else value for name, value in trained.metrics.items()})
         history = stats.history
-        fp = data_fingerprint or fingerprint(events[events["ordered_at"] < stamp], titles)
+        fp = data_fingerprint or fingerprint(known_before(events, stamp), titles)
         meta = {
             "kind": MODEL_KIND,
             "format": FORMAT_VERSION,
@@ -315,7 +315,7 @@ class RestockModel:
         if not _this_format(meta):
             raise ValueError(f"{folder}: not a {MODEL_KIND} model of format {FORMAT_VERSION}")
         cutoff = pd.Timestamp(date.fromisoformat(meta["cutoff"]))
-        if (data_fingerprint or fingerprint(events[events["ordered_at"] < cutoff], titles)) != meta["fingerprint"]:
+        if (data_fingerprint or fingerprint(known_before(events, cutoff), titles)) != meta["fingerprint"]:
             raise ValueError(
                 f"{folder}: the order data or product titles changed since this model was trained (fingerprint differs)"
             )

@@ -30,6 +30,7 @@ from core.settings import Settings
 from core.tables import RestockList as RestockRow
 from recsys.catalog import Offer, offers, unorderable_skus
 from recsys.data import fingerprint, load_purchase_events, load_titles
+from recsys.history import known_before
 from recsys.model import RestockModel, model_folder_name
 from recsys.ranker import RankerParams
 from recsys.restock import Suggestion, cold_start, suggest
@@ -89,7 +90,7 @@ class RestockService:
                 return self._models[as_of]
             cutoff = as_of + timedelta(days=1)
             events, titles = self.events(), self.titles()
-            fp = fingerprint(events[events["ordered_at"] < pd.Timestamp(cutoff)], titles)
+            fp = fingerprint(known_before(events, pd.Timestamp(cutoff)), titles)
             folder = self.model_dir / "restock" / model_folder_name(cutoff, fp, self.params)
             if RestockModel.is_saved(folder):
                 model = RestockModel.load(folder, events, titles, data_fingerprint=fp)

@@ -185,7 +185,7 @@ def eval_recsys(
       s2b eval recsys\n
       s2b eval recsys --cutoff 2011-06-01 --cutoff 2011-09-01 --cutoff 2011-10-01 --out out/eval_recsys
     """
-    from recsys.data import load_order_lines, load_titles, purchase_events
+    from recsys.data import load_purchase_events, load_titles, purchase_events
     from recsys.evaluation import check_cutoff, default_cutoff, evaluate_cutoff
     from recsys.report import markdown_table, ratios, with_interval, write_report
     from recsys.titles import titles_from_lines
@@ -195,21 +195,20 @@ def eval_recsys(
         from ingestion.parse import parse_orders
 
         parsed = parse_orders(orders)
-        lines, titles = parsed.lines, titles_from_lines(parsed.lines)
+        events, titles = purchase_events(parsed.lines), titles_from_lines(parsed.lines)
         on_demo = _is_demo_file(parsed.sha256)
         data = f"`{orders.name}` (sha256 {parsed.sha256[:16]}…, {parsed.rows_read:,} rows read)"
         data += ", the demo data" if on_demo else ""
     else:
         settings = settings_or_exit()
         store = store_or_exit(settings)
-        lines, titles = load_order_lines(store, purchases_only=True), load_titles(store)
-        if lines.empty:
+        events, titles = load_purchase_events(store), load_titles(store)
+        if events.empty:
             console.print(f"store is empty: evaluating on {settings.demo_data}")
             from ingestion.parse import parse_orders
 
             lines = parse_orders(settings.demo_data).lines
-            titles = titles_from_lines(lines)
-    events = purchase_events(lines)
+            events, titles = purchase_events(lines), titles_from_lines(lines)
     try:
         cutoffs = [d for d in (_date(c) for c in cutoff) if d is not None] if cutoff else [default_cutoff(events)]
         for day in cutoffs:

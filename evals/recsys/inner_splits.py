@@ -34,7 +34,7 @@ import pandas as pd
 from core.db import Store
 from core.settings import load_settings
 from recsys.baselines import top_frequency
-from recsys.data import load_order_lines, load_titles, purchase_events
+from recsys.data import load_purchase_events, load_titles
 from recsys.evaluation import CutoffSplit, cutoff_split
 from recsys.metrics import per_merchant
 from recsys.model import RestockModel
@@ -137,7 +137,7 @@ def _median_fit(runs: Mapping[int, Mapping[str, Any]]) -> float:
 def store_events(other_fix: str = "") -> tuple[pd.DataFrame, dict[str, str]]:
     """`$S2B_HOME`'s purchase events and product titles; SystemExit with the fix when the store holds no orders."""
     store = Store.from_settings(load_settings())
-    events, titles = purchase_events(load_order_lines(store, purchases_only=True)), load_titles(store)
+    events, titles = load_purchase_events(store), load_titles(store)
     if events.empty:
         raise SystemExit(f"the store holds no orders: run `make serve` or `s2b ingest orders` first{other_fix}")
     return events, titles

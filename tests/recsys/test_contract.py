@@ -103,3 +103,32 @@ def test_a_file_with_nothing_to_learn_says_which_rows_were_rejected_and_why(tmp_
     message = " ".join(result.output.split())
     assert "nothing to learn from; 1 of 1 rows were rejected: non-numeric price (1); row 1:" in message
     assert '"UnitPrice": "n/a"' in message
+
+
+def test_a_purchase_cancelled_in_full_is_no_restock_suggestion(sample_lines: pd.DataFrame) -> None:
+    """Like customer 12346 of the demo, who ordered 74,215 storage jars and cancelled them the same day."""
+    last = sample_lines["ordered_at"].max()
+    skus = sample_lines["sku"][sample_lines["is_product"]].value_counts().index[:3].tolist()
+    rows = [(f"99000{n}", sku, 12, last - pd.Timedelta(days=30 * n)) for n in (1, 2, 3) for sku in skus[:2]]
+    rows += [("990004", skus[2], 74215, last - pd.Timedelta(days=10))]
+    cancel = [("C990005", skus[2], -74215, last - pd.Timedelta(days=10) + pd.Timedelta(minutes=5))]
+
+    def lines_with(extra: list[tuple[str, str, int, pd.Timestamp]]) -> pd.DataFrame:
+        added = pd.DataFrame(
+            {
+                "invoice_id": [r[0] for r in extra],
+                "sku": [r[1] for r in extra],
+                "quantity": [r[2] for r in extra],
+                "ordered_at": pd.to_datetime([r[3] for r in extra]).astype(sample_lines["ordered_at"].dtype),
+            }
+        ).assign(description="", unit_price=1.04, merchant_id="99999", country="United Kingdom", is_product=True)
+        added["row_number"] = range(len(sample_lines) + 1, len(sample_lines) + len(added) + 1)
+        added["line_no"] = 1
+        return pd.concat([sample_lines, added[sample_lines.columns]], ignore_index=True)
+
+    def jar_suggestion(lines: pd.DataFrame) -> list[tuple[str, int]]:
+        suggestions, _, _ = predict_lines(lines, 10)
+        return [(s.reason["kind"], s.quantity) for s in suggestions["99999"] if s.sku == skus[2]]
+
+    assert jar_suggestion(lines_with(rows)) == [("repeat", 74215)]  # kept: a real (if large) purchase
+    assert all(quantity != 74215 and kind != "repeat" for kind, quantity in jar_suggestion(lines_with(rows + cancel)))

@@ -10,6 +10,7 @@ import pytest
 
 from recsys.data import fingerprint
 from recsys.features import FEATURES
+from recsys.history import known_before
 from recsys.model import RestockModel
 from recsys.titles import titles_from_lines
 
@@ -57,7 +58,12 @@ def test_training_never_sees_the_cutoff_period(sample_events: pd.DataFrame) -> N
     assert pd.Timestamp(model.meta["cutoff"]) == pd.Timestamp(cutoff)
     # the data after the cut-off can change without changing the model's fingerprint
     later = sample_events[sample_events["ordered_at"] < pd.Timestamp("2011-10-01")]
-    assert fingerprint(later[later["ordered_at"] < pd.Timestamp(cutoff)]) == model.meta["fingerprint"]
+    assert fingerprint(known_before(later, pd.Timestamp(cutoff))) == model.meta["fingerprint"]
+    # and so can the returns: one after the cut-off was not known at it
+    returned_later = sample_events["returned_at"] >= pd.Timestamp(cutoff)
+    assert returned_later.any()
+    unreturned = sample_events.assign(returned_at=sample_events["returned_at"].mask(returned_later))
+    assert fingerprint(known_before(unreturned, pd.Timestamp(cutoff))) == model.meta["fingerprint"]
 
 
 @pytest.mark.parametrize("chunk_rows", [500_000, 97])

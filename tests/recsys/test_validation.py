@@ -11,6 +11,7 @@ from recsys.als import ALSParams
 from recsys.baselines import als_alone, top_frequency
 from recsys.evaluation import _as_lists
 from recsys.features import FEATURES
+from recsys.history import known_before
 from recsys.metrics import evaluate
 from recsys.validation import (
     OFFSET_STEPS,
@@ -116,7 +117,7 @@ def test_validation_metrics_equal_the_offline_metrics_on_the_window_targets(
 
     ids = history.merchant_ids[window.merchants]
     targets = {mid: skus for mid, skus in first_orders_after(sample_events, start, end).items() if mid in set(ids)}
-    before = sample_events[sample_events["ordered_at"] < start]
+    before = known_before(sample_events, start)
     bought = {str(mid): set(g.tolist()) for mid, g in before.groupby("merchant_id")["sku"]}
     expected_tf = evaluate(
         _as_lists(history.skus, ids, top_frequency(window.stats, window.merchants, 10)), targets, bought, ks=(10,)
