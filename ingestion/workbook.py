@@ -1,10 +1,12 @@
 """Order lines from a spreadsheet workbook (.xlsx, .xlsm, .xls, .xlsb, .ods), as the text a CSV export would hold.
 
 The UCI file itself is a workbook (`Online Retail.xlsx`, one sheet; Online Retail II has one sheet per year). Every
-sheet whose header has the format's required columns is read, in order, and its data rows are numbered on from the
-previous sheet's, so a rejected row's number counts data rows across those sheets; other sheets (notes, pivots) are
-skipped. Cells become text: dates as ISO `YYYY-MM-DD HH:MM:SS`, whole numbers without `.0` (stock code 71053,
-customer 17850), empty cells as ''. Read with calamine (Rust; the demo's 541,909 lines in about 6 s).
+sheet whose header has order-line columns is read, in order, and its data rows are numbered on from the previous
+sheet's, so a rejected row's number counts data rows across those sheets; other sheets (notes, pivots) are
+skipped. Each sheet may spell its columns its own way (`CustomerID` in one year, `Customer ID` in the next, or
+another preset's names): its columns are renamed to the first order sheet's spelling, which names the format.
+Cells become text: dates as ISO `YYYY-MM-DD HH:MM:SS`, whole numbers without `.0` (stock code 71053, customer
+17850), empty cells as ''. Read with calamine (Rust; the demo's 541,909 lines in about 6 s).
 """
 
 from __future__ import annotations
@@ -32,22 +34,33 @@ def read_workbook(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.D
         sheets = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object)
     except (CalamineError, OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read the workbook ({exc}); is it an Excel or OpenDocument file?") from exc
-    fmt = _sheet_format(path, sheets, fmt_name, mapping)
-    used = [sheet for sheet in sheets.values() if not fmt.missing_in([str(c) for c in sheet.columns])]
-    table = pd.concat([_as_text(sheet) for sheet in used], ignore_index=True)
+    formats = _sheet_formats(path, sheets, fmt_name, mapping)
+    fmt = next(iter(formats.values()))
+    used = [_as_text(sheets[name]).rename(columns=_renaming(own, fmt)) for name, own in formats.items()]
+    table = pd.concat(used, ignore_index=True).fillna("")  # an optional column one sheet lacks: empty cells
     table["row_number"] = np.arange(1, len(table) + 1, dtype=np.int64)
     return table, fmt
 
 
-def _sheet_format(path: Path, sheets: dict[str, pd.DataFrame], fmt_name: str, mapping: Path | None) -> FeedFormat:
-    """The format of the first sheet that has one; the first sheet's error names what is missing."""
+def _sheet_formats(
+    path: Path, sheets: dict[str, pd.DataFrame], fmt_name: str, mapping: Path | None
+) -> dict[str, FeedFormat]:
+    """Each order sheet's format, in sheet order; when there is none, every sheet's error names what is missing."""
+    formats: dict[str, FeedFormat] = {}
     errors: list[str] = []
     for name, sheet in sheets.items():
         try:
-            return resolve_format(fmt_name, [str(c) for c in sheet.columns], mapping)
+            formats[name] = resolve_format(fmt_name, [str(c) for c in sheet.columns], mapping)
         except FormatError as exc:
             errors.append(f"sheet {name!r}: {exc}")
-    raise FormatError(f"{path}: no sheet has order-line columns ({'; '.join(errors) or 'no sheets'})")
+    if not formats:
+        raise FormatError(f"{path}: no sheet has order-line columns ({'; '.join(errors) or 'no sheets'})")
+    return formats
+
+
+def _renaming(own: FeedFormat, first: FeedFormat) -> dict[str, str]:
+    """A sheet's column names -> the first order sheet's names for the same canonical columns."""
+    return {src: first.columns[canon] for canon, src in own.columns.items() if canon in first.columns}
 
 
 def _as_text(sheet: pd.DataFrame) -> pd.DataFrame:

@@ -52,3 +52,21 @@ def test_a_file_named_xlsx_that_is_not_one_is_a_clear_error(tmp_path: Path) -> N
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ValueError, match="cannot read the workbook"):
         parse_orders(path)
+
+
+def test_sheets_that_spell_the_columns_differently_are_all_read(sample_orders_path: Path, tmp_path: Path) -> None:
+    """One year in Online Retail's names, the next in Online Retail II's, without a country column."""
+    typed = _as_in_the_uci_workbook(sample_orders_path)
+    half = len(typed) // 2
+    in_ii_names = {"InvoiceNo": "Invoice", "UnitPrice": "Price", "CustomerID": "Customer ID"}
+    later = typed.iloc[half:].rename(columns=in_ii_names)
+    path = tmp_path / "two years.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        typed.iloc[:half].to_excel(writer, sheet_name="Year 1", index=False)
+        later.drop(columns="Country").to_excel(writer, sheet_name="Year 2", index=False)
+    from_csv, from_workbook = parse_orders(sample_orders_path), parse_orders(path)
+    assert from_workbook.format_name == "online-retail"
+    assert from_workbook.rows_read == from_csv.rows_read
+    expected = from_csv.lines.copy()
+    expected.loc[expected["row_number"] > half, "country"] = ""
+    pd.testing.assert_frame_equal(from_workbook.lines, expected)
