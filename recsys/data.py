@@ -120,7 +120,8 @@ def _fetch(store: Store, query: str, params: tuple[object, ...], n_columns: int)
 
 
 def load_purchase_events(store: Store) -> pd.DataFrame:
-    """`purchase_events(load_order_lines(store, purchases_only=True))`, fetching only the columns it needs."""
+    """`purchase_events(load_order_lines(store, purchases_only=True), load_returns(store))`, fetching only the columns
+    it needs."""
     real = _FLOAT_SQL.get(store.dialect, "DOUBLE PRECISION")
     query = (
         f"SELECT ol.invoice_id, ol.sku, ol.quantity, CAST(ol.unit_price AS {real}), ol.ordered_at, ol.merchant_id "
