@@ -12,10 +12,16 @@ over another's (how much a ratio like 1.05x depends on which merchants happened 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
+
+
+def finite_or_none(value: float) -> float | None:
+    """A metric as JSON can hold it: NaN (defined for no merchant) or infinity (over a baseline of 0) is None."""
+    return value if math.isfinite(value) else None
 
 
 def recall_at_k(ranked: Sequence[str], target: set[str], k: int) -> float:

@@ -28,6 +28,7 @@ from recsys.boosting import lightgbm
 from recsys.data import fingerprint
 from recsys.features import FEATURES, Stats, candidates, compute_stats, feature_matrix, recent_popular
 from recsys.history import History, build_history, known_before
+from recsys.metrics import finite_or_none
 from recsys.ranker import RankerParams, train_ranker, window_for
 from recsys.slots import top_k_with_slots
 
@@ -193,7 +194,7 @@ class RestockModel:
         seconds["ranker"] = time.perf_counter() - started - seconds["windows"] - seconds["serving_wait"]
         metrics: dict[str, float | None] = {"labelled_merchants": float(labelled)}
         if trained is not None:  # a metric no held-out merchant defines is null: meta.json stays strict JSON
-            metrics.update({name: None if np.isnan(value) else value for name, value in trained.metrics.items()})
+            metrics.update({name: finite_or_none(value) for name, value in trained.metrics.items()})
         history = stats.history
         fp = data_fingerprint or fingerprint(known_before(events, stamp), titles)
         meta = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from recsys.baselines import ALS_ALONE
 from recsys.evaluation import COMPARISONS, RATIOS, EvalResult
+from recsys.metrics import finite_or_none
 from recsys.ranker import RankerParams
 from recsys.slots import MAX_SLOTS
 from recsys.suggestion_eval import SuggestionScores
@@ -50,8 +51,8 @@ def with_interval(result: EvalResult, name: str, value: float) -> str:
 
 def _finite_or_none(value: object) -> object:
     """JSON has no NaN or infinity: such a number becomes null (in nested lists, tuples and dicts too)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return finite_or_none(value)
     if isinstance(value, dict):
         return {key: _finite_or_none(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
