@@ -111,8 +111,12 @@ def check_cutoff(events: pd.DataFrame, cutoff: date) -> None:
     if not before.any() or before.all():
         side = "before" if not before.any() else "after"
         raise ValueError(f"cut-off {cutoff}: no purchases {side} it ({span}); pick a date inside that range")
-    buyers = set(events.loc[before, "merchant_id"])
-    if not events.loc[~before, "merchant_id"].isin(buyers).any():
+    kept = known_before(events, timestamp)
+    if kept.empty:
+        raise ValueError(
+            f"cut-off {cutoff}: every purchase before it was returned in full by then ({span}); pick a later date"
+        )
+    if not events.loc[~before, "merchant_id"].isin(set(kept["merchant_id"])).any():
         raise ValueError(f"cut-off {cutoff}: no merchant that bought before it ordered after it ({span})")
 
 

@@ -48,6 +48,18 @@ def test_a_cutoff_with_nothing_to_learn_or_test_is_a_clear_error(cutoff: date, m
     check_cutoff(events, date(2011, 1, 1))  # merchant 1 bought before and ordered after
 
 
+def test_a_cutoff_after_only_purchases_returned_in_full_is_a_clear_error() -> None:
+    events = _events(("1", "A", "2010-12-01"), ("1", "B", "2011-01-05"), ("2", "A", "2011-06-01"))
+    events["returned_at"] = pd.Series(["2010-12-02", "NaT", "NaT"], dtype="datetime64[ns]")
+    with pytest.raises(ValueError, match="cut-off 2010-12-10: every purchase before it was returned in full by then"):
+        check_cutoff(events, date(2010, 12, 10))
+    with pytest.raises(ValueError, match="cut-off 2011-01-10: no merchant that bought before it ordered after it"):
+        check_cutoff(events, date(2011, 1, 10))  # 1 kept B, but only 2 orders after it
+    events.loc[2, "merchant_id"] = "1"
+    check_cutoff(events, date(2011, 1, 10))
+    check_cutoff(events, date(2010, 12, 2))  # the return on the 2nd is not known before it
+
+
 def test_a_baseline_that_scored_zero_gives_no_ratio_and_valid_json(tmp_path: Path, sample_events: pd.DataFrame) -> None:
     from recsys.evaluation import evaluate_cutoff
 
