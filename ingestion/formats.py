@@ -125,14 +125,26 @@ def detect_format(header: list[str]) -> FeedFormat:
 
 
 def resolve_format(name: str, header: list[str], mapping: Path | None) -> FeedFormat:
+    return fit_format(chosen_format(name, mapping), header)
+
+
+def chosen_format(name: str, mapping: Path | None) -> FeedFormat | None:
+    """The format a user named (the mapping file's, when given), None for `auto`; before any header is read, so a
+    workbook loads its mapping once for all its sheets."""
     if mapping is not None:
-        fmt = load_mapping(mapping)
-    elif name == "auto":
+        return load_mapping(mapping)
+    if name == "auto":
+        return None
+    if name in PRESETS:
+        return PRESETS[name]
+    raise FormatError(f"unknown format {name!r}; choose one of auto, {', '.join(PRESETS)}")
+
+
+def fit_format(fmt: FeedFormat | None, header: list[str]) -> FeedFormat:
+    """`fmt` spelt as `header` spells its columns (detected from the header when None); FormatError names the
+    columns it lacks."""
+    if fmt is None:
         return detect_format(header)
-    elif name in PRESETS:
-        fmt = PRESETS[name]
-    else:
-        raise FormatError(f"unknown format {name!r}; choose one of auto, {', '.join(PRESETS)}")
     fitted = fmt.spelt_as_in(header)
     missing = fitted.missing_in(header)
     if missing:

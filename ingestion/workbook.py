@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError
 
-from ingestion.formats import FeedFormat, FormatError, resolve_format
+from ingestion.formats import FeedFormat, FormatError, chosen_format, fit_format
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 
@@ -48,9 +48,10 @@ def _sheet_formats(
     """Each order sheet's format, in sheet order; when there is none, every sheet's error names what is missing."""
     formats: dict[str, FeedFormat] = {}
     errors: list[str] = []
+    chosen = chosen_format(fmt_name, mapping)
     for name, sheet in sheets.items():
         try:
-            formats[name] = resolve_format(fmt_name, [str(c) for c in sheet.columns], mapping)
+            formats[name] = fit_format(chosen, [str(c) for c in sheet.columns])
         except FormatError as exc:
             errors.append(f"sheet {name!r}: {exc}")
     if not formats:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingestion.formats import FormatError
+from ingestion.formats import FeedFormat, FormatError
 from ingestion.parse import parse_orders
 
 
@@ -70,3 +70,36 @@ def test_sheets_that_spell_the_columns_differently_are_all_read(sample_orders_pa
     expected = from_csv.lines.copy()
     expected.loc[expected["row_number"] > half, "country"] = ""
     pd.testing.assert_frame_equal(from_workbook.lines, expected)
+
+
+def test_a_mapping_file_is_read_once_for_all_the_sheets(
+    sample_orders_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shop's own column names, in a workbook of several sheets, mapped by one file."""
+    import ingestion.formats
+
+    own_names = {"InvoiceNo": "Bill", "StockCode": "Item", "Quantity": "Qty", "CustomerID": "Shop"}
+    typed = _as_in_the_uci_workbook(sample_orders_path).rename(columns=own_names)
+    half = len(typed) // 2
+    path = tmp_path / "orders.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        typed.iloc[:half].to_excel(writer, sheet_name="H1", index=False)
+        typed.iloc[half:].to_excel(writer, sheet_name="H2", index=False)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "columns: {invoice_id: Bill, sku: Item, description: Description, quantity: Qty, ordered_at: InvoiceDate,"
+        " unit_price: UnitPrice, merchant_id: Shop, country: Country}\n",
+        encoding="utf-8",
+    )
+    loads: list[Path] = []
+    real_load = ingestion.formats.load_mapping
+
+    def counted_load(file: Path) -> FeedFormat:
+        loads.append(file)
+        return real_load(file)
+
+    monkeypatch.setattr(ingestion.formats, "load_mapping", counted_load)
+    parsed = parse_orders(path, mapping=mapping)
+    assert loads == [mapping]
+    assert parsed.format_name == "mapping:mapping.yaml"
+    pd.testing.assert_frame_equal(parsed.lines, parse_orders(sample_orders_path).lines)
