@@ -103,3 +103,36 @@ def test_a_mapping_file_is_read_once_for_all_the_sheets(
     assert loads == [mapping]
     assert parsed.format_name == "mapping:mapping.yaml"
     pd.testing.assert_frame_equal(parsed.lines, parse_orders(sample_orders_path).lines)
+
+
+def test_text_that_pandas_reads_as_missing_stays_and_a_table_may_start_below_empty_rows(
+    sample_orders_path: Path, tmp_path: Path
+) -> None:
+    """A country `NA` (Namibia) or a description `N/A` is text in a CSV, so it is in a workbook too."""
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    raw.loc[:4, "Country"] = "NA"
+    raw.loc[5:9, "Description"] = ["N/A", "null", "NULL", "None", "nan"]
+    csv_path = tmp_path / "orders.csv"
+    raw.to_csv(csv_path, index=False)
+    typed = _as_in_the_uci_workbook(csv_path)
+    path = tmp_path / "orders.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        typed.to_excel(writer, sheet_name="Orders", index=False, startrow=2, startcol=1)
+    from_csv, from_workbook = parse_orders(csv_path), parse_orders(path)
+    pd.testing.assert_frame_equal(from_workbook.lines, from_csv.lines)
+    assert (from_workbook.lines["country"] == "NA").sum() == 5
+    assert from_workbook.lines["description"].isin(["N/A", "null", "NULL", "None", "nan"]).sum() == 5
+
+
+def test_header_cells_are_named_as_pandas_names_them() -> None:
+    from ingestion.workbook import _column_names
+
+    assert _column_names([["Quantity", "", "Quantity", 2011.0, None, "Quantity"]]) == [
+        "Quantity",
+        "Unnamed: 1",
+        "Quantity.1",
+        "2011",
+        "Unnamed: 4",
+        "Quantity.2",
+    ]
+    assert _column_names([]) == []
