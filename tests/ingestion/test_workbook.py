@@ -136,3 +136,14 @@ def test_header_cells_are_named_as_pandas_names_them() -> None:
         "Quantity.2",
     ]
     assert _column_names([]) == []
+
+
+def test_an_opendocument_spreadsheet_reads_like_its_csv(sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False).iloc[:1500]
+    csv_path = tmp_path / "orders.csv"
+    raw.to_csv(csv_path, index=False)
+    path = tmp_path / "orders.ods"
+    _as_in_the_uci_workbook(csv_path).to_excel(path, sheet_name="Orders", index=False, engine="odf")
+    from_csv, from_workbook = parse_orders(csv_path), parse_orders(path)
+    assert from_workbook.rows_read == from_csv.rows_read == 1500
+    pd.testing.assert_frame_equal(from_workbook.lines, from_csv.lines)
