@@ -124,13 +124,9 @@ def detect_format(header: list[str]) -> FeedFormat:
     )
 
 
-def resolve_format(name: str, header: list[str], mapping: Path | None) -> FeedFormat:
-    return fit_format(chosen_format(name, mapping), header)
-
-
 def chosen_format(name: str, mapping: Path | None) -> FeedFormat | None:
-    """The format a user named (the mapping file's, when given), None for `auto`; before any header is read, so a
-    workbook loads its mapping once for all its sheets."""
+    """The format a user named (the mapping file's, when given), None for `auto`. Chosen before the file is read, so
+    a mapping is loaded once: for a CSV's delimiter and its columns, or for every sheet of a workbook."""
     if mapping is not None:
         return load_mapping(mapping)
     if name == "auto":

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from ingestion.codes import non_product_mask
 from ingestion.csvfile import read_delimited
 from ingestion.dates import as_arrow_text, read_dates
-from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, load_mapping, resolve_format
+from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, chosen_format, fit_format
 from ingestion.workbook import is_workbook, read_workbook
 
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
@@ -56,19 +56,18 @@ def file_sha256(path: Path) -> str:
 def _read_table(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat, pd.DataFrame, str]:
     """Return (all well-formed data rows as text with `row_number`, the format, malformed lines, the encoding)."""
     no_malformed = pd.DataFrame({"row_number": pd.Series([], dtype=np.int64), "reason": [], "raw": []})
+    chosen = chosen_format(fmt_name, mapping)  # a mapping file is read once, before the data
     if is_workbook(path):
-        table, fmt = read_workbook(path, fmt_name, mapping)
+        table, fmt = read_workbook(path, chosen)
         return table, fmt, no_malformed, "workbook"
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
-        fmt = resolve_format(fmt_name, [str(c) for c in table.columns], mapping)
+        fmt = fit_format(chosen, [str(c) for c in table.columns])
         table = table.astype(object).where(table.notna(), "").astype(str)
         table["row_number"] = np.arange(1, len(table) + 1)
         return table, fmt, no_malformed, "parquet"
-    delimiter = load_mapping(mapping).delimiter if mapping is not None else None
-    rows = read_delimited(path, delimiter)
-    fmt = resolve_format(fmt_name, rows.header, mapping)
-    return rows.table, fmt, rows.malformed, rows.encoding
+    rows = read_delimited(path, chosen.delimiter if chosen is not None else None)
+    return rows.table, fit_format(chosen, rows.header), rows.malformed, rows.encoding
 
 
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ingestion.formats import FeedFormat, FormatError, chosen_format, fit_format
+from ingestion.formats import FeedFormat, FormatError, fit_format
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 
@@ -36,10 +36,11 @@ def is_workbook(path: Path) -> bool:
 Grid = Sequence[Sequence[object]]  # a sheet's cells, row by row, as calamine returns them
 
 
-def read_workbook(path: Path, fmt_name: str, mapping: Path | None) -> tuple[pd.DataFrame, FeedFormat]:
-    """(every data row of the matching sheets as text, with a 1-based `row_number`; the format)."""
+def read_workbook(path: Path, chosen: FeedFormat | None) -> tuple[pd.DataFrame, FeedFormat]:
+    """(every data row of the matching sheets as text, with a 1-based `row_number`; the format): `chosen` is the
+    format the user named (`ingestion.formats.chosen_format`), None to detect it from each sheet's header."""
     grids = _read_grids(path)
-    formats = _sheet_formats(path, grids, fmt_name, mapping)
+    formats = _sheet_formats(path, grids, chosen)
     fmt = next(iter(formats.values()))
     used = [_as_text(grids[name]).rename(columns=_renaming(own, fmt)) for name, own in formats.items()]
     table = pd.concat(used, ignore_index=True).fillna("")  # an optional column one sheet lacks: empty cells
@@ -70,11 +71,10 @@ def _column_names(grid: Grid) -> list[str]:
     return names
 
 
-def _sheet_formats(path: Path, grids: dict[str, Grid], fmt_name: str, mapping: Path | None) -> dict[str, FeedFormat]:
+def _sheet_formats(path: Path, grids: dict[str, Grid], chosen: FeedFormat | None) -> dict[str, FeedFormat]:
     """Each order sheet's format, in sheet order; when there is none, every sheet's error names what is missing."""
     formats: dict[str, FeedFormat] = {}
     errors: list[str] = []
-    chosen = chosen_format(fmt_name, mapping)
     for name, grid in grids.items():
         try:
             formats[name] = fit_format(chosen, _column_names(grid))

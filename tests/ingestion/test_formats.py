@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.formats import PRESETS, FormatError, detect_format, resolve_format
+from ingestion.formats import PRESETS, FormatError, chosen_format, detect_format, fit_format
 
 RETAIL = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 
@@ -32,6 +32,6 @@ def test_headers_spelt_another_way_are_fitted() -> None:
 
 def test_a_named_preset_is_fitted_too_and_a_missing_column_is_named() -> None:
     lower = [name.lower() for name in RETAIL]
-    assert resolve_format("online-retail", lower, None).columns["unit_price"] == "unitprice"
+    assert fit_format(chosen_format("online-retail", None), lower).columns["unit_price"] == "unitprice"
     with pytest.raises(FormatError, match=r"lacks columns \['UnitPrice'\]"):
-        resolve_format("online-retail", [c for c in lower if c != "unitprice"], None)
+        fit_format(chosen_format("online-retail", None), [c for c in lower if c != "unitprice"])

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from ingestion.formats import FeedFormat, FormatError
+from ingestion.formats import FormatError
 from ingestion.parse import parse_orders
 
 
@@ -72,11 +73,10 @@ def test_sheets_that_spell_the_columns_differently_are_all_read(sample_orders_pa
     pd.testing.assert_frame_equal(from_workbook.lines, expected)
 
 
-def test_a_mapping_file_is_read_once_for_all_the_sheets(
+def test_a_mapping_file_is_read_once_for_all_the_sheets_and_for_a_csv(
     sample_orders_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A shop's own column names, in a workbook of several sheets, mapped by one file."""
-    import ingestion.formats
 
     own_names = {"InvoiceNo": "Bill", "StockCode": "Item", "Quantity": "Qty", "CustomerID": "Shop"}
     typed = _as_in_the_uci_workbook(sample_orders_path).rename(columns=own_names)
@@ -91,18 +91,25 @@ def test_a_mapping_file_is_read_once_for_all_the_sheets(
         " unit_price: UnitPrice, merchant_id: Shop, country: Country}\n",
         encoding="utf-8",
     )
-    loads: list[Path] = []
-    real_load = ingestion.formats.load_mapping
+    loads: list[str] = []
+    real_load = yaml.safe_load
 
-    def counted_load(file: Path) -> FeedFormat:
-        loads.append(file)
-        return real_load(file)
+    def counted_load(text: str) -> object:
+        loads.append(text)
+        return real_load(text)
 
-    monkeypatch.setattr(ingestion.formats, "load_mapping", counted_load)
+    monkeypatch.setattr(yaml, "safe_load", counted_load)  # what reading a YAML mapping file comes down to
     parsed = parse_orders(path, mapping=mapping)
-    assert loads == [mapping]
+    assert loads == [mapping.read_text(encoding="utf-8")]
     assert parsed.format_name == "mapping:mapping.yaml"
     pd.testing.assert_frame_equal(parsed.lines, parse_orders(sample_orders_path).lines)
+    csv_path = tmp_path / "orders.csv"
+    pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False).rename(columns=own_names).to_csv(
+        csv_path, index=False
+    )
+    loads.clear()
+    pd.testing.assert_frame_equal(parse_orders(csv_path, mapping=mapping).lines, parsed.lines)
+    assert loads == [mapping.read_text(encoding="utf-8")]  # a CSV's delimiter and columns come from one load too
 
 
 def test_text_that_pandas_reads_as_missing_stays_and_a_table_may_start_below_empty_rows(
