@@ -154,3 +154,37 @@ def test_an_opendocument_spreadsheet_reads_like_its_csv(sample_orders_path: Path
     from_csv, from_workbook = parse_orders(csv_path), parse_orders(path)
     assert from_workbook.rows_read == from_csv.rows_read == 1500
     pd.testing.assert_frame_equal(from_workbook.lines, from_csv.lines)
+
+
+def _write_legacy_xls(typed: pd.DataFrame, path: Path) -> None:
+    """Write the rows as Excel 97-2003 (.xls, BIFF8) holds them: numbers, text, blanks and dates as date serials."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Orders")
+    as_date = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    for col, name in enumerate(typed.columns):
+        sheet.write(0, col, name)
+    for row, values in enumerate(typed.itertuples(index=False), start=1):
+        for col, value in enumerate(values):
+            if isinstance(value, pd.Timestamp):
+                sheet.write(row, col, value.to_pydatetime(), as_date)
+            elif value is not None and value == value:
+                sheet.write(row, col, value)
+    workbook.save(str(path))
+
+
+def test_a_legacy_xls_workbook_reads_like_its_csv(sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False).iloc[:1500]
+    csv_path = tmp_path / "orders.csv"
+    raw.to_csv(csv_path, index=False)
+    typed = _as_in_the_uci_workbook(csv_path)
+    path = tmp_path / "orders.xls"
+    _write_legacy_xls(typed, path)
+    assert path.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an OLE2 compound file, not a renamed xlsx
+    from_csv, from_workbook = parse_orders(csv_path), parse_orders(path)
+    assert from_workbook.rows_read == from_csv.rows_read == 1500
+    pd.testing.assert_frame_equal(from_workbook.lines, from_csv.lines)
+    pd.testing.assert_frame_equal(
+        from_workbook.rejected[["row_number", "reason"]], from_csv.rejected[["row_number", "reason"]]
+    )
