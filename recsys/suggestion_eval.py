@@ -15,6 +15,11 @@ date - the date of that first reorder| in days, next to four references: the lis
 order at its usual interval between orders (its last order + (last - first) / (orders - 1), not before the list
 date), the item's last purchase plus its cycle (the mean interval between the merchant's orders of it; without
 one, the merchant's interval; not before the list date) and the later of those two (the lists' rule until round 34).
+Leaving out the items not reordered favours early dates (an item never reordered cannot count against an early
+date), so every rule is also scored on all listed repeat items whose date is at least 14 days before the data ends
+(round 38): the share whose first reorder came within 14 days of the date, an item not reordered counting as a miss.
+(Capping the days off at the data's end instead rewards ever later dates: most listed items are not reordered
+within two months.)
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from recsys.restock import Suggestion, reorder_day
 from recsys.windows import first_order_rows
 
 REPEAT, NEW = "bought before", "never bought"
+ON_TIME_DAYS = 14
 # reference rules: name -> (group, function of the history's quantities of the pair or the item, oldest first)
 Rule = Callable[[np.ndarray], float]
 
@@ -53,15 +59,17 @@ REFERENCES: dict[str, tuple[str, Rule]] = {
 
 @dataclass
 class ReorderRows:
-    """The listed repeat items that were reordered, one entry per item: the day of that first reorder, the list's
-    expected day, the list date, the merchant's next order at its usual interval (not before the list date) and the
-    item's last purchase plus its cycle (not before the list date)."""
+    """The listed repeat items, one entry per item: the day of its first reorder after the list date (NaN: not
+    reordered by `end`, the day of the last event seen), the list's expected day, the list date, the merchant's next
+    order at its usual interval (not before the list date) and the item's last purchase plus its cycle (not before
+    the list date)."""
 
     reordered_day: np.ndarray
     listed_day: np.ndarray
     as_of: float
     next_order: np.ndarray
     item_due: np.ndarray
+    end: float
 
 
 DateRule = Callable[[ReorderRows], np.ndarray]  # expected day per reordered row
@@ -91,6 +99,8 @@ class DateScore:
     not_reordered: int  # listed repeat items left out: not reordered before the data ends
     median_days_off: float
     mean_days_off: float
+    on_time: float  # share reordered within ON_TIME_DAYS of the date, of the items whose window the data covers
+    on_time_of: int  # those items (not reordered: a miss)
 
 
 @dataclass
@@ -184,34 +194,40 @@ def _item_cycle_due(history: History, rows: pd.DataFrame, merchant_interval: np.
 
 def _reorder_rows(
     events: pd.DataFrame, history: History, listed: pd.DataFrame, repeat: Collection[tuple[str, ...]]
-) -> tuple[ReorderRows, int]:
-    """The listed repeat items (`repeat`: the history's (merchant, SKU) pairs) reordered after the cut-off in
-    `events`, and how many listed repeat items were left out (not reordered before `events` end)."""
+) -> ReorderRows:
+    """The listed repeat items (`repeat`: the history's (merchant, SKU) pairs) with the day of their first reorder
+    after the cut-off in `events` (NaN where there is none before `events` end)."""
     listed = listed[[(m, s) in repeat for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
     after = events[events["ordered_at"] >= pd.Timestamp(history.as_of, unit="D")]
     first = after.groupby(["merchant_id", "sku"], as_index=False)["ordered_at"].min()
     first["merchant_id"] = first["merchant_id"].astype(str)
-    rows = listed.merge(first, on=["merchant_id", "sku"])
+    rows = listed.merge(first, on=["merchant_id", "sku"], how="left")
     merchant_last, merchant_interval = _merchant_orders(history, rows["merchant_id"])
-    reordered = ReorderRows(
-        reordered_day=np.array([to_day(when) for when in rows["ordered_at"]], dtype=np.float64),
+    return ReorderRows(
+        reordered_day=np.array([np.nan if pd.isna(t) else to_day(t) for t in rows["ordered_at"]], dtype=np.float64),
         listed_day=rows["expected_day"].to_numpy(dtype=np.float64),
         as_of=history.as_of,
         next_order=np.maximum(history.as_of, merchant_last + merchant_interval),
         item_due=_item_cycle_due(history, rows, merchant_interval),
+        end=to_day(events["ordered_at"].max()) if len(events) else history.as_of,
     )
-    return reordered, len(listed) - len(rows)
 
 
-def _date_scores(rows: ReorderRows, left_out: int, references: Mapping[str, DateRule]) -> list[DateScore]:
-    """The list's expected days, then each reference rule's, against the reorders: median and mean days off. The
-    references are cut to their calendar day, as the list's dates are."""
+def _date_scores(rows: ReorderRows, references: Mapping[str, DateRule]) -> list[DateScore]:
+    """The list's expected days, then each reference rule's: median and mean days off the items reordered, and the
+    share reordered on time of the items whose window ends before the data does. The references are cut to their
+    calendar day, as the list's dates are."""
     expected = {"restock list": rows.listed_day} | {name: np.floor(rule(rows)) for name, rule in references.items()}
+    seen = ~np.isnan(rows.reordered_day)
     out = []
     for name, days in expected.items():
-        off = np.abs(days - rows.reordered_day)
-        median = float(np.median(off)) if len(off) else float("nan")
-        out.append(DateScore(name, len(off), left_out, median, _mean(off)))
+        off = np.abs(days - rows.reordered_day)  # NaN where not reordered
+        median = float(np.median(off[seen])) if seen.any() else float("nan")
+        covered = days + ON_TIME_DAYS <= rows.end
+        on_time = np.where(seen, off <= ON_TIME_DAYS, False)[covered]
+        out.append(
+            DateScore(name, int(seen.sum()), int((~seen).sum()), median, _mean(off[seen]), _mean(on_time), len(on_time))
+        )
     return out
 
 
@@ -246,5 +262,5 @@ def score_suggestions(
             if rule_group == group:
                 suggested = np.array([rule(history_of[key]) if key in history_of else 1.0 for key in keys])
                 scores.append(_score(name, group, suggested, ordered))
-    reordered, left_out = _reorder_rows(events if date_events is None else date_events, history, listed, by_pair.keys())
-    return SuggestionScores(scores, _date_scores(reordered, left_out, date_references))
+    reorders = _reorder_rows(events if date_events is None else date_events, history, listed, by_pair.keys())
+    return SuggestionScores(scores, _date_scores(reorders, date_references))

@@ -59,6 +59,10 @@ def test_quantities_and_dates_are_scored_on_the_lists_hits_next_to_the_reference
     # early; m2 (one order) is due 30 days after 2011-04-10, 41 days before D's reorder
     later = dates["the later of the two (round 33's rule)"]
     assert (later.median_days_off, later.mean_days_off) == pytest.approx((2.0, 15.0))
+    # on time: the data ends with D's reorder (2011-06-20), so D's window (to 2011-07-14) is not covered; A and B
+    # are within 14 days of their reorders
+    assert (listed.on_time, listed.on_time_of) == (1.0, 2)
+    assert (dates["the list date"].on_time, dates["the list date"].on_time_of) == (2 / 3, 3)  # D: 50 days late
 
 
 def test_dates_can_be_scored_on_other_events_than_the_targets() -> None:
@@ -77,3 +81,15 @@ def test_most_frequent_ties_go_to_the_latest() -> None:
     assert most_frequent(np.array([6.0, 24.0, 24.0])) == 24.0
     assert most_frequent(np.array([24.0, 6.0])) == 6.0
     assert most_frequent(np.array([6.0, 24.0, 6.0, 24.0])) == 24.0
+
+
+def test_an_item_not_reordered_is_late_when_the_data_covers_its_window() -> None:
+    events = events_with_quantities(ORDERS)
+    history = build_history(events, CUTOFF)
+    until_may_20 = events[events["ordered_at"] <= "2011-05-20"]  # D is not reordered by then
+    for day, on_time_of in ((date(2011, 5, 1), 1), (date(2011, 5, 10), 0)):  # 2011-05-10: the window ends 05-24
+        lists = {"m2": [_item("D", 1, day)]}
+        (listed,) = [d for d in score_suggestions(until_may_20, history, lists).dates if d.rule == "restock list"]
+        assert (listed.reordered, listed.not_reordered, listed.on_time_of) == (0, 1, on_time_of)
+        assert math.isnan(listed.mean_days_off)
+        assert listed.on_time == 0.0 if on_time_of else math.isnan(listed.on_time)
