@@ -1,0 +1,74 @@
+"""Round 38 (recsys/README.md): would the merchant's recent rhythm date its next order better than its lifetime one?
+
+    S2B_HOME=<demo home> python evals/recsys/variants/round38_next_order.py
+
+A list's expected reorder date starts from the merchant's next order at its usual interval: its last order plus the
+mean gap between its orders over its whole history (round 33). This swaps that gap for the median of all gaps, or the
+median or mean of the last 3 or 5, and prints each rule's on-time share (`recsys.suggestion_eval`: of the listed
+repeat items whose date is 14+ days before the events end, the share first reordered within 14 days of it) with
+the next order alone (w = 0) and moved halfway to the item's due date (w = 0.5, the lists' rule), on the inner
+splits' horizon and to the data's end. A diagnostic on the inner splits (one fit each); nothing here was kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evals.recsys.inner_splits import load_split, store_events
+from recsys.history import History
+from recsys.model import RestockModel
+from recsys.ranker import RankerParams
+from recsys.restock import reorder_day, suggest
+from recsys.suggestion_eval import ON_TIME_DAYS, ReorderRows, _listed, _quantities_by, _reorder_rows
+
+GAPS = [("mean, all (kept)", "mean", 0), ("median, all", "median", 0)] + [
+    (f"{how}, last {k}", how, k) for how in ("median", "mean") for k in (3, 5)
+]
+
+
+def merchant_gaps(history: History, how: str, last: int) -> tuple[pd.Series, pd.Series]:
+    """Per merchant index: its last order's time and its gap between orders by `how` over the `last` gaps (0: all)."""
+    baskets = pd.DataFrame({"m": history.basket_m, "t": history.basket_t}).sort_values(["m", "t"])
+    baskets["gap"] = baskets.groupby("m")["t"].diff()
+    gaps = baskets.dropna()
+    if last:
+        gaps = gaps.groupby("m").tail(last)
+    return baskets.groupby("m")["t"].max(), gaps.groupby("m")["gap"].agg(how)
+
+
+def on_time(days: np.ndarray, rows: ReorderRows) -> float:
+    seen = ~np.isnan(rows.reordered_day)
+    covered = days + ON_TIME_DAYS <= rows.end
+    return float((seen & (np.abs(days - rows.reordered_day) <= ON_TIME_DAYS))[covered].mean())
+
+
+def main() -> None:
+    events, titles = store_events()
+    for name in ("A", "B"):
+        split = load_split(events, name)
+        history = split.cut.history
+        model = RestockModel.fit(split.events, split.list_date, RankerParams(), titles)
+        listed = _listed(suggest(model, split.cut.merchants, 10), 10)
+        by_pair = _quantities_by(history, ("merchant_id", "sku"))
+        repeat = listed[[(m, s) in by_pair for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
+        index = history.merchant_index()
+        merchants = np.array([index[m] for m in repeat["merchant_id"]])
+        table = []
+        for label, how, last in GAPS:
+            last_order, gap = merchant_gaps(history, how, last)
+            next_order = np.maximum(
+                history.as_of, last_order.reindex(merchants).to_numpy() + gap.reindex(merchants).fillna(30.0).to_numpy()
+            )
+            row: dict[str, object] = {"merchant's gap": label}
+            for horizon, scored_on in (("split", split.events), ("data end", events)):
+                rows = _reorder_rows(scored_on, history, listed, by_pair.keys())
+                for w in (0.0, 0.5):
+                    row[f"{horizon}, w = {w}"] = on_time(np.floor(reorder_day(next_order, rows.item_due, w)), rows)
+            table.append(row)
+        print(f"{name}: list date {split.list_date}, on-time share")
+        print(pd.DataFrame(table).round(3).to_string(index=False), end="\n\n")
+
+
+if __name__ == "__main__":
+    main()
