@@ -224,7 +224,7 @@ def _date_scores(rows: ReorderRows, references: Mapping[str, DateRule]) -> list[
         off = np.abs(days - rows.reordered_day)  # NaN where not reordered
         median = float(np.median(off[seen])) if seen.any() else float("nan")
         covered = days + ON_TIME_DAYS <= rows.end
-        on_time = np.where(seen, off <= ON_TIME_DAYS, False)[covered]
+        on_time = (off <= ON_TIME_DAYS)[covered]  # NaN (not reordered) compares False: a miss
         out.append(
             DateScore(name, int(seen.sum()), int((~seen).sum()), median, _mean(off[seen]), _mean(on_time), len(on_time))
         )

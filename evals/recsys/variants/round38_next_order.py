@@ -20,7 +20,7 @@ from recsys.history import History
 from recsys.model import RestockModel
 from recsys.ranker import RankerParams
 from recsys.restock import reorder_day, suggest
-from recsys.suggestion_eval import ON_TIME_DAYS, ReorderRows, _listed, _quantities_by, _reorder_rows
+from recsys.suggestion_eval import DateRule, _date_scores, _listed, _quantities_by, _reorder_rows
 
 GAPS = [("mean, all (kept)", "mean", 0), ("median, all", "median", 0)] + [
     (f"{how}, last {k}", how, k) for how in ("median", "mean") for k in (3, 5)
@@ -37,10 +37,21 @@ def merchant_gaps(history: History, how: str, last: int) -> tuple[pd.Series, pd.
     return baskets.groupby("m")["t"].max(), gaps.groupby("m")["gap"].agg(how)
 
 
-def on_time(days: np.ndarray, rows: ReorderRows) -> float:
-    seen = ~np.isnan(rows.reordered_day)
-    covered = days + ON_TIME_DAYS <= rows.end
-    return float((seen & (np.abs(days - rows.reordered_day) <= ON_TIME_DAYS))[covered].mean())
+def towards_due(next_order: np.ndarray, share: float) -> DateRule:
+    return lambda rows: reorder_day(next_order, rows.item_due, share)
+
+
+def next_order_rules(history: History, merchants: np.ndarray) -> dict[tuple[str, float], DateRule]:
+    """(gap, w) -> the date rule: the merchant's next order by that gap, moved w of the way to the item's due date."""
+    rules: dict[tuple[str, float], DateRule] = {}
+    for label, how, last in GAPS:
+        last_order, gap = merchant_gaps(history, how, last)
+        next_order = np.maximum(
+            history.as_of, last_order.reindex(merchants).to_numpy() + gap.reindex(merchants).fillna(30.0).to_numpy()
+        )
+        for w in (0.0, 0.5):
+            rules[label, w] = towards_due(next_order, w)
+    return rules
 
 
 def main() -> None:
@@ -53,21 +64,16 @@ def main() -> None:
         by_pair = _quantities_by(history, ("merchant_id", "sku"))
         repeat = listed[[(m, s) in by_pair for m, s in zip(listed["merchant_id"], listed["sku"], strict=True)]]
         index = history.merchant_index()
-        merchants = np.array([index[m] for m in repeat["merchant_id"]])
-        table = []
-        for label, how, last in GAPS:
-            last_order, gap = merchant_gaps(history, how, last)
-            next_order = np.maximum(
-                history.as_of, last_order.reindex(merchants).to_numpy() + gap.reindex(merchants).fillna(30.0).to_numpy()
-            )
-            row: dict[str, object] = {"merchant's gap": label}
-            for horizon, scored_on in (("split", split.events), ("data end", events)):
-                rows = _reorder_rows(scored_on, history, listed, by_pair.keys())
-                for w in (0.0, 0.5):
-                    row[f"{horizon}, w = {w}"] = on_time(np.floor(reorder_day(next_order, rows.item_due, w)), rows)
-            table.append(row)
-        print(f"{name}: list date {split.list_date}, on-time share")
-        print(pd.DataFrame(table).round(3).to_string(index=False), end="\n\n")
+        rules = next_order_rules(history, np.array([index[m] for m in repeat["merchant_id"]]))
+        table = pd.DataFrame(index=pd.Index([label for label, _, _ in GAPS], name="merchant's gap"))
+        for horizon, scored_on in (("split", split.events), ("data end", events)):
+            rows = _reorder_rows(scored_on, history, listed, by_pair.keys())
+            scores = _date_scores(rows, {f"{label}|{w}": rule for (label, w), rule in rules.items()})
+            for score in scores[1:]:  # the first is the lists' own dates
+                label, w = score.rule.split("|")
+                table.loc[label, f"{horizon}, w = {w}"] = score.on_time
+        print(f"{name}: list date {split.list_date}, on-time share (`recsys.suggestion_eval`)")
+        print(table.round(3).to_string(), end="\n\n")
 
 
 if __name__ == "__main__":
