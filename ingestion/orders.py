@@ -1,8 +1,9 @@
 """Store parsed order lines: catalog, merchants, orders, lines and quarantine, idempotently.
 
 Orders are written in chunks of whole invoices, each chunk one transaction: a crash leaves only
-complete invoices behind and a re-run adds the rest. Invoices already in the store are skipped, and a re-run of
-the same file applies today's product and title rules to what an earlier run stored (`ingestion.reingest`).
+complete invoices behind and a re-run adds the rest. Lines already in the store are skipped, line by line: the rest of
+an invoice stored in part is added to it (`ingestion.known_invoices`). A re-run of the same file applies today's
+product and title rules to what an earlier run stored (`ingestion.reingest`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, select
 from core.db import Store
 from core.tables import IngestRun, Merchant, Order, Product
 from ingestion.bulk import as_python, bulk_insert, bulk_update, datetimes_as_text
+from ingestion.known_invoices import missing_lines
 from ingestion.parse import (
     MERCHANT_LANGUAGE_BY_COUNTRY,
     ParsedOrders,
@@ -65,6 +67,7 @@ class IngestSummary:
     encoding: str = "utf8"  # a text file's encoding (`ingestion.csvfile`), or 'parquet' / 'workbook'
     relabelled_lines: int = 0  # stored lines this file now calls non-products (`ingestion.reingest`)
     removed_products: int = 0  # catalog rows whose SKU no stored line sells as a product any more
+    lines_added_to_stored_orders: int = 0  # new lines of invoices the store held in part (`ingestion.known_invoices`)
     rules: int = RULES
     seconds: float = 0.0
     rows_per_second: float = 0.0
@@ -158,11 +161,18 @@ def _upsert_products(conn: Connection, catalog: pd.DataFrame, now: str) -> tuple
     bulk_insert(conn, "products", columns, rows)
     known = catalog[~is_new].join(existing.add_suffix("_old"), on="sku")
     newer = known[pd.to_datetime(known["last_seen"]) > pd.to_datetime(known["last_seen_old"])]
+    feed_set = {name: feed_touched(conn, name) for name in ("title", "description", "unit_price")}
     updates = []
     for r, last in zip(newer.to_dict("records"), datetimes_as_text(newer["last_seen"]), strict=True):
-        title = r["title"] or r["title_old"]
-        price = _price(r["unit_price"]) if _price(r["unit_price"]) is not None else _price(r["unit_price_old"])
-        updates.append((title, title, price, last, content_hash(title, title, None), now, r["sku"]))
+        title, description = _text(r["title_old"]), _text(r["description_old"])
+        if r["title"] and r["sku"] not in feed_set["title"]:  # what a catalog feed set stays the feed's
+            title = r["title"]
+            description = description if r["sku"] in feed_set["description"] else title
+        price = _price(r["unit_price_old"])
+        if r["sku"] not in feed_set["unit_price"] and _price(r["unit_price"]) is not None:
+            price = _price(r["unit_price"])
+        digest = content_hash(title, description, _text(r["category_old"]) or None)
+        updates.append((title, description, price, last, digest, now, r["sku"]))
     bulk_update(
         conn,
         "products",
@@ -248,8 +258,11 @@ def _line_rows(lines: pd.DataFrame, cancels: pd.Series) -> list[tuple[Any, ...]]
     )
 
 
-def _write_orders(store: Store, lines: pd.DataFrame, source: str, progress: Progress | None) -> int:
-    cancels = link_cancellations(lines)
+def _write_orders(
+    store: Store, lines: pd.DataFrame, cancels: pd.Series, present: set[str], source: str, progress: Progress | None
+) -> int:
+    """Write `lines` (grouped by invoice) in chunks of whole invoices; the invoices in `present` are stored already
+    and get lines only."""
     boundaries = np.flatnonzero(lines["invoice_id"].to_numpy()[1:] != lines["invoice_id"].to_numpy()[:-1]) + 1
     start, written = 0, 0
     while start < len(lines):
@@ -261,7 +274,7 @@ def _write_orders(store: Store, lines: pd.DataFrame, source: str, progress: Prog
                 conn,
                 "orders",
                 ["invoice_id", "merchant_id", "ordered_at", "country", "kind", "source"],
-                _order_rows(chunk, source),
+                _order_rows(chunk[~chunk["invoice_id"].isin(present)], source),
             )
             written += bulk_insert(
                 conn,
@@ -317,10 +330,11 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         relabelled_lines = relabel_stored_lines(conn, lines, present)
         removed_products = drop_former_products(conn, lines)
         new_products, updated_products = _upsert_products(conn, catalog, now)
-    fresh_lines = lines[~lines["invoice_id"].isin(present)]
+        fresh_lines, added_to_stored = missing_lines(conn, lines, present)
     if progress:
         progress(len(lines) - len(fresh_lines))
-    new_lines = _write_orders(store, fresh_lines, parsed.source, progress)
+    cancels = link_cancellations(lines).loc[fresh_lines.index]
+    new_lines = _write_orders(store, fresh_lines, cancels, present, parsed.source, progress)
     _write_rejects(store, parsed)
     dates = lines["ordered_at"]
     summary = IngestSummary(
@@ -339,7 +353,8 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         new_products=new_products,
         updated_products=updated_products,
         orders=int(lines["invoice_id"].nunique()),
-        new_orders=int(fresh_lines["invoice_id"].nunique()),
+        new_orders=int((~fresh_lines["invoice_id"].drop_duplicates().isin(present)).sum()),
+        lines_added_to_stored_orders=added_to_stored,
         cancellation_lines=int((lines["quantity"] < 0).sum()),
         anonymous_lines=int((lines["merchant_id"] == "").sum()),
         non_product_lines=int((~lines["is_product"]).sum()),

@@ -64,6 +64,40 @@ def test_later_file_appends_only_new_orders(store: Store, sample_orders_path: Pa
     assert counts(store)["order_lines"] == len(raw)
 
 
+def stored_lines_of(store: Store, invoice: str) -> list[tuple[int, str, int]]:
+    with store.session() as session:
+        rows = session.execute(
+            select(OrderLine.line_no, OrderLine.sku, OrderLine.quantity)
+            .where(OrderLine.invoice_id == invoice)
+            .order_by(OrderLine.line_no)
+        )
+        return [(int(n), str(sku), int(q)) for n, sku, q in rows]
+
+
+def test_an_invoice_split_across_two_files_is_stored_whole(store: Store, tmp_path: Path) -> None:
+    rows = [
+        "536544,21773,DECORATIVE ROSE BATHROOM BOTTLE,1,2010-12-01 14:32:00,2.51,,United Kingdom",
+        "536544,21774,DECORATIVE CATS BATHROOM BOTTLE,2,2010-12-01 14:32:00,2.51,,United Kingdom",
+        "536544,21774,DECORATIVE CATS BATHROOM BOTTLE,2,2010-12-01 14:32:00,2.51,,United Kingdom",  # sold twice
+        "536544,21786,POLKADOT RAIN HAT,4,2010-12-01 14:32:00,0.85,,United Kingdom",
+        "536545,22086,PAPER CHAIN KIT,6,2010-12-01 14:33:00,2.55,12347,Iceland",
+    ]
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(HEADER + rows[0] + "\n")
+    second.write_text(HEADER + "\n".join(rows[1:]) + "\n")
+    ingest_orders(store, first)
+    summary = ingest_orders(store, second)
+    assert summary.new_lines == 4 and summary.already_present == 0
+    assert summary.lines_added_to_stored_orders == 3 and summary.new_orders == 1
+    assert stored_lines_of(store, "536544") == [(0, "21773", 1), (1, "21774", 2), (2, "21774", 2), (3, "21786", 4)]
+    before = counts(store)
+    both = tmp_path / "both.csv"
+    both.write_text(HEADER + "\n".join(rows) + "\n")
+    again = ingest_orders(store, both)  # the whole export: every line is present, one for one
+    assert again.new_lines == 0 and again.already_present == 5 and again.lines_added_to_stored_orders == 0
+    assert counts(store) == before
+
+
 def test_crash_half_way_leaves_whole_invoices_and_rerun_completes(
     store: Store, sample_orders_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

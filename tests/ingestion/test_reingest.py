@@ -84,6 +84,28 @@ def test_a_catalog_feed_outranks_the_rerun(store: Store, tmp_path: Path) -> None
     assert (again.relabelled_lines, again.removed_products) == (2, 0)
 
 
+def test_a_later_orders_file_keeps_what_a_catalog_feed_set(store: Store, tmp_path: Path) -> None:
+    ingest_orders(store, orders_file(tmp_path))
+    feed = tmp_path / "catalog.jsonl"
+    rows = [
+        {"sku": "20902", "title": "Keepsake box, Paris", "description": "Tin, 3 sizes", "price": "4.10"},
+        {"sku": "22632", "description": "Knitted, one size"},
+    ]
+    feed.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    ingest_catalog(store, feed)
+    later = tmp_path / "later.csv"
+    later.write_text(
+        HEADER
+        + "536400,20902,VINTAGE KEEPSAKE BOX PARIS DAYS,2,2011-05-01 10:00:00,3.95,17850,United Kingdom\n"
+        + "536401,22632,HAND WARMER RED POLKADOT,6,2011-05-02 10:00:00,2.10,12347,United Kingdom\n",
+        encoding="utf-8",
+    )
+    assert ingest_orders(store, later).updated_products == 2
+    products = snapshot(store)["products"]
+    assert products["20902"][:3] == ("Keepsake box, Paris", "Tin, 3 sizes", "4.1000")  # all the feed's
+    assert products["22632"][:3] == ("HAND WARMER RED POLKADOT", "Knitted, one size", "2.1000")  # the feed's text only
+
+
 def test_a_product_another_file_sells_stays_in_the_catalog(store: Store, tmp_path: Path) -> None:
     earlier = tmp_path / "earlier.csv"
     earlier.write_text(HEADER + "536001,23444,RED RETROSPOT MUG,6,2011-01-02 10:00:00,2.5,12347,United Kingdom\n")
