@@ -4,13 +4,16 @@ A feed writes all its dates one way, but `12/1/2010` alone is 12 January or 1 De
 field above 12 can only be a day (day first, as UK spreadsheet exports write it: 13/12/2010 08:26), a second field
 above 12 can only be a day (month first, as the public CSV of Online Retail writes it: 12/13/2010 8:26). Reading
 each date on its own instead puts 12/1/2010 on 12 January and 12/13/2010 on 13 December in one file. A date that
-contradicts its column's order becomes NaT, so its row is rejected with its reason rather than stored on another
-day. A column whose fields never exceed 12 cannot tell; it is read month first, and the returned description says
-that this was assumed (a mapping file's `date_format` settles it).
+contradicts its column's order, or names a day its month lacks (2011-02-30), becomes NaT, so its row is rejected
+with its reason rather than stored on another day. A column whose fields never exceed 12 cannot tell; it is read
+month first, and the returned description says that this was assumed (a mapping file's `date_format` settles it).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +36,7 @@ def read_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, s
     text = pc.utf8_trim_whitespace(as_arrow_text(values))
     fast = pc.strptime(text, format=date_format or ISO_FORMAT, unit="s", error_is_null=True)
     parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[ns]")
+    parsed = _without_rollover(parsed, text, date_format or ISO_FORMAT)
     if date_format is not None:
         return parsed, f"format {date_format}"
     stripped = values.str.strip()
@@ -49,6 +53,30 @@ def read_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, s
     if len(others):
         parsed.loc[others.index] = _other_dates(others)
     return parsed, how
+
+
+def _without_rollover(parsed: pd.Series, text: pa.Array, date_format: str) -> pd.Series:
+    """Arrow's strptime rolls an impossible day over (2011-02-30 -> 2011-03-02, 2011-06-31 -> 2011-07-01); Python's
+    refuses it. A rolled date lands on day 1-3 of the next month, so those dates are read again strictly and the
+    impossible ones become NaT."""
+    suspects = np.flatnonzero((parsed.dt.day <= 3).to_numpy())
+    if not len(suspects):
+        return parsed
+    suspect_text = pd.Series(text.take(pa.array(suspects)).to_numpy(zero_copy_only=False))
+    impossible = {value for value in suspect_text.unique() if not _parses(value, date_format)}  # lines share times
+    if not impossible:
+        return parsed
+    strict = parsed.copy()
+    strict.iloc[suspects[suspect_text.isin(impossible).to_numpy()]] = pd.NaT
+    return strict
+
+
+def _parses(value: str, date_format: str) -> bool:
+    try:
+        datetime.strptime(value, date_format)
+    except ValueError:
+        return False
+    return True
 
 
 def _numeric_fields(text: pd.Series) -> pd.DataFrame:

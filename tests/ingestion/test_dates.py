@@ -32,6 +32,14 @@ def test_a_date_against_its_columns_order_is_not_put_on_another_day() -> None:
     assert dates == ["2010-12-13 09:00:00", "2010-12-14 09:00:00", "NaT", "2010-12-01 08:26:00"]
 
 
+def test_a_day_its_month_lacks_is_not_rolled_into_the_next_month() -> None:
+    dates, _ = _read("2011-02-30 10:00:00", "2011-06-31 09:00:00", "2011-02-29", "2012-02-29 08:00:00")
+    assert dates == ["NaT", "NaT", "NaT", "2012-02-29 08:00:00"]
+    assert _read("2011-03-01 10:00:00", "2011-3-2 9:05:00")[0] == ["2011-03-01 10:00:00", "2011-03-02 09:05:00"]
+    formatted, _ = read_dates(pd.Series(["30/02/2011 10:00", "01/03/2011 10:00"]), "%d/%m/%Y %H:%M")
+    assert pd.isna(formatted[0]) and str(formatted[1]) == "2011-03-01 10:00:00"
+
+
 def test_a_column_that_cannot_tell_is_read_month_first_and_says_it_assumed() -> None:
     dates, how = _read("1/2/2011", "3/4/2011 10:00")
     assert dates == ["2011-01-02 00:00:00", "2011-03-04 10:00:00"]
