@@ -95,12 +95,20 @@ def _write_shard(
         session.add(BatchShard(run_key=run_key, shard=shard, of_shards=of_shards, merchants=len(rows), finished_at=now))
 
 
-def pending_merchants(service: RestockService, as_of: date, shard: tuple[int, int] | None, of_shards: int) -> int:
+def batch_run_key(as_of: date, model_version: str, of_shards: int, k: int) -> str:
+    """What a finished shard is finished for: a run with another date, model, shard count or list length is
+    another run (lists of 5 do not answer a run asking for 20)."""
+    return f"restock:{as_of.isoformat()}:{model_version}:{of_shards}:k{k}"
+
+
+def pending_merchants(
+    service: RestockService, as_of: date, shard: tuple[int, int] | None, of_shards: int, k: int = 20
+) -> int:
     """How many merchants a run would compute (for a progress bar); trains or loads the model."""
     model = service.model_for(as_of)
     total = shard[1] if shard else of_shards
     todo = [shard[0]] if shard else list(range(total))
-    run_key = f"restock:{as_of.isoformat()}:{model.version}:{total}"
+    run_key = batch_run_key(as_of, model.version, total, k)
     pending = set(todo) - finished_shards(service, run_key)
     return sum(1 for mid in model.history.merchant_ids if shard_of(str(mid), total) in pending)
 
@@ -123,7 +131,7 @@ def run_batch(
     model_seconds = time.perf_counter() - started - load_seconds
     total = shard[1] if shard else of_shards
     todo = [shard[0]] if shard else list(range(total))
-    run_key = f"restock:{as_of.isoformat()}:{model.version}:{total}"
+    run_key = batch_run_key(as_of, model.version, total, k)
     done = finished_shards(service, run_key)
     merchant_ids = [str(m) for m in model.history.merchant_ids]
     shard_ids = np.array([shard_of(mid, total) for mid in merchant_ids], dtype=np.int64)

@@ -130,7 +130,7 @@ def _batch_restock(as_of: str | None, shard_spec: tuple[int, int] | None, k: int
             console.print("[red]no orders in the store: run `s2b ingest orders FILE` first[/red]")
             raise typer.Exit(2)
         day = _date(as_of) or service.default_as_of()
-        total = pending_merchants(service, day, shard_spec, DEFAULT_SHARDS)
+        total = pending_merchants(service, day, shard_spec, DEFAULT_SHARDS, k)
     prepared = time.perf_counter() - started
     with progress_bar("restock lists", total, enabled=not as_json) as advance:
         summary = run_batch(service, as_of=day, shard=shard_spec, k=k, progress=advance)

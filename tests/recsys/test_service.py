@@ -96,6 +96,10 @@ def test_batch_is_sharded_and_resumable(store_copy: Store, shared_model_dir: Pat
     # the stored list is what the service serves
     listed = service.restock_for(stored[0], k=5)
     assert listed.model_version == part.model_version and len(listed.items) == 5
+    # lists of 5 do not finish a run asking for 8: it recomputes every shard
+    longer = run_batch(service, of_shards=3, k=8)
+    assert longer.shards == [0, 1, 2] and longer.skipped_shards == []
+    assert len(service.restock_for(stored[0], k=8).items) == 8
 
 
 def test_model_is_cached_on_disk_by_data_fingerprint(
