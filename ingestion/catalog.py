@@ -3,42 +3,101 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import delete, select
 
 from core.db import Store
 from core.tables import Product, ProductChange, RejectedRow
 from ingestion.codes import is_fee_title, is_non_product
+from ingestion.csvfile import read_delimited
 from ingestion.orders import content_hash
 from ingestion.parse import file_sha256
 
 FEED_FIELDS = ("sku", "title", "description", "category", "price", "stock", "currency", "active")
+MAX_PRICE = Decimal("1e10")  # the store's money columns hold 10 digits before the point
+MAX_STOCK = 2**31 - 1  # a 32-bit integer column on PostgreSQL
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
 
-def read_feed(path: Path) -> list[dict[str, Any]]:
-    """CSV (header row) or JSON lines; every value kept as given for validation."""
+_ALIASES = {"unit_price": "price", "stock_code": "sku"}
+
+
+def _field_name(name: object) -> str:
+    """A column or key as the feed fields are named: ' SKU ' -> 'sku', 'Unit Price' -> 'price' (Online Retail's own
+    names for the two are aliases)."""
+    plain = re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+    return _ALIASES.get(plain, plain)
+
+
+def read_feed(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """CSV (header row; delimiter and encoding found as for order files) or JSON lines; every value kept as given for
+    validation, names in any case or spacing. Also returns the columns that are not feed fields (ignored)."""
     if path.suffix in {".jsonl", ".ndjson", ".json"}:
         rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: JSON lines must be UTF-8 (byte {exc.start} is not)") from exc
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 value = {"__error__": f"invalid JSON ({exc.msg})", "__raw__": line}
-            rows.append({"__row__": number, **(value if isinstance(value, dict) else {"__error__": "not an object"})})
-        return rows
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return [
-        {"__row__": i, **{str(k): v for k, v in r.items()}} for i, r in enumerate(frame.to_dict("records"), start=1)
-    ]
+            if not isinstance(value, dict):
+                value = {"__error__": "not an object", "__raw__": line}
+            rows.append({"__row__": number, **{_field_name(k): v for k, v in value.items()}})
+    else:
+        read = read_delimited(path, None)
+        frame = read.table.rename(columns={c: _field_name(c) for c in read.table.columns if c != "row_number"})
+        rows = [
+            {"__row__": int(r.pop("row_number")), **{str(k): v for k, v in r.items()}} for r in frame.to_dict("records")
+        ]
+        rows += [
+            {"__row__": int(number), "__error__": reason, "__raw__": raw}
+            for number, reason, raw in read.malformed.itertuples(index=False)
+        ]
+    names = {name for row in rows for name in row if not name.startswith("__")}
+    if rows and "sku" not in names:
+        raise ValueError(f"{path}: no 'sku' column; a product feed has {', '.join(FEED_FIELDS)}")
+    return sorted(rows, key=lambda row: int(row["__row__"])), sorted(names - set(FEED_FIELDS))
+
+
+def _number(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"non-numeric {what}") from exc
+    if not number.is_finite():
+        raise ValueError(f"{what} must be a finite number")
+    return number
+
+
+def _price(value: Any) -> Decimal:
+    price = _number(value, "price")
+    if price < 0:
+        raise ValueError("negative price")
+    if price >= MAX_PRICE:
+        raise ValueError(f"price above {MAX_PRICE}")
+    return price
+
+
+def _stock(value: Any) -> int:
+    stock = _number(value, "stock")
+    if stock != stock.to_integral_value():
+        raise ValueError("stock must be a whole number")
+    if stock < 0:
+        raise ValueError("negative stock")
+    if stock > MAX_STOCK:
+        raise ValueError(f"stock above {MAX_STOCK}")
+    return int(stock)
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -57,18 +116,9 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         if row.get(name) not in (None, ""):
             fields[name] = str(row[name]).strip()
     if row.get("price") not in (None, ""):
-        try:
-            price = Decimal(str(row["price"]))
-        except InvalidOperation as exc:
-            raise ValueError("non-numeric price") from exc
-        if price < 0:
-            raise ValueError("negative price")
-        fields["unit_price"] = price
+        fields["unit_price"] = _price(row["price"])
     if row.get("stock") not in (None, ""):
-        try:
-            fields["stock"] = int(float(str(row["stock"])))
-        except ValueError as exc:
-            raise ValueError("non-numeric stock") from exc
+        fields["stock"] = _stock(row["stock"])
     if row.get("currency") not in (None, ""):
         currency = str(row["currency"]).strip().upper()
         if len(currency) != 3:
@@ -92,7 +142,7 @@ def _as_text(value: Any) -> str | None:
 
 def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
     """Apply a product feed: insert new products, update changed fields, record changes, quarantine bad rows."""
-    rows = read_feed(path)
+    rows, ignored_columns = read_feed(path)
     sha = file_sha256(path)
     now = datetime.now(UTC).replace(tzinfo=None)
     created = updated = unchanged = 0
@@ -104,7 +154,7 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
             try:
                 fields = _clean(row)
             except ValueError as exc:
-                raw = {k: v for k, v in row.items() if k != "__row__"}
+                raw = row.get("__raw__") or {k: v for k, v in row.items() if k not in ("__row__", "__error__")}
                 rejected.append(
                     RejectedRow(
                         source=path.name,
@@ -132,7 +182,7 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
                 created += 1
             diff = {k: v for k, v in fields.items() if k != "sku" and getattr(product, k) != v}
             if not diff:
-                unchanged += 1
+                unchanged += 0 if is_new else 1
                 continue
             for name, value in diff.items():
                 changes.append(
@@ -160,4 +210,5 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
         "changes": len(changes),
         "rejected": len(rejected),
         "rejected_reasons": sorted({r.reason for r in rejected}),
+        "ignored_columns": ignored_columns,
     }

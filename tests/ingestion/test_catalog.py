@@ -84,3 +84,51 @@ def test_csv_feed(store: Store, tmp_path: Path) -> None:
     assert ingest_catalog(store, path)["updated"] == 1
     with store.session() as session:
         assert session.get(Product, "22632").title == "Hand warmer (red)"  # type: ignore[union-attr]
+
+
+def test_a_bad_cell_rejects_its_row_only(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    rows: list[dict[str, object]] = [
+        {"sku": "X1", "price": "NaN"},
+        {"sku": "X2", "price": "Infinity"},
+        {"sku": "X3", "price": "1e30"},
+        {"sku": "X4", "stock": "inf"},
+        {"sku": "X5", "stock": "1e30"},
+        {"sku": "X6", "stock": -10},
+        {"sku": "X7", "stock": 2.7},
+        {"sku": "22632", "price": "2.05", "stock": "12"},
+    ]
+    summary = ingest_catalog(store, feed(tmp_path, rows))
+    assert (summary["rejected"], summary["updated"]) == (7, 1)
+    with store.session() as session:
+        reasons = [r.reason for r in session.scalars(select(RejectedRow).order_by(RejectedRow.row_number))]
+        product = session.get(Product, "22632")
+        assert product is not None and (product.unit_price, product.stock) == (Decimal("2.05"), 12)
+    assert reasons == [
+        "price must be a finite number",
+        "price must be a finite number",
+        "price above 1E+10",
+        "stock must be a finite number",
+        "stock above 2147483647",
+        "negative stock",
+        "stock must be a whole number",
+    ]
+
+
+def test_csv_feed_as_spreadsheets_write_it(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    path = tmp_path / "catalog.csv"
+    text = "SKU;Title;Unit Price;Stock;Active;Enabled\n22632;Chauffe-mains été – rouge;1.95;7;false;yes\nX9;;;;;\n"
+    path.write_bytes(text.encode("cp1252"))
+    summary = ingest_catalog(store, path)
+    assert (summary["updated"], summary["created"], summary["unchanged"], summary["rejected"]) == (1, 1, 0, 0)
+    assert summary["ignored_columns"] == ["enabled"]
+    with store.session() as session:
+        product = session.get(Product, "22632")
+        assert product is not None
+        assert (product.title, product.unit_price, product.stock, product.active) == (
+            "Chauffe-mains été – rouge",
+            Decimal("1.95"),
+            7,
+            False,
+        )
