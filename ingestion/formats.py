@@ -93,7 +93,11 @@ class FormatError(ValueError):
 def load_mapping(path: Path) -> FeedFormat:
     """Read a mapping file (YAML or JSON): {columns: {invoice_id: ..., sku: ...}, date_format: ..., delimiter: ...}."""
     text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if path.suffix == ".json" else "YAML"
+        raise FormatError(f"{path}: not a valid {kind} mapping ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
         raise FormatError(f"{path}: a mapping file needs a 'columns' table, e.g. columns: {{sku: ItemCode, ...}}")
     columns = {str(k): str(v) for k, v in data["columns"].items()}

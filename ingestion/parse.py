@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from ingestion.codes import non_product_mask
 from ingestion.csvfile import read_delimited
 from ingestion.dates import as_arrow_text, read_dates
-from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, chosen_format, fit_format
+from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, FormatError, chosen_format, fit_format
 from ingestion.workbook import is_workbook, read_workbook
 
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
@@ -116,6 +116,11 @@ def _first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.S
 def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None) -> ParsedOrders:
     """Parse and validate an order-line file (CSV or CSV.gz, Parquet, or a workbook: .xlsx, .xls, .ods)."""
     table, fmt, malformed, encoding = _read_table(path, fmt_name, mapping)
+    if mapping is not None:  # a column the user named and the file lacks is a typo, not an optional column
+        absent = [src for src in fmt.columns.values() if src not in table.columns]
+        if absent:
+            header = [str(c) for c in table.columns if c != "row_number"]
+            raise FormatError(f"{mapping}: the file has no column {absent} (it has {header})")
     cols = {
         canon: table[src] if src in table else pd.Series("", index=table.index) for canon, src in fmt.columns.items()
     }
@@ -128,6 +133,10 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
     quantity = parse_numbers(frame["quantity"])
     price = parse_numbers(frame["unit_price"])
     ordered_at, date_order = read_dates(frame["ordered_at"], fmt.date_format)
+    written = frame["ordered_at"].str.strip()
+    if fmt.date_format and ordered_at.isna().all() and (written != "").any():
+        example = written[written != ""].iloc[0]
+        raise FormatError(f"date_format {fmt.date_format!r} reads none of the dates, e.g. {example!r}")
     reason = _first_failure(
         [
             ("missing invoice id", invoice == ""),

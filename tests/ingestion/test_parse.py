@@ -191,3 +191,19 @@ def test_an_invoice_split_by_other_rows_but_not_repeated_stays_whole(tmp_path: P
     )
     parsed = parse_orders(path)
     assert parsed.rejected.empty and len(parsed.lines) == 4
+
+
+def test_a_mapping_that_names_a_missing_column_or_reads_no_date_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "feed.csv"
+    data.write_text("order;item;qty;when;price;Shop\nA1;sku-9;3;01/02/2024 10:00;1.50;shop7\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    columns = "columns: {invoice_id: order, sku: item, quantity: qty, ordered_at: when, unit_price: price, "
+    mapping.write_text(columns + "merchant_id: ShopID}\n")  # a typo: every line would be anonymous
+    with pytest.raises(FormatError, match=r"no column \['ShopID'\]"):
+        parse_orders(data, mapping=mapping)
+    mapping.write_text(columns + "merchant_id: Shop}\ndate_format: '%Y-%m-%d'\n")
+    with pytest.raises(FormatError, match="reads none of the dates"):
+        parse_orders(data, mapping=mapping)
+    mapping.write_text("columns: [order, item\n")
+    with pytest.raises(FormatError, match="not a valid YAML mapping"):
+        parse_orders(data, mapping=mapping)
