@@ -32,9 +32,21 @@ class CsvRows:
     encoding: str
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def _read_bytes(path: Path, *, first_line: bool = False) -> bytes:
-    """The file's bytes (decompressed when .gz), or only its first line."""
-    if path.suffix == ".gz":
+    """The file's bytes (decompressed when gzip, whatever its name), or only its first line."""
+    if _starts_with(path, GZIP_MAGIC):
         with gzip.open(path, "rb") as packed:
             return packed.readline() if first_line else packed.read()
     with path.open("rb") as handle:
@@ -56,6 +68,7 @@ def header_line(path: Path) -> tuple[str, bool]:
         first = _read_bytes(path, first_line=True)
     except (OSError, EOFError):
         return "", True  # the reader reports the problem with its own message
+    first = first.split(b"\r", 1)[0]  # a classic-Mac file (Excel's "CSV (Macintosh)") ends its lines with CR only
     try:
         return first.decode("utf-8-sig"), True
     except UnicodeDecodeError:
@@ -73,9 +86,16 @@ def _fields(line: str, delimiter: str) -> list[str]:
 
 def read_delimited(path: Path, delimiter: str | None) -> CsvRows:
     """Read the whole file as text columns (the delimiter sniffed from the header unless given)."""
+    if _starts_with(path, ZIP_MAGIC):
+        raise ValueError(f"{path}: a ZIP archive, not CSV; unpack it and ingest the file inside")
     line, utf8 = header_line(path)
-    delimiter = delimiter or sniff_delimiter(line)
-    header = _fields(line, delimiter)
+    if "\x00" in line:
+        raise ValueError(f"{path}: a binary file, not CSV text")
+    try:
+        delimiter = delimiter or sniff_delimiter(line)
+        header = _fields(line, delimiter)
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a delimited text file ({exc})") from exc
     encoding = "utf8" if utf8 else legacy_encoding(path)
     try:
         arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=True)
@@ -98,9 +118,10 @@ def _arrow_read(
         bad.append((row.number or 0, f"expected {row.expected_columns} fields, saw {row.actual_columns}", row.text))
         return "skip"
 
+    source = pa.input_stream(str(path), compression="gzip") if _starts_with(path, GZIP_MAGIC) else path
     try:
         table = pacsv.read_csv(
-            path,
+            source,
             read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip),
             convert_options=pacsv.ConvertOptions(

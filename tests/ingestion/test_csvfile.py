@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,25 @@ def test_a_utf8_header_over_windows_bytes_further_down_is_reread(tmp_path: Path)
 )
 def test_the_delimiter_is_the_one_that_splits_the_header_most(line: str, expected: str) -> None:
     assert sniff_delimiter(line + "\r\n") == expected
+
+
+def test_classic_mac_line_endings_and_gzip_without_its_suffix_read_like_the_plain_file(tmp_path: Path) -> None:
+    text = HEADER + "".join(ROWS)
+    plain, mac, packed = tmp_path / "orders.csv", tmp_path / "mac.csv", tmp_path / "packed.csv"
+    plain.write_text(text, encoding="utf-8")
+    mac.write_text(text.replace("\n", "\r"), encoding="utf-8", newline="")
+    packed.write_bytes(gzip.compress(text.encode()))
+    expected = parse_orders(plain).lines
+    for path in (mac, packed):
+        assert parse_orders(path).lines.drop(columns="row_number").equals(expected.drop(columns="row_number"))
+
+
+def test_an_archive_or_a_binary_named_csv_is_a_clear_error(tmp_path: Path) -> None:
+    archive, binary = tmp_path / "orders.csv", tmp_path / "program.csv"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("orders.csv", HEADER + "".join(ROWS))
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00,\x00\n\x00\x01")
+    with pytest.raises(ValueError, match="a ZIP archive"):
+        read_delimited(archive, None)
+    with pytest.raises(ValueError, match="a binary file"):
+        read_delimited(binary, None)

@@ -157,18 +157,22 @@ def test_bad_rows_quarantined_with_reasons(store: Store, tmp_path: Path) -> None
         + "536366,22633,HAND WARMER BLUE,12,31/31/2010,1.85,17850,United Kingdom\n"
         + "536367,22634,HAND WARMER PINK,a dozen,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
         + "536368,,NO SKU,1,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "536370,22636,HAND WARMER GREY,99999999999999999999,2010-12-01 08:26:00,1.85,17850,United Kingdom\n"
+        + "536371,22637,HAND WARMER GOLD,1,2010-12-01 08:26:00,1e30,17850,United Kingdom\n"
         + "536369,22635,HAND WARMER GRE"
     )
     summary = ingest_orders(store, path)
-    assert (summary.rows_read, summary.stored, summary.rejected) == (5, 1, 4)
+    assert (summary.rows_read, summary.stored, summary.rejected) == (7, 1, 6)
     with store.session() as session:
         rows = {r.row_number: r.reason for r in session.scalars(select(RejectedRow))}
     assert rows[2] == "unparseable date"
     assert rows[3] == "non-numeric quantity"
     assert rows[4] == "missing SKU"
-    assert rows[5].startswith("malformed line")
+    assert rows[5] == "quantity out of range"  # not wrapped into -9,223,372,036,854,775,808
+    assert rows[6] == "price out of range"
+    assert rows[7].startswith("malformed line")
     ingest_orders(store, path)  # re-ingesting keeps one quarantine entry per bad row
-    assert counts(store)["rejected_rows"] == 4
+    assert counts(store)["rejected_rows"] == 6
 
 
 def test_catalog_keeps_latest_description_and_price(store: Store, sample_orders_path: Path) -> None:
