@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -58,6 +59,8 @@ def recommend_restock(
         if out is None:
             console.print("[red]--orders needs --out PRED.jsonl[/red]")
             raise typer.Exit(2)
+        for flag, target in (("--out", out), ("--rejected", rejected)):
+            _exit_unless_writable(flag, target)
         try:
             with console.status(f"training on {orders.name}", spinner="dots"):
                 summary = recommend_file(orders, out, k=k, fmt=fmt, mapping=mapping, rejected_out=rejected)
@@ -83,6 +86,23 @@ def recommend_restock(
     service = RestockService.from_settings(settings, store_or_exit(settings))
     result = service.restock_for(merchant, as_of=_date(as_of), k=k)
     print_json(result.model_dump(mode="json"))
+
+
+def _exit_unless_writable(flag: str, path: Path | None) -> None:
+    """Fail before minutes of training, not after: the output must be a file in a folder that can be written."""
+    if path is None:
+        return
+    problem = f"{path} is a folder; give a file name, e.g. {path / 'pred.jsonl'}" if path.is_dir() else ""
+    if not problem:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = f"cannot create the folder {path.parent} ({exc.strerror})"
+    if not problem and not os.access(path.parent, os.W_OK):
+        problem = f"cannot write in {path.parent}"
+    if problem:
+        console.print(f"[red]{flag}: {problem}[/red]")
+        raise typer.Exit(2)
 
 
 def _print_rejected(by_reason: dict[str, int], written_to: str | None) -> None:

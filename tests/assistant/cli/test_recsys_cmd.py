@@ -51,3 +51,18 @@ def test_eval_recsys_names_the_datas_range_for_a_cutoff_past_it(sample_orders_pa
     assert "cut-off 2012-01-01: no purchases after it (the purchases run from 2010-12-01 to 2011-12-09)" in " ".join(
         result.output.split()
     )
+
+
+def test_recommend_restock_refuses_an_output_it_cannot_write_before_training(
+    sample_orders_path: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    base = ["recommend", "restock", "--orders", str(sample_orders_path)]
+    for outputs, says in (
+        (["--out", str(tmp_path)], "--out: " + str(tmp_path) + " is a folder"),
+        (["--out", str(tmp_path / "pred.jsonl"), "--rejected", str(blocker / "bad.jsonl")], "cannot create the folder"),
+    ):
+        result = CliRunner().invoke(app, [*base, *outputs])
+        assert result.exit_code == 2 and says in " ".join(result.output.split())
+    assert not (tmp_path / "pred.jsonl").exists()
