@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from assistant.agent.actions import ActionName
 from assistant.agent.conversations import (
@@ -54,6 +54,13 @@ class ChatRequest(BaseModel):
     action: ActionName | None = Field(default=None, description="quick action: skip routing and run this action")
     merchant_id: str | None = Field(default=None, description="admin keys only: the merchant to act for")
 
+    @field_validator("message")
+    @classmethod
+    def _has_words(cls, message: str) -> str:
+        if not message.strip():
+            raise ValueError("the message is only spaces")
+        return message
+
 
 def _chat_merchant(principal: Principal, merchant_id: str | None) -> str:
     if principal.role == "marketing":
@@ -93,7 +100,7 @@ def conversations(
     principal: PrincipalDep,
     merchant_id: Annotated[str | None, Query(description="admin keys: whose conversations")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> ConversationList:
     merchant = _chat_merchant(principal, merchant_id)
     return ConversationList(items=list_conversations(services.store, merchant, limit, offset))

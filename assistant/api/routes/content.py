@@ -7,23 +7,29 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from assistant.agent.ports import grounding_of
 from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError
 from assistant.api.services import Services
-from assistant.generators.copy import check_channel
+from assistant.generators.copy import CHANNELS, check_channel
+from assistant.generators.persist import KINDS
 from assistant.keys import Principal
 from core.tables import GeneratedContent, Merchant, Product
 
 router = APIRouter(prefix="/v1/content", tags=["content"], responses=ERROR_RESPONSES)
 PENDING = ("draft", "flagged")
+MAX_ID = 2**63 - 1  # the id column's range (BIGINT); a larger number is a 422, not an overflow in the driver
+ContentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ContentRequest(BaseModel):
+    # a misspelt field is an error, not a default: {"items": [...]} that fails as a batch must not pass as one request
+    model_config = ConfigDict(extra="forbid")
+
     merchant_id: str | None = Field(
         default=None, description="required for marketing/admin keys; a merchant key's own id"
     )
@@ -46,6 +52,8 @@ class ContentRequest(BaseModel):
 
 
 class ContentBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     items: list[ContentRequest] = Field(min_length=1, max_length=20)
 
 
@@ -162,12 +170,18 @@ def list_content(
     principal: PrincipalDep,
     merchant: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[Literal["draft", "flagged", "approved", "rejected"] | None, Query()] = None,
-    channel: Annotated[str | None, Query(max_length=40)] = None,
-    kind: Annotated[str | None, Query(max_length=20)] = None,
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
+    channel: Annotated[str | None, Query(max_length=40, description=f"one of {sorted(CHANNELS)}")] = None,
+    kind: Annotated[str | None, Query(max_length=20, description=f"one of {sorted(KINDS.values())}")] = None,
+    since: Annotated[
+        datetime | None, Query(description="created at or after (ISO 8601; without an offset: UTC, as created_at)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="next_cursor of the previous page")] = None,
 ) -> ContentList:
+    if channel is not None and channel not in CHANNELS:
+        raise ApiError(422, f"unknown channel {channel!r}; use one of {sorted(CHANNELS)}")
+    if kind is not None and kind not in KINDS.values():
+        raise ApiError(422, f"unknown kind {kind!r}; use one of {sorted(KINDS.values())}")
     scoped = merchant_scope(principal, merchant)
     query = select(GeneratedContent).order_by(GeneratedContent.id.desc()).limit(limit + 1)
     if scoped is not None:
@@ -179,7 +193,7 @@ def list_content(
     if kind is not None:
         query = query.where(GeneratedContent.kind == kind)
     if since is not None:
-        query = query.where(GeneratedContent.created_at >= since.astimezone(UTC).replace(tzinfo=None))
+        query = query.where(GeneratedContent.created_at >= _as_stored(since))
     if cursor is not None:
         query = query.where(GeneratedContent.id < cursor)
     with services.store.session() as session:
@@ -189,8 +203,18 @@ def list_content(
     return ContentList(items=items, next_cursor=items[-1].id if more and items else None)
 
 
+def _as_stored(moment: datetime) -> datetime:
+    """A time as created_at is stored: UTC without an offset (a time without one is taken as UTC already)."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise ApiError(422, f"since {moment.isoformat()} is out of range in UTC") from exc
+
+
 @router.get("/{content_id}", response_model=ContentItem, summary="One content item")
-def get_content(content_id: int, services: ServicesDep, principal: PrincipalDep) -> ContentItem:
+def get_content(content_id: ContentId, services: ServicesDep, principal: PrincipalDep) -> ContentItem:
     return _owned(services, principal, content_id)
 
 
@@ -217,13 +241,13 @@ def _review(services: Services, principal: Principal, content_id: int, decision:
 
 @router.post("/{content_id}/approve", response_model=ContentItem, summary="Approve a draft")
 def approve_content(
-    content_id: int, services: ServicesDep, principal: PrincipalDep, body: ReviewRequest | None = None
+    content_id: ContentId, services: ServicesDep, principal: PrincipalDep, body: ReviewRequest | None = None
 ) -> ContentItem:
     return _review(services, principal, content_id, "approved", (body or ReviewRequest()).note)
 
 
 @router.post("/{content_id}/reject", response_model=ContentItem, summary="Reject a draft")
 def reject_content(
-    content_id: int, services: ServicesDep, principal: PrincipalDep, body: ReviewRequest | None = None
+    content_id: ContentId, services: ServicesDep, principal: PrincipalDep, body: ReviewRequest | None = None
 ) -> ContentItem:
     return _review(services, principal, content_id, "rejected", (body or ReviewRequest()).note)

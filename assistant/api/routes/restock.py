@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -93,15 +93,20 @@ def get_restock(
     as_of: Annotated[date | None, Query(description="the list as of this date (orders up to the end of it)")] = None,
 ) -> RestockResponse:
     """The newest stored batch list of the merchant (`s2b batch restock`), or one computed on demand when there
-    is none; `source=batch` answers 404 instead of computing. `source` in the answer says which it was.
+    is none or it is older than the newest orders; `source=batch` answers with the stored list or 404, never
+    computing. `source` in the answer says which it was.
 
     `as_of` asks for the list as of that date: the batch list stored for it, else one computed on demand. A
     merchant key computes on demand only as of the newest orders (each other date trains a model); admin keys
     any date. Dates with stored lists are named in the 404's message."""
     merchant = merchant_for(services, principal, merchant_id)
+    if as_of is not None and as_of > datetime.now(UTC).date() + timedelta(days=1):
+        raise ApiError(422, f"as_of {as_of} is in the future; a list is as of a day whose orders are in")
     row = stored_list(services, merchant, as_of)
     if row is None and source == "batch":
         raise not_stored(services, merchant, as_of)
+    if as_of is None and source == "auto" and row is not None and row.as_of < services.restock.default_as_of():
+        row = None  # a batch run for an older date is not the default list once newer orders are in
     day = as_of or (row.as_of if row else None)
     if row is None and as_of is not None and principal.role != "admin":
         latest = services.restock.default_as_of()

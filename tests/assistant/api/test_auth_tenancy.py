@@ -88,7 +88,7 @@ def test_stored_batch_list_is_served_before_computing(client: TestClient, harnes
         session.add(
             RestockList(
                 merchant_id="12583",
-                as_of=date(2011, 12, 1),
+                as_of=date(2011, 12, 9),  # the fake's newest orders: an older list is not the default
                 model_version="batch-7",
                 items=[item],
                 created_at=datetime(2011, 12, 1),
@@ -96,7 +96,7 @@ def test_stored_batch_list_is_served_before_computing(client: TestClient, harnes
         )
     key = harness.key("merchant", "12583")
     body = client.get("/v1/merchants/12583/restock", headers=auth(key)).json()
-    assert (body["source"], body["model_version"], body["as_of"]) == ("batch", "batch-7", "2011-12-01")
+    assert (body["source"], body["model_version"], body["as_of"]) == ("batch", "batch-7", "2011-12-09")
     assert (body["items"][0]["quantity"], body["items"][0]["title"]) == (4, "REGENCY CAKESTAND 3 TIER")
     live = client.get("/v1/merchants/13047/restock", headers=auth(harness.key("admin"))).json()
     assert (live["source"], live["model_version"]) == ("on_demand", "fake-1") and len(live["items"]) == 1

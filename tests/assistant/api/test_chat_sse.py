@@ -378,3 +378,14 @@ def test_copy_is_drafted_for_the_channel_the_owner_named(
     events = _chat(client, harness.key("merchant", "12583"), message="write an SMS about the cake stand")
     assert harness.generators.copy_requests[-1]["channel"] == "sms" == dict(events)["copy_variants"]["channel"]
     assert dict(events)["action"]["channel"] == "sms"  # stored with the turn: a follow-up keeps it
+
+
+def test_a_message_of_spaces_is_422_and_reaches_no_model(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    key = harness.key("merchant", "12583")
+    for message in ("   ", "\n\t "):
+        response = client.post("/v1/chat", json={"message": message}, headers=auth(key))
+        assert response.status_code == 422 and "only spaces" in response.text
+    assert llm.calls == []
+    assert client.get("/v1/conversations?offset=99999999999999999999", headers=auth(key)).status_code == 422

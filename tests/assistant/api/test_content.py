@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.assistant.api.fakes import Harness, auth
@@ -137,3 +139,44 @@ def test_a_generator_refusal_is_422_and_a_model_outage_503(client: TestClient, h
     merchant = harness.key("merchant", "12583")
     restock = client.post("/v1/merchants/12583/restock/generate", json={"lang": "en"}, headers=auth(merchant))
     assert restock.status_code == 503 and restock.json()["error"]["code"] == "llm_unavailable"
+
+
+def test_a_body_that_is_neither_one_request_nor_a_batch_generates_nothing(client: TestClient, harness: Harness) -> None:
+    merchant = harness.key("merchant", "17850")
+    for body in ({"items": []}, {"items": [{"skus": ["22423"], "lang": "fr"}]}, {"sku": "22423"}):
+        response = client.post("/v1/content", json=body, headers=auth(merchant))
+        assert response.status_code == 422, body
+    assert harness.generators.calls == [] and client.get("/v1/content", headers=auth(merchant)).json()["items"] == []
+
+
+def test_out_of_range_ids_times_and_unknown_filters_are_422(client: TestClient, harness: Harness) -> None:
+    key = harness.key("marketing")
+    huge = "99999999999999999999"
+    for method, path in (
+        ("get", f"/v1/content/{huge}"),
+        ("post", f"/v1/content/{huge}/approve"),
+        ("get", f"/v1/content?cursor={huge}"),
+        ("get", "/v1/content?since=9999-12-31T23:59:59-05:00"),
+        ("get", "/v1/content?since=0001-01-01T00:00:00%2B05:00"),
+        ("get", "/v1/content?channel=fax"),
+        ("get", "/v1/content?kind=bogus"),
+    ):
+        response = client.request(method, path, headers=auth(key))
+        assert response.status_code == 422 and response.json()["error"]["status"] == 422, path
+
+
+def test_since_without_an_offset_is_utc_like_created_at(
+    client: TestClient, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = harness.key("marketing")
+    [item] = _generate(client, key, merchant_id="12583", variants=1)
+    created = datetime.fromisoformat(item["created_at"]).replace(tzinfo=None)
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # a server whose local time is not UTC
+    time.tzset()
+    try:
+        for moment, expected in ((created - timedelta(seconds=1), 1), (created + timedelta(seconds=1), 0)):
+            params = {"since": moment.isoformat()}
+            assert len(client.get("/v1/content", params=params, headers=auth(key)).json()["items"]) == expected
+    finally:
+        monkeypatch.undo()
+        time.tzset()

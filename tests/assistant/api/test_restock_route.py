@@ -28,12 +28,28 @@ def _store_list(harness: Harness, as_of: date, sku: str, version: str) -> None:
 
 def test_as_of_picks_the_stored_list_of_that_date(client: TestClient, harness: Harness) -> None:
     _store_list(harness, date(2011, 11, 1), "22423", "batch-old")
-    _store_list(harness, date(2011, 12, 1), "22423", "batch-new")
+    _store_list(harness, LATEST, "22423", "batch-new")
     key = harness.key("merchant", "12583")
     newest = client.get("/v1/merchants/12583/restock", headers=auth(key)).json()
     older = client.get("/v1/merchants/12583/restock?as_of=2011-11-01", headers=auth(key)).json()
-    assert (newest["as_of"], newest["model_version"], newest["source"]) == ("2011-12-01", "batch-new", "batch")
+    assert (newest["as_of"], newest["model_version"], newest["source"]) == (str(LATEST), "batch-new", "batch")
     assert (older["as_of"], older["model_version"], older["source"]) == ("2011-11-01", "batch-old", "batch")
+
+
+def test_a_batch_list_older_than_the_newest_orders_is_not_the_default(client: TestClient, harness: Harness) -> None:
+    _store_list(harness, date(2011, 6, 1), "22423", "batch-june")  # `s2b batch restock --as-of 2011-06-01`
+    key = harness.key("merchant", "12583")
+    default = client.get("/v1/merchants/12583/restock", headers=auth(key)).json()
+    assert (default["as_of"], default["source"]) == (str(LATEST), "on_demand")
+    batch = client.get("/v1/merchants/12583/restock?source=batch", headers=auth(key)).json()
+    assert (batch["as_of"], batch["model_version"], batch["source"]) == ("2011-06-01", "batch-june", "batch")
+
+
+def test_a_date_in_the_future_is_a_validation_error(client: TestClient, harness: Harness) -> None:
+    admin = harness.key("admin")
+    for day in ("9999-12-31", "2099-01-01"):
+        response = client.get(f"/v1/merchants/12583/restock?as_of={day}", headers=auth(admin))
+        assert response.status_code == 422 and "in the future" in response.json()["error"]["message"]
 
 
 def test_a_merchant_computes_on_demand_only_as_of_the_newest_orders(client: TestClient, harness: Harness) -> None:
