@@ -331,6 +331,15 @@ def dropped_notes(dropped: list[str]) -> list[str]:
 _DIGIT_WORD = re.compile(r"[^\s]*\d[^\s]*")
 
 
+_WORD_START = re.compile(r"(?<![\w'’])([^\W\d_])")
+
+
+def display_title(title: str) -> str:
+    """A catalog title (often upper case) as customers read it: each word capitalised, but not a letter after an
+    apostrophe or a digit ("MOTHER'S KITCHEN 50'S" -> "Mother's Kitchen 50's", where str.title() wrote "Mother'S")."""
+    return _WORD_START.sub(lambda match: match.group(1).upper(), title.lower())
+
+
 def speakable(title: str) -> str:
     """A product name as the model may repeat it: without the words that hold digits ("SET OF 3", "S/12").
 
@@ -338,7 +347,7 @@ def speakable(title: str) -> str:
     tier"), which grounding rightly rejects; given "Regency Cakestand Tier" it copies words it can write. The
     exact names, with their numbers, are rendered from data in the facts and offer lines.
     """
-    return " ".join(_DIGIT_WORD.sub(" ", title).split()).title() or title.title()
+    return display_title(" ".join(_DIGIT_WORD.sub(" ", title).split())) or display_title(title)
 
 
 def money_text(value: Any, currency: str = "GBP") -> str:

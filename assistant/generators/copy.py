@@ -16,6 +16,7 @@ from assistant.generators.common import (
     catalog_index,
     clean_prose,
     cut_notes,
+    display_title,
     dropped_notes,
     grounded_attempts,
     money_text,
@@ -155,7 +156,7 @@ def _priced_offers(
 
 
 def offer_line(offers: list[ProductOffer], lang: str) -> str:
-    parts = [f"{o.title.title()} {money_text(o.retail_price, o.currency)}" for o in offers]
+    parts = [f"{display_title(o.title)} {money_text(o.retail_price, o.currency)}" for o in offers]
     return ("｜".join(parts)) if lang == "zh" else " | ".join(parts)
 
 
@@ -270,7 +271,7 @@ def _schema(variants: int, prose_chars: int) -> dict[str, Any]:
 def _facts(deps: GeneratorDeps, merchant_id: str, offers: list[ProductOffer], lang: str, max_chars: int) -> Facts:
     catalog_skus, catalog_titles = catalog_index(deps.store)
     quotes = price_quotes(deps.store, deps.settings, merchant_id, [o.sku for o in offers])
-    titles = {o.title for o in offers} | {o.title.title() for o in offers}
+    titles = {o.title for o in offers} | {display_title(o.title) for o in offers}
     return Facts(
         audience="consumer",
         skus={o.sku for o in offers},

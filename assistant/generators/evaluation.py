@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from assistant.generators.common import catalog_index
+from assistant.generators.common import catalog_index, display_title
 from assistant.generators.copy import generate_copy
 from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import CopyDraft, ReplyDraft, RestockDraft
@@ -156,7 +156,7 @@ def count_invented(deps: GeneratorDeps, draft: Draft, text: str) -> list[str]:
     """SKUs not in the draft's items or not in the catalog, prices not in the data for this audience."""
     catalog_skus, _ = catalog_index(deps.store)
     draft_skus = {i.sku for i in draft.items}
-    for title in sorted({t for i in draft.items for t in (i.title, i.title.title())}, key=len, reverse=True):
+    for title in sorted({t for i in draft.items for t in (i.title, display_title(i.title))}, key=len, reverse=True):
         text = text.replace(title, " ")  # product names are data (some contain numbers: 'SET 10 CARDS ... 17100')
     invented = [f"SKU {s}" for s in _SKU.findall(text) if s not in draft_skus or s not in catalog_skus]
     allowed = _allowed_prices(deps, draft)

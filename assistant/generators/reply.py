@@ -21,6 +21,7 @@ from assistant.generators.common import (
     catalog_index,
     clean_prose,
     cut_notes,
+    display_title,
     drop_sentences,
     dropped_notes,
     echoed_instructions,
@@ -152,7 +153,9 @@ def _fact_lines(lang: str, chosen: list[ProductOffer]) -> list[str]:
         price = money_text(offer.retail_price, offer.currency) if offer.retail_price is not None else ""
         state = words["in"] if offer.available else words["out"]
         out.append(
-            f"{offer.title.title()}：{price}，{state}" if lang == "zh" else f"{offer.title.title()}: {price}, {state}"
+            f"{display_title(offer.title)}：{price}，{state}"
+            if lang == "zh"
+            else f"{display_title(offer.title)}: {price}, {state}"
         )
     return out
 
@@ -218,7 +221,7 @@ def generate_reply(
         text = "\n".join(p for p in parts if p)
         facts = Facts(
             audience="consumer", skus={c.sku for c in chosen},
-            titles={c.title for c in chosen} | {c.title.title() for c in chosen},
+            titles={c.title for c in chosen} | {display_title(c.title) for c in chosen},
             prices={c.retail_price for c in chosen if c.retail_price is not None}, wholesale_prices=wholesale,
             catalog_skus=set(catalog_skus), catalog_titles=set(catalog_titles), lang=lang, prose=[prose],
         )  # fmt: skip

@@ -5,7 +5,14 @@ import re
 
 import pytest
 
-from assistant.generators.common import clean_prose, close_json, echoed_instructions, speakable, trim_to_sentence
+from assistant.generators.common import (
+    clean_prose,
+    close_json,
+    display_title,
+    echoed_instructions,
+    speakable,
+    trim_to_sentence,
+)
 from assistant.generators.schema import prose_schema, schema_errors, token_budget
 
 SCHEMA = {
@@ -84,6 +91,13 @@ def test_echoed_instructions_finds_seven_copied_words_or_ten_copied_cjk_characte
     assert echoed_instructions("Thanks for your message, we are glad you asked!", RULES) is None
     assert echoed_instructions("感谢您的咨询，我们很高兴为您服务！", RULES) is None
     assert echoed_instructions("The shop owner will check and reply", "") is None
+
+
+def test_titles_are_capitalised_by_word_not_after_an_apostrophe() -> None:
+    assert display_title("MOTHER'S KITCHEN SPOON REST") == "Mother's Kitchen Spoon Rest"
+    assert display_title("PAPER CHAIN KIT 50'S CHRISTMAS") == "Paper Chain Kit 50's Christmas"
+    assert display_title("WHITE HANGING HEART T-LIGHT HOLDER") == "White Hanging Heart T-Light Holder"
+    assert speakable("MUM'S KITCHEN CLOCK") == "Mum's Kitchen Clock"
 
 
 def test_speakable_names_hold_no_digits() -> None:
