@@ -15,7 +15,7 @@ from assistant.attributes import unsupported_attribute
 HUMAN_TOPICS = {"delivery", "refund_or_return", "order_status", "other"}
 HUMAN_WORDS = re.compile(
     r"deliver|shipping|ship\b|arrive|dispatch|refund|return|exchange|complain|broken|damaged|cancel|track|"
-    r"发货|快递|物流|到货|送到|什么时候到|退款|退货|换货|投诉|坏了|破损|取消|单号|"
+    r"发货|快递|物流|到货|送到|什么时候到|包邮|运费|邮费|配送|退款|退货|换货|投诉|坏了|破损|取消|单号|"
     # what comes with a product or an order: the catalog has titles and prices, not contents or free gifts
     r"\bincluded?\b|\bcomes? with\b|free gift|freebie|赠品|送不送|赠送|附赠|有没有送|"
     # a discount: what the shop may take off is the owner's call and the store has no discount data (a real draft

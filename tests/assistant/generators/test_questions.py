@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.generators.questions import asked_attribute, corrected_topic, strip_instructions
+from assistant.generators.questions import (
+    asked_attribute,
+    corrected_topic,
+    human_reasons,
+    strip_instructions,
+    unanswerable,
+)
 
 
 def test_strip_instructions_keeps_ordinary_sentences() -> None:
@@ -46,3 +52,11 @@ def test_a_stock_question_is_not_a_delivery_question(
     topic: str, message: str, order_id: str | None, corrected: str
 ) -> None:
     assert corrected_topic(topic, message, order_id) == corrected
+
+
+@pytest.mark.parametrize(
+    "message", ["兔子夜灯多少钱？有货吗？能包邮吗？", "运费多少？", "邮费谁出？", "可以配送到上海吗？"]
+)
+def test_a_shipping_cost_question_in_chinese_goes_to_the_owner(message: str) -> None:
+    assert unanswerable(message, "price_or_stock")
+    assert any("store has no delivery" in reason for reason in human_reasons(message, "price_or_stock", None))
