@@ -87,6 +87,10 @@ def _hit(
     )
 
 
+def _titled(snapshot: _Snapshot, sku: str) -> bool:
+    return bool(str(snapshot.columns.payloads[snapshot.by_sku[sku]]["title"] or "").strip())
+
+
 def keyword_coverage(bm25: BM25, query: str, rows: list[int]) -> list[float]:
     """For each document row: the share of the query's keyword weight that occurs in it (0..1).
 
@@ -240,9 +244,12 @@ class SearchService:
         scores = rrf(lists) if mode == "hybrid" else dict(dense or keyword)
         if merchant_id:
             scores = boost(scores, self.bought(merchant_id), PERSONAL_BOOST)
+        # a product without a title (seen only on zero-price lines) has nothing to match or show: an empty text sits
+        # near every gibberish query in embedding space ("xyzzy" listed six blank cards)
+        scores = {sku: v for sku, v in scores.items() if sku in snapshot.by_sku and _titled(snapshot, sku)}
         cosine = dict(dense)
         naming = {sku for sku, _ in named}
-        top = [(sku, score, snapshot.by_sku[sku]) for sku, score in ordered(scores, k) if sku in snapshot.by_sku]
+        top = [(sku, score, snapshot.by_sku[sku]) for sku, score in ordered(scores, k)]
         coverage = keyword_coverage(snapshot.bm25, query, [row for _, _, row in top])
         # an index point for a product that left the table is never shown (filtered above)
         return [

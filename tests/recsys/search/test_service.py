@@ -68,6 +68,13 @@ def test_deactivated_product_drops_out_of_in_stock_results(catalog_store: Store,
     assert "A1" in _skus(service.search("fairy lights"))  # still findable without the filter
 
 
+def test_a_product_without_a_title_is_never_a_hit(catalog_store: Store, tmp_path: Path) -> None:
+    load_catalog_rows(catalog_store, tmp_path, ["Z9,,,,,,true", "Z8,,,,,,true"], "untitled.csv")
+    service = _service(catalog_store, tmp_path)
+    for query in ("xyzzy", "lights", "!!!", "Z9"):
+        assert not {"Z8", "Z9"} & set(_skus(service.search(query, k=10)))
+
+
 def test_incremental_refresh_skips_unchanged_products(catalog_store: Store, tmp_path: Path) -> None:
     emb = CountingEmbedder()
     service = _service(catalog_store, tmp_path, emb)
