@@ -92,3 +92,22 @@ def test_the_message_without_attribute_words_rescores_its_own_top_hits() -> None
     plain = _ScoredSearch({"Is the cake stand in stock?": [_hit("CAKE", 0.5, 0.5)]})
     assert [h.sku for h in gated_search(plain, "Is the cake stand in stock?", k=5)] == ["CAKE"]
     assert plain.queries == ["Is the cake stand in stock?"]  # no attribute word: one search
+
+
+class _DilutedSearch:
+    """Every hit scores below both thresholds, as for a long message that names a product among other words."""
+
+    def search(self, query: str, **kwargs: object) -> list[SearchHit]:
+        titles = {"RABBIT": "RABBIT NIGHT LIGHT", "OWL": "SET 10 NIGHT OWL LIGHTS", "KIT": "PAPER CHAIN KIT 50'S"}
+        return [
+            SearchHit(sku=sku, title=title, price=Decimal("1"), score=1.0, dense=0.35, keyword=0.2)
+            for sku, title in titles.items()
+        ]
+
+
+def test_a_message_that_writes_a_products_whole_title_finds_it() -> None:
+    message = "I saw the rabbit night light for £1.50 on your page yesterday, so I will pay £1.50 right?"
+    hits = gated_search(_DilutedSearch(), message, k=5)
+    assert [h.sku for h in hits] == ["RABBIT"] and hits[0].named  # the owl lights miss "owl"
+    assert [h.sku for h in gated_search(_DilutedSearch(), "a paper chain kit please", k=5)] == ["KIT"]  # not "50's"
+    assert gated_search(_DilutedSearch(), "do you sell night lights for cars?", k=5) == []
