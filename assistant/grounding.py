@@ -52,6 +52,11 @@ _CONSUMER_CLAIMS = re.compile(
     r"|\bavailable for (?:delivery|return|refund)\b|\b(?:we|I) (?:will|can) refund\b|\bcan be returned\b"
     r"|\bwe (?:have )?received your (?:order|return)\b"
     r"|\b(?:send|ship|dispatch|deliver|get) (?:it|them|your order|the order)(?: to you)? as soon as\b"
+    # a shipping offer (a real reply: "I'll be happy to ship it to you on your next order.")
+    r"|\b(?:we|I)(?:'ll|'d| will| would| can| could)(?: be (?:happy|glad|pleased) to)?"
+    r" (?:ship|deliver|dispatch)\b"
+    r"|\b(?:happy|glad|pleased) to (?:ship|deliver|dispatch)\b"
+    r"|(?:可以|会|能|将)(?:为您|给您|帮您)?(?:寄出|寄给|邮寄|发货|配送|送货)"
     r"|尽快(?:为您)?(?:发货|寄出|送达|到货|退款)|很快(?:就)?(?:到|发货|送达)|马上发货|已(?:经)?发货|会(?:尽快)?(?:送达|到货)|已经收到您的订单|正在(?:处理|核实)?退款|(?:会|可以|将)(?:给您)?退款"
     # soft order promises (a real reply: "我们会尽快为您安排"): the draft cannot take or arrange an order
     r"|(?:尽快|马上|立即|立刻)(?:为您|给您|帮您)?安排|\b(?:we|I)(?:'ll| will| can) (?:arrange|prepare|process|reserve)"

@@ -254,12 +254,15 @@ def test_delivery_order_and_refund_promises_are_consumer_claims() -> None:
     facts = Facts(audience="consumer")
     for text in ["Your order will arrive soon.", "It is available for delivery.", "We can refund you.",
                  "我们已经收到您的订单，正在核实退款事宜。", "很快就到。",
-                 "We'll send it to you as soon as we can.", "如果有货，我们会在收到订单后尽快发货！"]:  # fmt: skip
+                 "We'll send it to you as soon as we can.", "如果有货，我们会在收到订单后尽快发货！",
+                 "I'll be happy to ship it to you on your next order.", "We can deliver it to your door.",
+                 "我们可以为您邮寄。", "下单后会发货。"]:  # fmt: skip
         assert not check(text, facts).passed, text
     assert check("The shop owner will check and reply.", facts).passed
     assert check("店主会核实后回复您。", facts).passed
     assert check("We will reply as soon as we can.", facts).passed  # a reply, not a delivery
     assert check("店主会尽快回复您。", facts).passed
+    assert check("I will pass your question to the shop owner.", facts).passed
 
 
 def test_soft_order_promises_and_bundle_claims_are_consumer_claims() -> None:
