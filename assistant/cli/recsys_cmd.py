@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +23,14 @@ def _date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:
         console.print(f"[red]dates look like 2011-09-01, got {text!r}[/red]")
         raise typer.Exit(2) from exc
+    if day > date.today() + timedelta(days=1):  # each date trains and caches a model: a typo costs minutes and disk
+        console.print(f"[red]{text} is in the future; a list is as of a day whose orders are in[/red]")
+        raise typer.Exit(2)
+    return day
 
 
 @recommend_app.command("restock")

@@ -118,11 +118,14 @@ def create(
     """
     from assistant.keys import KeyCreationError, create_key
 
+    if not role and not merchant:
+        console.print("[red]name whom the key is for: --merchant ID, or --role marketing|admin[/red]")
+        raise typer.Exit(2)
     store = store_or_exit()
     try:
         created = create_key(
             store,
-            role=role or ("merchant" if merchant else ""),
+            role=role or "merchant",
             merchant_id=merchant,
             label=label,
             rate_limit_per_minute=rate_limit,

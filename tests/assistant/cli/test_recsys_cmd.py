@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
@@ -66,3 +67,11 @@ def test_recommend_restock_refuses_an_output_it_cannot_write_before_training(
         result = CliRunner().invoke(app, [*base, *outputs])
         assert result.exit_code == 2 and says in " ".join(result.output.split())
     assert not (tmp_path / "pred.jsonl").exists()
+
+
+def test_a_date_in_the_future_is_refused_before_a_model_is_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["recommend", "restock", "--merchant", "12347", "--as-of", "2099-01-01"])
+    assert result.exit_code == 2 and "2099-01-01 is in the future" in " ".join(result.output.split())

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
+from assistant.cli.main import app
 from assistant.cli.service_cmd import _demo_data_ready
 from core.db import Store
 from core.settings import load_settings
@@ -36,3 +38,10 @@ def test_serve_ingests_the_demo_file_again_when_an_older_release_did_and_names_t
     )
     assert "products removed 0, retitled 1" in printed
     assert "spring.csv was ingested under older product rules: run `s2b ingest orders <path to spring.csv>`" in printed
+
+
+def test_keys_create_without_options_says_what_to_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    for extra in ([], ["--merchant", ""]):
+        result = CliRunner().invoke(app, ["keys", "create", *extra])
+        assert result.exit_code == 2 and "--merchant ID, or --role marketing|admin" in " ".join(result.output.split())
