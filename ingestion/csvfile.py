@@ -115,7 +115,11 @@ def _arrow_read(
     bad: _Malformed = []
 
     def _skip(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number or 0, f"expected {row.expected_columns} fields, saw {row.actual_columns}", row.text))
+        why = f"expected {row.expected_columns} fields, saw {row.actual_columns}"
+        joined = (row.text or "").count("\n")
+        if joined:  # a quote opened and never closed runs over the lines after it: say how many are in this one row
+            why = f"an unmatched quote joins it with the next {joined} lines; {why}"
+        bad.append((row.number or 0, why, row.text))
         return "skip"
 
     source = pa.input_stream(str(path), compression="gzip") if _starts_with(path, GZIP_MAGIC) else path

@@ -69,3 +69,13 @@ def test_an_archive_or_a_binary_named_csv_is_a_clear_error(tmp_path: Path) -> No
         read_delimited(archive, None)
     with pytest.raises(ValueError, match="a binary file"):
         read_delimited(binary, None)
+
+
+def test_an_unmatched_quote_says_how_many_lines_it_swallowed(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    broken = '536367,22224,"UNBALANCED QUOTE,1,2010-12-01 08:34:00,1.0,13047,United Kingdom\n'
+    path.write_text(HEADER + ROWS[1] + broken + ROWS[1].replace("536366", "536368") * 3, encoding="utf-8")
+    parsed = parse_orders(path)
+    assert len(parsed.lines) == 1 and parsed.rejected_by_reason == {
+        "malformed line: an unmatched quote joins it with the next 3 lines; expected 8 fields, saw 3": 1
+    }
