@@ -84,11 +84,18 @@ def recommend_restock(
     if merchant is None:
         console.print("[red]give --orders FILE --out PRED.jsonl, or --merchant ID[/red]")
         raise typer.Exit(2)
+    from core.tables import Merchant
     from recsys.service import RestockService
 
+    day = _date(as_of)
     settings = settings_or_exit()
-    service = RestockService.from_settings(settings, store_or_exit(settings))
-    result = service.restock_for(merchant, as_of=_date(as_of), k=k)
+    store = store_or_exit(settings)
+    with store.session() as session:
+        if session.get(Merchant, merchant) is None:
+            console.print(f"[red]unknown merchant {merchant!r}: no orders in the store name it[/red]")
+            raise typer.Exit(2)
+    service = RestockService.from_settings(settings, store)
+    result = service.restock_for(merchant, as_of=day, k=k)
     print_json(result.model_dump(mode="json"))
 
 

@@ -19,8 +19,10 @@ from assistant.agent.conversations import (
 )
 from assistant.api.deps import PrincipalDep, ServicesDep, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, ApiError, forbidden
+from assistant.api.services import Services
 from assistant.api.sse import SSE_HEADERS, stream_events
 from assistant.keys import Principal
+from core.tables import Merchant
 
 router = APIRouter(prefix="/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
@@ -62,10 +64,15 @@ class ChatRequest(BaseModel):
         return message
 
 
-def _chat_merchant(principal: Principal, merchant_id: str | None) -> str:
+def _chat_merchant(services: Services, principal: Principal, merchant_id: str | None) -> str:
     if principal.role == "marketing":
         raise forbidden("chat needs a merchant (or admin) key")
-    return require_merchant(principal, merchant_id)
+    merchant = require_merchant(principal, merchant_id)
+    if principal.role == "admin":  # a merchant key's own merchant exists; an admin's pick may be a typo
+        with services.store.session() as session:
+            if session.get(Merchant, merchant) is None:
+                raise ApiError(404, f"merchant {merchant!r} not found")
+    return merchant
 
 
 @router.post(
@@ -77,7 +84,7 @@ def _chat_merchant(principal: Principal, merchant_id: str | None) -> str:
 )
 def chat(body: ChatRequest, services: ServicesDep, principal: PrincipalDep) -> StreamingResponse:
     started = time.perf_counter()
-    merchant = _chat_merchant(principal, body.merchant_id)
+    merchant = _chat_merchant(services, principal, body.merchant_id)
     try:
         conversation = open_conversation(services.store, merchant, body.conversation_id, title=body.message[:80])
     except ConversationForbidden as exc:
@@ -102,7 +109,7 @@ def conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> ConversationList:
-    merchant = _chat_merchant(principal, merchant_id)
+    merchant = _chat_merchant(services, principal, merchant_id)
     return ConversationList(items=list_conversations(services.store, merchant, limit, offset))
 
 

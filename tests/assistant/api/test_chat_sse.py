@@ -389,3 +389,13 @@ def test_a_message_of_spaces_is_422_and_reaches_no_model(
         assert response.status_code == 422 and "only spaces" in response.text
     assert llm.calls == []
     assert client.get("/v1/conversations?offset=99999999999999999999", headers=auth(key)).status_code == 422
+
+
+def test_an_admin_chatting_for_an_unknown_merchant_gets_404_and_no_conversation(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    admin = harness.key("admin")
+    response = client.post("/v1/chat", json={"message": "my restock list", "merchant_id": "99999"}, headers=auth(admin))
+    assert response.status_code == 404 and "99999" in response.json()["error"]["message"]
+    assert client.get("/v1/conversations?merchant_id=99999", headers=auth(admin)).status_code == 404
+    assert llm.calls == []

@@ -75,3 +75,9 @@ def test_a_date_in_the_future_is_refused_before_a_model_is_trained(
     monkeypatch.setenv("S2B_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["recommend", "restock", "--merchant", "12347", "--as-of", "2099-01-01"])
     assert result.exit_code == 2 and "2099-01-01 is in the future" in " ".join(result.output.split())
+
+
+def test_recommend_restock_for_an_unknown_merchant_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["recommend", "restock", "--merchant", "99999"])
+    assert result.exit_code == 2 and "unknown merchant '99999'" in result.output
