@@ -47,7 +47,7 @@ def search_cmd(
     max_price: Annotated[float | None, typer.Option("--max-price", min=0, help="Highest unit price")] = None,
     category: Annotated[str | None, typer.Option("--category", help="Exact category (case-insensitive)")] = None,
     merchant: Annotated[str | None, typer.Option("--merchant", help="Boost what this merchant bought before")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help='Print [{"sku","title","price","score"}]')] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON (with active and stock)")] = False,
 ) -> None:
     """Search the catalog by meaning (hybrid: vectors + keywords). The index is built on first use.
 
@@ -55,19 +55,34 @@ def search_cmd(
       s2b search "fairy lights for a christmas window"\n
       s2b search "圣诞节橱窗灯串" --in-stock --max-price 5 --json
     """
+    if not query.strip():
+        out.print('[red]give words to search for, e.g. s2b search "fairy lights"[/red]')
+        raise typer.Exit(2)
     service = _service(settings_or_exit())
     if service.index_is_empty():
         _sync(service, full=False, quiet=as_json)
     hits = service.search(query, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant)
     if as_json:
-        print_json([{"sku": h.sku, "title": h.title, "price": h.price, "score": h.score} for h in hits])
+        fields = ("sku", "title", "price", "score", "active", "stock")
+        print_json([{name: getattr(h, name) for name in fields} for h in hits])
         return
     table = Table(title=f"{len(hits)} results for {query!r}")
-    for column, justify in (("sku", "left"), ("title", "left"), ("price", "right"), ("score", "right")):
+    columns = (("sku", "left"), ("title", "left"), ("price", "right"), ("score", "right"), ("available", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for h in hits:
-        table.add_row(h.sku, h.title, "" if h.price is None else f"{h.price:.2f}", f"{h.score:.4f}")
+        price = "" if h.price is None else f"{h.price:.2f}"
+        table.add_row(h.sku, h.title, price, f"{h.score:.4f}", _availability(h.active, h.stock))
     out.print(table)
+
+
+def _availability(active: bool, stock: int | None) -> str:
+    """What S's catalog says: deactivated, out of stock, the stock, or "yes" when S keeps no stock figure."""
+    if not active:
+        return "no (inactive)"
+    if stock is None:
+        return "yes"
+    return "no (out of stock)" if stock <= 0 else f"yes ({stock})"
 
 
 def index_cmd(

@@ -75,7 +75,9 @@ def test_cli_index_search_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     import json
 
     hits = json.loads(result.output)
-    assert hits and set(hits[0]) == {"sku", "title", "price", "score"}
-    assert hits[0]["sku"] == "ZH037" and float(hits[0]["price"]) <= 10
+    assert hits and set(hits[0]) == {"sku", "title", "price", "score", "active", "stock"}
+    assert hits[0]["sku"] == "ZH037" and float(hits[0]["price"]) <= 10 and hits[0]["active"] is True
     table = runner.invoke(app, ["search", "雨伞", "--category", "雨具"])
-    assert table.exit_code == 0 and "ZH02" in table.output
+    assert table.exit_code == 0 and "ZH02" in table.output and "available" in table.output
+    empty = runner.invoke(app, ["search", "  "])
+    assert empty.exit_code == 2 and "give words to search for" in empty.output
