@@ -203,7 +203,11 @@ def repeated_blocks(invoice: pd.Series, keys: pd.DataFrame) -> pd.Series:
     whose parts overlap, e.g. two yearly sheets that both hold the days between them), indexed like those rows.
 
     A block is a run of consecutive rows (in file order) with one invoice id. An invoice whose rows are split by
-    other invoices' rows but differ stays whole: only an exact repeat of an earlier block is set aside.
+    other invoices' rows but differ stays whole: only rows that repeat an earlier block are set aside. Where the parts
+    of an export overlap, an invoice cut at a part's end comes back as the start of a longer block (the repeat, then
+    the rest), and one cut at the next part's start as the end of an earlier block: an earlier block of two or more
+    rows at the start of a later one, or a later block of two or more rows at the end of an earlier one, is such a
+    repeat too.
     """
     starts = invoice.ne(invoice.shift())
     runs = starts.groupby(invoice, sort=False).sum()
@@ -212,14 +216,24 @@ def repeated_blocks(invoice: pd.Series, keys: pd.DataFrame) -> pd.Series:
         return pd.Series([], index=pd.Index([], dtype=invoice.index.dtype), dtype=object)
     block = starts.cumsum()
     chosen = invoice.isin(split)
-    seen: set[tuple[object, tuple[tuple[str, ...], ...]]] = set()
+    earlier: dict[object, list[tuple[tuple[str, ...], ...]]] = {}
     repeated: list[object] = []
     for (invoice_id, _), rows in keys[chosen].groupby([invoice[chosen], block[chosen]], sort=False):
-        signature = (invoice_id, tuple(map(tuple, rows.astype(str).to_numpy())))
-        if signature in seen:
-            repeated.extend(rows.index)
-        seen.add(signature)
+        signature = tuple(map(tuple, rows.astype(str).to_numpy()))
+        repeats = max((_overlap(before, signature) for before in earlier.get(invoice_id, [])), default=0)
+        repeated.extend(rows.index[:repeats])
+        earlier.setdefault(invoice_id, []).append(signature)
     return pd.Series(REPEATED_BLOCK, index=pd.Index(repeated, dtype=invoice.index.dtype), dtype=object)
+
+
+def _overlap(before: tuple[tuple[str, ...], ...], block: tuple[tuple[str, ...], ...]) -> int:
+    """How many of `block`'s first rows repeat `before`: all when equal, or when `block` (two rows or more) is the
+    end of `before`; `before`'s length when it (two rows or more) is the start of `block`; else none."""
+    if block == before or (len(block) >= 2 and before[-len(block) :] == block):
+        return len(block)
+    if len(before) >= 2 and block[: len(before)] == before:
+        return len(before)
+    return 0
 
 
 def invoice_kind(invoice_ids: pd.Series) -> pd.Series:

@@ -180,6 +180,19 @@ def test_a_block_repeated_by_an_overlapping_export_is_set_aside(sample_orders_pa
     pd.testing.assert_frame_equal(parsed.lines[columns], original.lines[columns])
 
 
+def test_an_overlap_that_cuts_invoices_at_both_ends_is_set_aside(sample_orders_path: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(sample_orders_path, dtype=str, keep_default_na=False)
+    sizes = raw.groupby("InvoiceNo", sort=False).size()
+    long = [raw.index[raw["InvoiceNo"] == inv][0] for inv in sizes[sizes >= 4].index[-20:]]
+    part_two_from, part_one_to = long[0] + 2, long[-1] + 2  # each part's edge cuts an invoice after its 2nd line
+    path = tmp_path / "overlapping_parts.csv"
+    pd.concat([raw.iloc[:part_one_to], raw.iloc[part_two_from:]], ignore_index=True).to_csv(path, index=False)
+    original, parsed = parse_orders(sample_orders_path), parse_orders(path)
+    assert parsed.rejected_by_reason == {"repeats an earlier block of the same invoice": part_one_to - part_two_from}
+    columns = [c for c in original.lines.columns if c != "row_number"]
+    pd.testing.assert_frame_equal(parsed.lines[columns], original.lines[columns])
+
+
 def test_an_invoice_split_by_other_rows_but_not_repeated_stays_whole(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(
