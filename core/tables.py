@@ -23,6 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Money = Numeric(14, 4)
+# The largest values the columns hold, so a feed's or a request's number beyond them is rejected with a reason
+# instead of overflowing in the driver: money has 14 - 4 = 10 digits before the point, Integer is 32-bit on
+# PostgreSQL, ids are BIGINT (SQLite's INTEGER is 64-bit too).
+MONEY_LIMIT = 10**10  # exclusive
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
 
 
 class Base(DeclarativeBase):

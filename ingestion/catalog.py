@@ -12,15 +12,13 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from core.db import Store
-from core.tables import Product, ProductChange, RejectedRow
+from core.tables import INTEGER_MAX, MONEY_LIMIT, Product, ProductChange, RejectedRow
 from ingestion.codes import is_fee_title, is_non_product
 from ingestion.csvfile import read_delimited
 from ingestion.orders import content_hash
 from ingestion.parse import file_sha256
 
 FEED_FIELDS = ("sku", "title", "description", "category", "price", "stock", "currency", "active")
-MAX_PRICE = Decimal("1e10")  # the store's money columns hold 10 digits before the point
-MAX_STOCK = 2**31 - 1  # a 32-bit integer column on PostgreSQL
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
@@ -84,8 +82,8 @@ def _price(value: Any) -> Decimal:
     price = _number(value, "price")
     if price < 0:
         raise ValueError("negative price")
-    if price >= MAX_PRICE:
-        raise ValueError(f"price above {MAX_PRICE}")
+    if price >= MONEY_LIMIT:
+        raise ValueError(f"price above {Decimal(MONEY_LIMIT).normalize()}")
     return price
 
 
@@ -95,8 +93,8 @@ def _stock(value: Any) -> int:
         raise ValueError("stock must be a whole number")
     if stock < 0:
         raise ValueError("negative stock")
-    if stock > MAX_STOCK:
-        raise ValueError(f"stock above {MAX_STOCK}")
+    if stock > INTEGER_MAX:
+        raise ValueError(f"stock above {INTEGER_MAX}")
     return int(stock)
 
 

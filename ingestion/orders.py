@@ -333,7 +333,8 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         fresh_lines, added_to_stored = missing_lines(conn, lines, present)
     if progress:
         progress(len(lines) - len(fresh_lines))
-    cancels = link_cancellations(lines).loc[fresh_lines.index]
+    # returns link to purchases anywhere in the file (stored ones too); a re-run that adds nothing links nothing
+    cancels = link_cancellations(lines).loc[fresh_lines.index] if len(fresh_lines) else pd.Series(dtype=object)
     new_lines = _write_orders(store, fresh_lines, cancels, present, parsed.source, progress)
     _write_rejects(store, parsed)
     dates = lines["ordered_at"]

@@ -16,14 +16,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.tables import INTEGER_MAX, MONEY_LIMIT
 from ingestion.codes import non_product_mask
 from ingestion.csvfile import read_delimited
 from ingestion.dates import as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, FormatError, chosen_format, fit_format
 from ingestion.workbook import is_workbook, read_workbook
 
-MAX_QUANTITY = 2**31 - 1  # the store's 32-bit quantity column (PostgreSQL INTEGER)
-MAX_PRICE = 1e10  # its money columns: 10 digits before the point
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
@@ -145,10 +144,10 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
             ("missing SKU", sku == ""),
             ("non-numeric quantity", quantity.isna()),
             ("non-integer quantity", quantity.notna() & (quantity != quantity.round())),
-            ("quantity out of range", quantity.abs() > MAX_QUANTITY),
+            ("quantity out of range", quantity.abs() > INTEGER_MAX),
             ("unparseable date", ordered_at.isna()),
             ("non-numeric price", price.isna()),
-            ("price out of range", price.abs() >= MAX_PRICE),
+            ("price out of range", price.abs() >= MONEY_LIMIT),
         ],
         frame.index,
     )

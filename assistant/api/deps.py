@@ -12,6 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from assistant.api.errors import ApiError, forbidden
 from assistant.api.services import Services
 from assistant.keys import Principal
+from assistant.pricing import merchant_exists
 
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer s2b_...`")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="or `X-API-Key: s2b_...`")
@@ -62,6 +63,13 @@ def merchant_scope(principal: Principal, merchant_id: str | None) -> str | None:
         if merchant_id is not None and merchant_id != principal.merchant_id:
             raise forbidden()
         return principal.merchant_id
+    return merchant_id
+
+
+def require_existing(services: Services, merchant_id: str) -> str:
+    """A merchant a marketing or admin key named must be in the store (404 otherwise); returns it."""
+    if not merchant_exists(services.store, merchant_id):
+        raise ApiError(404, f"merchant {merchant_id!r} not found")
     return merchant_id
 
 

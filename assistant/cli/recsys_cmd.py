@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from rich.table import Table
 
 from assistant.cli.common import console, eval_app, print_json, progress_bar, settings_or_exit, store_or_exit
 from core.gcpause import frozen_gc
+from recsys.list_date import check_list_date
 
 recommend_app = typer.Typer(help="Restock recommendations.", no_args_is_help=True)
 batch_app = typer.Typer(help="Batch jobs over every merchant.", no_args_is_help=True)
@@ -27,10 +28,11 @@ def _date(text: str | None) -> date | None:
     except ValueError as exc:
         console.print(f"[red]dates look like 2011-09-01, got {text!r}[/red]")
         raise typer.Exit(2) from exc
-    if day > date.today() + timedelta(days=1):  # each date trains and caches a model: a typo costs minutes and disk
-        console.print(f"[red]{text} is in the future; a list is as of a day whose orders are in[/red]")
-        raise typer.Exit(2)
-    return day
+    try:
+        return check_list_date(day)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 @recommend_app.command("restock")
@@ -84,16 +86,15 @@ def recommend_restock(
     if merchant is None:
         console.print("[red]give --orders FILE --out PRED.jsonl, or --merchant ID[/red]")
         raise typer.Exit(2)
-    from core.tables import Merchant
+    from assistant.pricing import merchant_exists
     from recsys.service import RestockService
 
     day = _date(as_of)
     settings = settings_or_exit()
     store = store_or_exit(settings)
-    with store.session() as session:
-        if session.get(Merchant, merchant) is None:
-            console.print(f"[red]unknown merchant {merchant!r}: no orders in the store name it[/red]")
-            raise typer.Exit(2)
+    if not merchant_exists(store, merchant):
+        console.print(f"[red]unknown merchant {merchant!r}: no orders in the store name it[/red]")
+        raise typer.Exit(2)
     service = RestockService.from_settings(settings, store)
     result = service.restock_for(merchant, as_of=day, k=k)
     print_json(result.model_dump(mode="json"))

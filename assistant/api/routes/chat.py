@@ -17,12 +17,12 @@ from assistant.agent.conversations import (
     list_conversations,
     open_conversation,
 )
-from assistant.api.deps import PrincipalDep, ServicesDep, require_merchant
+from assistant.api.deps import PrincipalDep, ServicesDep, require_existing, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, ApiError, forbidden
 from assistant.api.services import Services
 from assistant.api.sse import SSE_HEADERS, stream_events
 from assistant.keys import Principal
-from core.tables import Merchant
+from core.tables import BIGINT_MAX
 
 router = APIRouter(prefix="/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
@@ -68,11 +68,8 @@ def _chat_merchant(services: Services, principal: Principal, merchant_id: str | 
     if principal.role == "marketing":
         raise forbidden("chat needs a merchant (or admin) key")
     merchant = require_merchant(principal, merchant_id)
-    if principal.role == "admin":  # a merchant key's own merchant exists; an admin's pick may be a typo
-        with services.store.session() as session:
-            if session.get(Merchant, merchant) is None:
-                raise ApiError(404, f"merchant {merchant!r} not found")
-    return merchant
+    # a merchant key's own merchant exists; an admin's pick may be a typo
+    return require_existing(services, merchant) if principal.role == "admin" else merchant
 
 
 @router.post(
@@ -107,7 +104,7 @@ def conversations(
     principal: PrincipalDep,
     merchant_id: Annotated[str | None, Query(description="admin keys: whose conversations")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> ConversationList:
     merchant = _chat_merchant(services, principal, merchant_id)
     return ConversationList(items=list_conversations(services.store, merchant, limit, offset))

@@ -12,18 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from assistant.agent.ports import grounding_of
-from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_merchant
+from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_existing, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError
 from assistant.api.services import Services
 from assistant.generators.copy import CHANNELS, check_channel
 from assistant.generators.persist import KINDS
 from assistant.keys import Principal
-from core.tables import GeneratedContent, Merchant, Product
+from core.tables import BIGINT_MAX, GeneratedContent, Product
 
 router = APIRouter(prefix="/v1/content", tags=["content"], responses=ERROR_RESPONSES)
 PENDING = ("draft", "flagged")
-MAX_ID = 2**63 - 1  # the id column's range (BIGINT); a larger number is a 422, not an overflow in the driver
-ContentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ContentId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]  # a larger id is a 422, not an overflow in the driver
 
 
 class ContentRequest(BaseModel):
@@ -90,15 +89,9 @@ def _item(row: GeneratedContent) -> ContentItem:
     return ContentItem.model_validate(row, from_attributes=True)
 
 
-def _check_merchant_exists(services: Services, merchant_id: str) -> None:
-    with services.store.session() as session:
-        if session.get(Merchant, merchant_id) is None:
-            raise ApiError(404, f"merchant {merchant_id!r} not found")
-
-
 def _check_request(services: Services, principal: Principal, req: ContentRequest) -> None:
     """What can be checked without the model: the merchant, the channel and the SKUs (422 with the fix)."""
-    _check_merchant_exists(services, require_merchant(principal, req.merchant_id))
+    require_existing(services, require_merchant(principal, req.merchant_id))
     check_channel(req.channel)  # a GenerationError: 422 cannot_generate
     wanted = {s.strip().upper() for s in req.skus or [] if s.strip()}
     if not wanted:
@@ -176,7 +169,7 @@ def list_content(
         datetime | None, Query(description="created at or after (ISO 8601; without an offset: UTC, as created_at)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=BIGINT_MAX, description="next_cursor of the previous page")] = None,
 ) -> ContentList:
     if channel is not None and channel not in CHANNELS:
         raise ApiError(422, f"unknown channel {channel!r}; use one of {sorted(CHANNELS)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from assistant.agent.ports import draft_dict, grounding_of
-from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope
+from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_existing
 from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError, forbidden
 from assistant.api.services import Services
 from assistant.keys import Principal
 from core.domain import RestockItem
-from core.tables import Merchant
 from core.tables import RestockList as RestockRow
+from recsys.list_date import check_list_date
 
 router = APIRouter(prefix="/v1/merchants", tags=["restock"], responses=ERROR_RESPONSES)
 
@@ -48,11 +48,7 @@ def merchant_for(services: Services, principal: Principal, merchant_id: str) -> 
         raise forbidden("restock lists need a merchant or admin key")
     scoped = merchant_scope(principal, merchant_id)
     assert scoped is not None
-    if principal.role == "admin":
-        with services.store.session() as session:
-            if session.get(Merchant, scoped) is None:
-                raise ApiError(404, f"merchant {scoped!r} not found")
-    return scoped
+    return require_existing(services, scoped) if principal.role == "admin" else scoped
 
 
 def stored_list(services: Services, merchant_id: str, as_of: date | None) -> RestockRow | None:
@@ -100,8 +96,11 @@ def get_restock(
     merchant key computes on demand only as of the newest orders (each other date trains a model); admin keys
     any date. Dates with stored lists are named in the 404's message."""
     merchant = merchant_for(services, principal, merchant_id)
-    if as_of is not None and as_of > datetime.now(UTC).date() + timedelta(days=1):
-        raise ApiError(422, f"as_of {as_of} is in the future; a list is as of a day whose orders are in")
+    if as_of is not None:
+        try:
+            check_list_date(as_of)
+        except ValueError as exc:
+            raise ApiError(422, f"as_of {exc}") from exc
     row = stored_list(services, merchant, as_of)
     if row is None and source == "batch":
         raise not_stored(services, merchant, as_of)
