@@ -293,12 +293,36 @@ _LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 
 
+def _runs_of(segments: list[str], n_words: int) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Each segment's runs of `n_words` words (lower-cased, in order) and its runs of CJK characters; no run
+    crosses from one segment to the next."""
+    word_runs: list[tuple[str, ...]] = []
+    cjk_runs: list[str] = []
+    for segment in segments:
+        words = _LATIN.findall(segment.lower())
+        word_runs += [tuple(words[i : i + n_words]) for i in range(len(words) - n_words + 1)]
+        cjk_runs += _CJK_RUN.findall(segment)
+    return word_runs, cjk_runs
+
+
+def _first_shared(
+    text: tuple[list[tuple[str, ...]], list[str]], runs: frozenset[tuple[str, ...]], cjk: str, n_cjk: int
+) -> str | None:
+    word_runs, cjk_runs = text
+    for words in word_runs:
+        if words in runs:
+            return " ".join(words)
+    for run in cjk_runs:
+        for i in range(len(run) - n_cjk + 1):
+            if run[i : i + n_cjk] in cjk:
+                return run[i : i + n_cjk]
+    return None
+
+
 @functools.lru_cache(maxsize=32)
 def _instruction_runs(instructions: str, n_words: int) -> tuple[frozenset[tuple[str, ...]], str]:
-    text = _QUOTED.sub(" ", instructions)
-    words = _LATIN.findall(text.lower())
-    runs = frozenset(tuple(words[i : i + n_words]) for i in range(len(words) - n_words + 1))
-    return runs, "\n".join(_CJK_RUN.findall(text))
+    word_runs, cjk_runs = _runs_of([_QUOTED.sub(" ", instructions)], n_words)
+    return frozenset(word_runs), "\n".join(cjk_runs)
 
 
 def echoed_instructions(
@@ -311,15 +335,23 @@ def echoed_instructions(
     arrives or whether it can be returned", or "The shop owner will check and reply" under a price question.
     """
     runs, cjk = _instruction_runs(instructions, n_words)
-    words = _LATIN.findall(text.lower())
-    for i in range(len(words) - n_words + 1):
-        if tuple(words[i : i + n_words]) in runs:
-            return " ".join(words[i : i + n_words])
-    for run in _CJK_RUN.findall(text):
-        for i in range(len(run) - n_cjk + 1):
-            if run[i : i + n_cjk] in cjk:
-                return run[i : i + n_cjk]
-    return None
+    return _first_shared(_runs_of([text], n_words), runs, cjk, n_cjk)
+
+
+def shared_run(
+    text: str, other: str, *, skip: re.Pattern[str] | None = None, n_words: int = ECHO_WORDS, n_cjk: int = ECHO_CJK
+) -> str | None:
+    """The first run of `n_words` words (or `n_cjk` CJK characters) of `text` that `other` has too, or None.
+
+    What `skip` matches (product names: two variants may both name the product) is left out and breaks runs, so
+    "Set of 3 Cake Tins Pantry Design" alone is no shared run.
+    """
+
+    def segments(value: str) -> list[str]:
+        return skip.split(value) if skip is not None else [value]
+
+    word_runs, cjk_runs = _runs_of(segments(other), n_words)
+    return _first_shared(_runs_of(segments(text), n_words), frozenset(word_runs), "\n".join(cjk_runs), n_cjk)
 
 
 def dropped_notes(dropped: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from assistant.generators.deps import GeneratorDeps
 from assistant.generators.drafts import CopyDraft, CopyVariant, ProductOffer
 from assistant.generators.occasions import fits, occasion_words, out_of_season, writable_occasion
 from assistant.generators.relevance import gated_search
+from assistant.generators.repeats import product_names, repeat_problems, with_problem, without_repeats
 from assistant.generators.schema import prose_schema, token_budget
 from assistant.grounding import Facts, Grounding, check
 from assistant.pricing import price_quotes
@@ -192,22 +193,6 @@ def checked_variant(prose: str, line: str, facts: Facts) -> CopyVariant:
     return CopyVariant(text=text, prose=prose, chars=len(text), grounding=check(text, facts))
 
 
-def with_problem(grounding: Grounding, problem: str) -> Grounding:
-    return Grounding(passed=False, problems=[*grounding.problems, problem], claims=grounding.claims)
-
-
-def repeat_problems(variants: list[CopyVariant]) -> None:
-    """Fail a variant whose words repeat an earlier one's (a real Chinese SMS draft: the same line three times)."""
-    seen: dict[str, int] = {}
-    for n, variant in enumerate(variants, 1):
-        key = "".join(variant.prose.casefold().split())
-        if key in seen:
-            note = f"it repeats variant {seen[key]}; write a different one"
-            variant.grounding = with_problem(variant.grounding, note)
-        else:
-            seen[key] = n
-
-
 def stock_variants(
     variants: list[CopyVariant], line: str, facts: Facts, lang: str, repairs: list[str]
 ) -> list[CopyVariant] | None:
@@ -320,6 +305,7 @@ def generate_copy(
     cap = prose_chars + COPY_SLACK[lang]  # the schema's bound; the prompt asks for prose_chars
     prompt = deps.prompts.get(PROMPT_ID)
     facts = _facts(deps, merchant_id, offers, lang, limit)
+    names = product_names(offers)
     occasion = writable_occasion(theme, lang) if theme else ""
     values = {
         "channel": spec[f"hint_{lang}"],
@@ -338,21 +324,23 @@ def generate_copy(
             deps, prompt, lang, values, _schema(variants, cap), log, problems=problems,
             max_tokens=30 + variants * (10 + token_budget(cap, lang)), temperature=0.7,
         )  # fmt: skip
-        out = []
+        out: list[CopyVariant] = []
         for raw in [str(v).strip() for v in data.get("variants", [])][:variants]:
             whole, cut = trim_to_sentence(raw, prose_chars, cap)
             prose, dropped = clean_prose(whole)
             overlong = not whole and len(raw) > prose_chars
             if not prose:  # nothing whole left: keep what was written, within the limit, so grounding names it
                 prose, dropped, cut = raw[:prose_chars].strip(), [], ""
+            prose, repeated = without_repeats(prose, [v.prose for v in out], names)
             repairs.extend(cut_notes(cut) + dropped_notes(dropped))
+            repairs.extend(f"dropped {r!r}, which repeats an earlier variant's words" for r in repeated)
             prose = _with_occasion(prose, occasion, lang, prose_chars, repairs)
             variant = checked_variant(prose, line, facts)
             if overlong:
                 note = f"it runs past the {prose_chars}-character limit {OVERLONG}; write less"
                 variant.grounding = with_problem(variant.grounding, note)
             out.append(variant)
-        repeat_problems(out)
+        repeat_problems(out, names)
         problems_all = [f"variant {n}: {p}" for n, v in enumerate(out, 1) for p in v.grounding.problems]
         if len(out) < variants:
             problems_all.append(f"expected {variants} variants, got {len(out)}")

@@ -238,3 +238,27 @@ def test_a_variant_that_does_not_name_its_occasion_is_labelled_with_it_where_it_
     draft = generate_copy(deps, "m-zh", skus=["85123A"], channel="sms", lang="zh", max_chars=52, variants=1,
                           theme="母亲节")  # fmt: skip
     assert draft.variants[0].prose == "暖暖小灯真好看。" and draft.repairs == []
+
+
+SHARED = "It is perfect for any occasion, whether you're looking for a gift or a treat for yourself."
+
+
+def test_a_sentence_another_variant_already_wrote_is_dropped_without_a_second_call(deps: GeneratorDeps) -> None:
+    # a fresh demo run: two of three email variants ended on the same sentence, and all three passed
+    llm = script(deps, js({"variants": [f"Cosy nights ahead! {SHARED}", f"Light up your evenings. {SHARED}"]}))
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="email", lang="en", variants=2)
+    assert [v.prose for v in draft.variants] == [f"Cosy nights ahead! {SHARED}", "Light up your evenings."]
+    assert not draft.flagged and draft.attempts == 1 and len(llm.calls) == 1
+    assert draft.repairs == [f"dropped {SHARED!r}, which repeats an earlier variant's words"]
+
+
+def test_a_variant_that_only_repeats_another_is_regenerated(deps: GeneratorDeps) -> None:
+    llm = script(
+        deps,
+        js({"variants": [f"Cosy nights ahead! {SHARED}", SHARED]}),
+        js({"variants": [f"Cosy nights ahead! {SHARED}", "Light up your evenings."]}),
+    )
+    draft = generate_copy(deps, "m-en", skus=["85123A"], channel="email", lang="en", variants=2)
+    assert draft.attempts == 2 and not draft.flagged
+    assert [v.prose for v in draft.variants][1] == "Light up your evenings."
+    assert "variant 2: it repeats variant 1's words" in llm.calls[1]["messages"][-1].content
