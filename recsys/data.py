@@ -39,6 +39,11 @@ LINE_COLUMNS = [
 
 _FLOAT_SQL = {"sqlite": "REAL", "postgresql": "DOUBLE PRECISION"}
 _PURCHASES = " AND ol.merchant_id IS NOT NULL AND ol.is_product AND ol.quantity > 0"
+# Lines in the order they were stored. Without it PostgreSQL may hand the rows back in another order from one scan
+# to the next (a scan joins one already running: `synchronize_seqscans`; an updated row moves), and the order of an
+# invoice's SKUs feeds the purchase events, so the data fingerprint and the model version changed between two
+# processes reading the same data: two shards of one batch run trained two models. SQLite scans in this order.
+_IN_STORED_ORDER = " ORDER BY ol.id"
 
 
 def _query(dialect: str, purchases_only: bool, until: bool) -> str:
@@ -49,6 +54,7 @@ def _query(dialect: str, purchases_only: bool, until: bool) -> str:
         "ol.merchant_id, ol.is_product, ol.line_no FROM order_lines ol WHERE 1 = 1"
         + (_PURCHASES if purchases_only else "")
         + (f" AND ol.ordered_at < {marker}" if until else "")
+        + _IN_STORED_ORDER
     )
 
 
@@ -125,7 +131,7 @@ def load_purchase_events(store: Store) -> pd.DataFrame:
     real = _FLOAT_SQL.get(store.dialect, "DOUBLE PRECISION")
     query = (
         f"SELECT ol.invoice_id, ol.sku, ol.quantity, CAST(ol.unit_price AS {real}), ol.ordered_at, ol.merchant_id "
-        "FROM order_lines ol WHERE 1 = 1" + _PURCHASES
+        "FROM order_lines ol WHERE 1 = 1" + _PURCHASES + _IN_STORED_ORDER
     )
     cols = _fetch(store, query, (), 6)
     frame = pd.DataFrame(
@@ -151,7 +157,7 @@ def load_returns(store: Store) -> pd.DataFrame:
     `quantity` the units returned (positive)."""
     query = (
         "SELECT ol.merchant_id, ol.cancels_invoice_id, ol.sku, ol.quantity, ol.ordered_at FROM order_lines ol "
-        "WHERE ol.cancels_invoice_id IS NOT NULL AND ol.merchant_id IS NOT NULL"
+        "WHERE ol.cancels_invoice_id IS NOT NULL AND ol.merchant_id IS NOT NULL" + _IN_STORED_ORDER
     )
     cols = _fetch(store, query, (), 5)
     return pd.DataFrame(
