@@ -4,18 +4,24 @@ What varies between exports of the same data is found from the file, not asked f
 - the delimiter: the one of ',', ';', tab and '|' that splits the header into the most fields (a mapping's wins);
 - the encoding: UTF-8 (with or without a byte-order mark) or, when the bytes are not UTF-8, Windows-1252, else
   Latin-1. The widely copied CSV of Online Retail is Latin-1 (`£`, `é` in descriptions), as a Windows Excel export is.
+
+Rows are numbered as a spreadsheet shows the file, less the header: row 1 is the first row under the header, and a
+blank line keeps its number (a spreadsheet shows it as an empty row) though it is no row of data. So row N is line
+N + 1 in an editor, unless a quoted field above it breaks over several lines (one row, as in a spreadsheet).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -24,7 +30,8 @@ _Malformed = list[tuple[int, str, str]]
 
 @dataclass
 class CsvRows:
-    """Every well-formed data row as text with its 1-based `row_number`, the malformed lines, how it was read."""
+    """Every well-formed data row as text with its 1-based `row_number` (blank lines counted, as in the module
+    docstring), the malformed lines, how it was read."""
 
     table: pd.DataFrame
     malformed: pd.DataFrame
@@ -106,7 +113,11 @@ def read_delimited(path: Path, delimiter: str | None) -> CsvRows:
         arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=True)
     if bad:  # row numbers are only known single-threaded; malformed files are rare, so re-read
         arrow, bad = _arrow_read(path, header, delimiter, encoding, threads=False)
-    return CsvRows(_numbered(arrow.to_pandas(), bad), _malformed(bad), header, encoding)
+    table = _numbered(arrow.to_pandas(), bad)
+    empty = _empty_rows(arrow)
+    if len(empty):  # blank lines were read as rows of empty fields to keep their numbers; they hold no data
+        table = table.drop(index=_blank_lines(path, delimiter, encoding, table.iloc[empty], len(table) + len(bad)))
+    return CsvRows(table.reset_index(drop=True), _malformed(bad), header, encoding)
 
 
 def _arrow_read(
@@ -127,7 +138,8 @@ def _arrow_read(
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22, encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip),
+            # a blank line is read as a row (of empty fields), so it counts in the row numbers, as in an editor
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False
             ),
@@ -142,6 +154,38 @@ def _numbered(table: pd.DataFrame, bad: _Malformed) -> pd.DataFrame:
     numbers = np.arange(1, len(table) + len(bad) + 1, dtype=np.int64)
     table["row_number"] = numbers[~np.isin(numbers, list(bad_rows))] if bad_rows else numbers
     return table
+
+
+def _empty_rows(table: pa.Table) -> np.ndarray:
+    """Positions of the rows whose every field is empty: blank lines, and lines of delimiters only (',,,,'). Most
+    files have none, which the first column (an invoice id, a SKU) shows in one pass (under 1 ms on the demo)."""
+    empty = pc.equal(pc.binary_length(table.column(0)), 0)
+    for column in table.columns[1:]:
+        if not pc.any(empty).as_py():
+            break
+        empty = pc.and_(empty, pc.equal(pc.binary_length(column), 0))
+    return np.flatnonzero(empty.to_numpy(zero_copy_only=False))
+
+
+def _blank_lines(path: Path, delimiter: str, encoding: str, empty: pd.DataFrame, rows: int) -> pd.Index:
+    """Which of the `empty` rows (numbered; `rows` rows in all, malformed ones included) are blank lines, not lines of
+    delimiters only, which stay rows (rejected for what they lack): Arrow reads both alike, Python's csv module does
+    not. Should the two readers split the file into different numbers of rows (a quote left open), every empty row is
+    taken for a blank line: either way it holds no data."""
+    text = _read_bytes(path).decode("utf-8-sig" if encoding == "utf8" else encoding, errors="replace")
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    blank: list[int] = []
+    number = 0
+    try:
+        next(records, None)  # the header
+        for number, fields in enumerate(records, start=1):
+            if not fields:
+                blank.append(number)
+    except csv.Error:  # e.g. a field over the module's size limit
+        return empty.index
+    if number != rows:
+        return empty.index
+    return empty.index[empty["row_number"].isin(blank).to_numpy()]
 
 
 def _malformed(bad: _Malformed) -> pd.DataFrame:

@@ -29,7 +29,8 @@ MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh"
 
 @dataclass
 class ParsedOrders:
-    """Validated order lines and the rows that failed, both keyed by 1-based data row number."""
+    """Validated order lines and the rows that failed, both keyed by 1-based row number: row 1 is the first row under
+    the header, and in a text file blank lines keep their numbers (`ingestion.csvfile`), so row N is line N + 1."""
 
     source: str
     sha256: str

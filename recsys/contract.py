@@ -121,8 +121,9 @@ def _rejected_hint(parsed: ParsedOrders) -> str:
 
 
 def write_rejected(rejected: pd.DataFrame, path: Path) -> None:
-    """One JSON line per rejected row: its 1-based data row number, the reason, and its fields as read (`fields`)
-    or, for a line that could not be split into fields, its text (`line`)."""
+    """One JSON line per rejected row: its 1-based row number (row N is line N + 1 of a text file, blank lines
+    counted: `ingestion.csvfile`), the reason, and its fields as read (`fields`) or, for a line that could not be
+    split into fields, its text (`line`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         for number, reason, raw in zip(rejected["row_number"], rejected["reason"], rejected["raw"], strict=True):

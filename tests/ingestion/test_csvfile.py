@@ -79,3 +79,31 @@ def test_an_unmatched_quote_says_how_many_lines_it_swallowed(tmp_path: Path) -> 
     assert len(parsed.lines) == 1 and parsed.rejected_by_reason == {
         "malformed line: an unmatched quote joins it with the next 3 lines; expected 8 fields, saw 3": 1
     }
+
+
+def test_blank_lines_keep_their_numbers_so_row_n_is_line_n_plus_1(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    bad_date = ROWS[1].replace("536366", "536367").replace("2010-12-01 08:28:00", "yesterday")
+    lines = [HEADER, ROWS[0], "\n", "\r\n", "\n", bad_date, ROWS[1], "\n", "1,2,3,4,5,6,7,8,9\n", ",,,,,,,\n", ROWS[1]]
+    path.write_text("".join(lines) + "\n", encoding="utf-8")  # and a blank last line
+    parsed = parse_orders(path)
+    rejected = dict(zip(parsed.rejected["row_number"], parsed.rejected["reason"], strict=True))
+    assert rejected == {  # lines 6, 9 and 10 in an editor; they were reported as rows 2, 4 and 5
+        5: "unparseable date",
+        8: "malformed line: expected 8 fields, saw 9",
+        9: "missing invoice id",  # a line of delimiters only is a row, as before; a blank line is none
+    }
+    assert parsed.lines["row_number"].tolist() == [1, 6, 10]
+    assert parsed.rows_read == 6 == len(parsed.lines) + len(parsed.rejected)
+    in_editor = path.read_text(encoding="utf-8").splitlines()  # in_editor[n] is line n + 1
+    assert in_editor[5] == bad_date.strip() and in_editor[8].startswith("1,2,3")
+
+
+def test_a_quoted_line_break_leaves_one_row_as_in_a_spreadsheet(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    broken = ROWS[1].replace("HAND WARMER", '"HAND\n\nWARMER"')  # three lines, one row
+    bad_date = ROWS[1].replace("536366", "536367").replace("2010-12-01 08:28:00", "yesterday")
+    path.write_text(HEADER + broken + "\n" + bad_date, encoding="utf-8")
+    parsed = parse_orders(path)
+    assert parsed.lines["description"].tolist() == ["HAND\n\nWARMER"]
+    assert parsed.rejected["row_number"].tolist() == [3]  # row 1, a blank line, row 3
