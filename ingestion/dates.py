@@ -7,18 +7,28 @@ each date on its own instead puts 12/1/2010 on 12 January and 12/13/2010 on 13 D
 contradicts its column's order, or names a day its month lacks (2011-02-30), becomes NaT, so its row is rejected
 with its reason rather than stored on another day. A column whose fields never exceed 12 cannot tell; it is read
 month first, and the returned description says that this was assumed (a mapping file's `date_format` settles it).
+
+A value that lacks its day, month or year (2011, 2011-05, May 2011, 3 May, or a time alone) is no date either,
+though a lenient parser completes it (2011 as 1 January 2011, 8:26 as today): it becomes NaT and is marked
+`incomplete`, so its row is rejected for that reason. A mapping's `date_format` is taken as given, even '%Y-%m'.
 """
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from dateutil import parser as dateutil_parser
 
 ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
+_FULL_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]|$)"  # names its day, month and year: nothing to complete
+_TIME_AT_END = r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?$"  # after a date: 8:26, 08:26:00.5 PM
+_OTHER_DEFAULT = datetime(2004, 2, 2)  # unlike pandas' completions (1 January, year 1, today) in year, month and day
 _ZONE = r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _NUMERIC = (
     r"^(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})"
@@ -31,18 +41,27 @@ def as_arrow_text(values: pd.Series) -> pa.Array:
     return pa.array(values.to_numpy(dtype=object), type=pa.string()) if values.dtype == object else pa.array(values)
 
 
-def read_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, str]:
-    """Text to datetime64[ns] (unparseable -> NaT) and how the dates were read, e.g. 'day/month/year'."""
+class ReadDates(NamedTuple):
+    """A date column read from text."""
+
+    dates: pd.Series  # datetime64[ns]; NaT where the text is no date, or an incomplete one
+    how: str  # how the dates were read, e.g. 'day/month/year'
+    incomplete: pd.Series  # bool: the text lacks its day, month or year (2011, 2011-05, May 2011), so NaT
+
+
+def read_dates(values: pd.Series, date_format: str | None) -> ReadDates:
+    """Text to datetime64[ns] (unparseable or incomplete -> NaT) and how the dates were read."""
     text = pc.utf8_trim_whitespace(as_arrow_text(values))
     fast = pc.strptime(text, format=date_format or ISO_FORMAT, unit="s", error_is_null=True)
     parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[ns]")
     parsed = _without_rollover(parsed, text, date_format or ISO_FORMAT)
+    incomplete = pd.Series(False, index=values.index)
     if date_format is not None:
-        return parsed, f"format {date_format}"
+        return ReadDates(parsed, f"format {date_format}", incomplete)
     stripped = values.str.strip()
     missing = parsed.isna() & (stripped != "")
     if not missing.any():
-        return parsed, "ISO"
+        return ReadDates(parsed, "ISO", incomplete)
     fields = _numeric_fields(stripped[missing])
     numeric = fields["first"].notna()
     how = "ISO and named months"
@@ -51,8 +70,8 @@ def read_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, s
         parsed.loc[numeric_dates.index] = numeric_dates
     others = stripped[missing][~numeric]
     if len(others):
-        parsed.loc[others.index] = _other_dates(others)
-    return parsed, how
+        parsed.loc[others.index], incomplete.loc[others.index] = _other_dates(others)
+    return ReadDates(parsed, how, incomplete)
 
 
 def _without_rollover(parsed: pd.Series, text: pa.Array, date_format: str) -> pd.Series:
@@ -116,12 +135,49 @@ def _numeric_dates(fields: pd.DataFrame) -> tuple[pd.Series, str]:
     return dates.where(valid), how
 
 
-def _other_dates(text: pd.Series) -> pd.Series:
-    """ISO variants (T, fractions, offsets) and dates with month names; a time zone is dropped, wall time kept."""
+def _other_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ISO variants (T, fractions, offsets) and dates with month names; a time zone is dropped, wall time kept. Also
+    which values are incomplete (NaT in the dates)."""
     wall = text.str.replace(_ZONE, "", regex=True).where(text.str.contains(r"\d"), "")  # no 'now' or 'today'
-    dates = pd.to_datetime(wall, format="ISO8601", errors="coerce")
-    dates = dates.astype("datetime64[ns]")
+    dates, incomplete = _lenient(wall, "ISO8601")
     rest = dates.isna()
     if rest.any():
-        dates.loc[rest] = pd.to_datetime(wall[rest], format="mixed", errors="coerce").astype("datetime64[ns]")
-    return dates
+        dates.loc[rest], incomplete.loc[rest] = _lenient(wall[rest], "mixed")
+    return dates, incomplete
+
+
+def _lenient(wall: pd.Series, how: str) -> tuple[pd.Series, pd.Series]:
+    """pandas' reading of the texts (`format` 'ISO8601' or 'mixed') as datetime64[ns], NaT where it completed a date
+    with defaults, and which those are."""
+    dates = pd.to_datetime(wall, format=how, errors="coerce")
+    incomplete = _completed(wall, dates)
+    return dates.mask(incomplete).astype("datetime64[ns]"), incomplete  # before the cast: a year 1 is out of its range
+
+
+def _completed(wall: pd.Series, dates: pd.Series) -> pd.Series:
+    """Which dates pandas read only by completing their text with defaults: 2011 as 1 January, 2011-05 as the 1st,
+    3 May in the year 1, 8:26 on today. Read again by dateutil (which pandas reads such text with) with another
+    default, such a date moves; one whose text names its day, month and year does not. A full ISO date is not read
+    again, and the rest once per distinct text without its time of day (the demo's 23,260 times written with month
+    names are on 305 days)."""
+    text = as_arrow_text(wall)
+    full_iso = pc.match_substring_regex(text, _FULL_ISO_DATE).to_numpy(zero_copy_only=False)
+    suspects = dates.notna() & ~full_iso
+    if not suspects.any():
+        return pd.Series(False, index=wall.index)
+    day = pd.Series(pc.replace_substring_regex(text, _TIME_AT_END, "").to_numpy(zero_copy_only=False), wall.index)
+    read = pd.DataFrame({"day": day[suspects], "date": dates[suspects]}).drop_duplicates("day")
+    moved = [written for written, date in zip(read["day"], read["date"], strict=True) if _moves(written, date)]
+    return suspects & day.isin(moved)
+
+
+def _moves(text: str, date: pd.Timestamp) -> bool:
+    """Whether `text` read with `_OTHER_DEFAULT` for what it lacks falls on another day than `date`; text dateutil
+    cannot read counts as moved: nothing shows that it names a whole date (pandas reads 2011Q2 as 1 April)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)  # 'EST': the wall time is kept
+            again = dateutil_parser.parse(text, default=_OTHER_DEFAULT)
+    except (ValueError, OverflowError):
+        return True
+    return bool(again.date() != date.date())

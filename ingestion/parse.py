@@ -24,6 +24,7 @@ from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, FormatError, chosen
 from ingestion.workbook import is_workbook, read_workbook
 
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
+INCOMPLETE_DATE = "incomplete date (day, month or year missing)"
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
 
@@ -134,7 +135,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
     sku = frame["sku"].str.strip().str.upper()
     quantity = parse_numbers(frame["quantity"])
     price = parse_numbers(frame["unit_price"])
-    ordered_at, date_order = read_dates(frame["ordered_at"], fmt.date_format)
+    ordered_at, date_order, incomplete_date = read_dates(frame["ordered_at"], fmt.date_format)
     written = frame["ordered_at"].str.strip()
     if fmt.date_format and ordered_at.isna().all() and (written != "").any():
         example = written[written != ""].iloc[0]
@@ -146,6 +147,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
             ("non-numeric quantity", quantity.isna()),
             ("non-integer quantity", quantity.notna() & (quantity != quantity.round())),
             ("quantity out of range", quantity.abs() > INTEGER_MAX),
+            (INCOMPLETE_DATE, incomplete_date),
             ("unparseable date", ordered_at.isna()),
             ("non-numeric price", price.isna()),
             ("price out of range", price.abs() >= MONEY_LIMIT),

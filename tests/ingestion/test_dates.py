@@ -10,7 +10,7 @@ from ingestion.parse import parse_orders
 
 
 def _read(*values: str) -> tuple[list[str], str]:
-    dates, how = read_dates(pd.Series(list(values), dtype=object), None)
+    dates, how = read_dates(pd.Series(list(values), dtype=object), None)[:2]
     return [str(d) if pd.notna(d) else "NaT" for d in dates], how
 
 
@@ -36,7 +36,7 @@ def test_a_day_its_month_lacks_is_not_rolled_into_the_next_month() -> None:
     dates, _ = _read("2011-02-30 10:00:00", "2011-06-31 09:00:00", "2011-02-29", "2012-02-29 08:00:00")
     assert dates == ["NaT", "NaT", "NaT", "2012-02-29 08:00:00"]
     assert _read("2011-03-01 10:00:00", "2011-3-2 9:05:00")[0] == ["2011-03-01 10:00:00", "2011-03-02 09:05:00"]
-    formatted, _ = read_dates(pd.Series(["30/02/2011 10:00", "01/03/2011 10:00"]), "%d/%m/%Y %H:%M")
+    formatted = read_dates(pd.Series(["30/02/2011 10:00", "01/03/2011 10:00"]), "%d/%m/%Y %H:%M").dates
     assert pd.isna(formatted[0]) and str(formatted[1]) == "2011-03-01 10:00:00"
 
 
@@ -64,8 +64,27 @@ def test_words_are_not_dates(word: str) -> None:
 
 
 def test_a_mapping_date_format_is_taken_as_given() -> None:
-    dates, how = read_dates(pd.Series(["01/02/2011 10:00", "12/13/2010 10:00"]), "%d/%m/%Y %H:%M")
+    dates, how, _ = read_dates(pd.Series(["01/02/2011 10:00", "12/13/2010 10:00"]), "%d/%m/%Y %H:%M")
     assert str(dates[0]) == "2011-02-01 10:00:00" and pd.isna(dates[1]) and how == "format %d/%m/%Y %H:%M"
+
+
+@pytest.mark.parametrize(
+    "value", ["2011", "2011-05", "2011/05", "12/2010", "May 2011", "Dec 2010 08:26", "3 May", "Dec 1 8:26", "8:26"]
+)
+def test_a_value_without_its_day_month_or_year_is_no_date(value: str) -> None:
+    dates, _ = _read(value, "1 Dec 2010 08:26", "2011-05-03", "20110503", "Dec 13, 2010 8:26 PM")
+    assert dates == ["NaT", "2010-12-01 08:26:00", "2011-05-03 00:00:00", "2011-05-03 00:00:00", "2010-12-13 20:26:00"]
+
+
+def test_incomplete_dates_are_told_from_unreadable_ones() -> None:
+    read = read_dates(pd.Series(["2011", "yesterday", "2011-02-30 10:00:00", "May 2011", "2010-12-01 08:26:00"]), None)
+    assert read.incomplete.tolist() == [True, False, False, True, False]
+    assert read.dates.isna().tolist() == [True, True, True, True, False]
+
+
+def test_a_mapping_date_format_without_a_day_is_taken_as_given() -> None:
+    read = read_dates(pd.Series(["2011-05", "2011-06"]), "%Y-%m")
+    assert read.dates.astype(str).tolist() == ["2011-05-01", "2011-06-01"] and not read.incomplete.any()
 
 
 @pytest.mark.parametrize("write", ["{d.month}/{d.day}/{d.year} {d.hour}:{d.minute:02d}", "{d:%d/%m/%Y %H:%M}"])

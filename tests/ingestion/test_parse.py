@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +74,16 @@ def test_bad_rows_are_rejected_with_row_number_and_reason(tmp_path: Path) -> Non
     assert reasons[7] == "malformed line: expected 8 fields, saw 5"
     assert parsed.rows_read == len(parsed.lines) + len(parsed.rejected)
     assert "two dozen" in parsed.rejected.set_index("row_number").loc[3, "raw"]
+
+
+def test_a_date_without_its_day_is_rejected_not_read_as_the_1st(tmp_path: Path) -> None:
+    rows = [GOOD[0], GOOD[1].replace("2010-12-01 08:26:00", "2011"), GOOD[2].replace("2010-12-01 08:28:00", "2011-05")]
+    parsed = parse_orders(write(tmp_path, rows))
+    assert parsed.lines["row_number"].tolist() == [1]  # 2011 was stored as 2011-01-01 00:00, 2011-05 as 2011-05-01
+    rejected = parsed.rejected.set_index("row_number")
+    incomplete = "incomplete date (day, month or year missing)"
+    assert rejected["reason"].to_dict() == {2: incomplete, 3: incomplete}
+    assert json.loads(rejected.loc[2, "raw"])["InvoiceDate"] == "2011"  # kept as written
 
 
 def test_truncated_last_line_mid_field_is_kept_as_malformed(tmp_path: Path) -> None:
