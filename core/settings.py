@@ -5,6 +5,7 @@ A wrong value fails at start with a message that names the variable and says how
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -82,6 +83,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.home / 's2b.db').resolve()}"
 
     @property
+    def shown_database_url(self) -> str:
+        """The database URL for messages and logs: its password, if any, replaced by ***."""
+        return hide_password(self.resolved_database_url)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
@@ -96,6 +102,15 @@ class Settings(BaseSettings):
         return self.home
 
 
+_PASSWORD = re.compile(r"(://[^/:@\s'\"]*:)[^\s'\"]*@")  # scheme://user:password@host, up to the last @
+
+
+def hide_password(text: str) -> str:
+    """`text` with the password of any URL in it (scheme://user:password@host) replaced by ***: database URLs are
+    printed in errors, and batch and CI logs keep them."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; turn validation errors into one readable message."""
     try:
@@ -104,7 +119,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            lines.append(f"  S2B_{field.upper()}: {error['msg']} (got {error.get('input')!r})")
+            shown = hide_password(repr(error.get("input")))
+            lines.append(f"  S2B_{field.upper()}: {error['msg']} (got {shown})")
         raise SettingsError("Invalid settings:\n" + "\n".join(lines) + "\nFix the variables above (or .env).") from exc
     settings.ensure_home()
     return settings

@@ -35,9 +35,10 @@ def store_or_exit(settings: Settings | None = None) -> Store:
     try:
         return Store.from_settings(settings)
     except Exception as exc:
+        hint = " Write an @ in the password as %40." if settings.resolved_database_url.count("@") > 1 else ""
         console.print(
-            f"[red]Cannot open the store at {settings.resolved_database_url}: {exc}[/red]\n"
-            "Fix: check S2B_DATABASE_URL (and that the database server is running), or unset it to use SQLite."
+            f"[red]Cannot open the store at {settings.shown_database_url}: {exc}[/red]\n"
+            "Fix: check S2B_DATABASE_URL (and that the database server is running), or unset it to use SQLite." + hint
         )
         raise typer.Exit(2) from exc
 

@@ -34,7 +34,7 @@ def _demo_data_ready(settings: Settings, store: Store) -> None:
         return
     from ingestion.orders import ingest_orders
 
-    console.print(f"First run: loading the demo data {settings.demo_data.name} into {settings.resolved_database_url}")
+    console.print(f"First run: loading the demo data {settings.demo_data.name} into {settings.shown_database_url}")
     with progress_bar("ingest demo orders", None) as advance:
         summary = ingest_orders(store, settings.demo_data, progress=advance)
     console.print(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import SettingsError, load_settings
+from core.settings import SettingsError, hide_password, load_settings
 
 
 def test_defaults_use_sqlite_under_home(tmp_path: Path) -> None:
@@ -56,3 +56,18 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     settings = load_settings()
     assert settings.port == 9001
     assert settings.home == tmp_path / "from-dotenv"
+
+
+def test_a_wrong_database_url_is_echoed_without_its_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    monkeypatch.setenv("S2B_DATABASE_URL", "mysql://root:Sekr1t@localhost/s2b")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert "(got 'mysql://root:***@localhost/s2b')" in str(error.value) and "Sekr1t" not in str(error.value)
+
+
+def test_the_shown_database_url_hides_only_the_password(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path, database_url="postgresql+psycopg://u:p%40ss@db.internal:5432/s2b")
+    assert settings.shown_database_url == "postgresql+psycopg://u:***@db.internal:5432/s2b"
+    assert load_settings(home=tmp_path).shown_database_url == load_settings(home=tmp_path).resolved_database_url
+    assert hide_password("postgresql+psycopg://u@db/s2b") == "postgresql+psycopg://u@db/s2b"  # no password

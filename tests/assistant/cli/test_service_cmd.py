@@ -45,3 +45,19 @@ def test_keys_create_without_options_says_what_to_give(tmp_path: Path, monkeypat
     for extra in ([], ["--merchant", ""]):
         result = CliRunner().invoke(app, ["keys", "create", *extra])
         assert result.exit_code == 2 and "--merchant ID, or --role marketing|admin" in " ".join(result.output.split())
+
+
+def test_a_store_that_cannot_be_opened_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # batch and CI logs keep what the CLI prints: the password was in the message
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    monkeypatch.setenv("S2B_DATABASE_URL", "postgresql+psycopg://s2b:Sekr1t@127.0.0.1:9/s2b")
+    result = CliRunner().invoke(app, ["keys", "create", "--role", "admin"])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Cannot open the store at postgresql+psycopg://s2b:***@127.0.0.1:9/s2b" in output
+    assert "Sekr1t" not in output and "%40" not in output
+    monkeypatch.setenv("S2B_DATABASE_URL", "postgresql+psycopg://s2b:p@ss@127.0.0.1:9/s2b")  # an @ not written %40
+    output = " ".join(CliRunner().invoke(app, ["keys", "create", "--role", "admin"]).output.split())
+    assert "s2b:***@127.0.0.1:9/s2b" in output and "p@ss" not in output
+    assert "Write an @ in the password as %40" in output
