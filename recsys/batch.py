@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from core.tables import BatchShard
 from core.tables import RestockList as RestockRow
@@ -69,30 +71,48 @@ def finished_shards(service: RestockService, run_key: str) -> set[int]:
 
 def _write_shard(
     service: RestockService, run_key: str, shard: int, of_shards: int, as_of: date, version: str, lists: dict[str, Any]
-) -> None:
+) -> bool:
+    """Store the shard's lists and mark it finished, in one transaction; False (nothing written) when another
+    process finished the same shard of the same run first.
+
+    The shard's `batch_shards` row is written first: a second process writing the same shard waits on it and then
+    fails on its key, instead of failing later on the lists' keys with a traceback (two machines given the same
+    `--shard`; the lists were right, the second process crashed).
+    """
     now = datetime.now(UTC).replace(tzinfo=None)
-    with service.store.session() as session:
-        merchant_ids = list(lists)
-        for start in range(0, len(merchant_ids), 500):
-            session.execute(
-                delete(RestockRow).where(
-                    RestockRow.merchant_id.in_(merchant_ids[start : start + 500]),
-                    RestockRow.as_of == as_of,
-                    RestockRow.model_version == version,
-                )
+    try:
+        with service.store.session() as session:
+            session.add(
+                BatchShard(run_key=run_key, shard=shard, of_shards=of_shards, merchants=len(lists), finished_at=now)
             )
-        conn = session.connection()
-        # One bulk write (COPY on PostgreSQL, executemany on SQLite), values as SQLAlchemy itself would store them.
-        sqlite = conn.dialect.name == "sqlite"
-        day: date | str = as_of.isoformat() if sqlite else as_of
-        stamp: datetime | str = now.strftime(SQL_DATETIME) if sqlite else now
-        # orjson: the same JSON values as json.dumps (compact), about 10x faster (0.3 s of the demo batch); it
-        # writes each Suggestion dataclass exactly like Suggestion.as_json, without building the dicts (0.2 s)
-        rows = [(mid, day, version, orjson.dumps(items).decode(), stamp) for mid, items in lists.items()]
-        bulk_insert(
-            conn, RestockRow.__tablename__, ["merchant_id", "as_of", "model_version", "items", "created_at"], rows
+            session.flush()
+            _replace_lists(session, as_of, version, lists, now)
+    except IntegrityError:
+        if shard in finished_shards(service, run_key):
+            return False
+        raise
+    return True
+
+
+def _replace_lists(session: Session, as_of: date, version: str, lists: dict[str, Any], now: datetime) -> None:
+    merchant_ids = list(lists)
+    for start in range(0, len(merchant_ids), 500):
+        session.execute(
+            delete(RestockRow).where(
+                RestockRow.merchant_id.in_(merchant_ids[start : start + 500]),
+                RestockRow.as_of == as_of,
+                RestockRow.model_version == version,
+            )
         )
-        session.add(BatchShard(run_key=run_key, shard=shard, of_shards=of_shards, merchants=len(rows), finished_at=now))
+    conn = session.connection()
+    # One bulk write (COPY on PostgreSQL, executemany on SQLite), values as SQLAlchemy itself would store them.
+    sqlite = conn.dialect.name == "sqlite"
+    day: date | str = as_of.isoformat() if sqlite else as_of
+    stamp: datetime | str = now.strftime(SQL_DATETIME) if sqlite else now
+    # orjson: the same JSON values as json.dumps (compact), about 10x faster (0.3 s of the demo batch); it
+    # writes each Suggestion dataclass exactly like Suggestion.as_json, without building the dicts (0.2 s)
+    rows = [(mid, day, version, orjson.dumps(items).decode(), stamp) for mid, items in lists.items()]
+    bulk_insert(conn, RestockRow.__tablename__, ["merchant_id", "as_of", "model_version", "items", "created_at"], rows)
 
 
 def batch_run_key(as_of: date, model_version: str, of_shards: int, k: int) -> str:
@@ -141,12 +161,14 @@ def run_batch(
     # shard, minus the fixed per-call cost); each shard is still written in its own transaction.
     everyone = [mid for s in pending for mid in members_of[s]]
     lists = service.suggestions(model, everyone, k) if everyone else {}
-    written = 0
+    written, raced = 0, []
     for s in pending:
         members = members_of[s]
         payload = {mid: lists[mid] for mid in members}
-        _write_shard(service, run_key, s, total, as_of, model.version, payload)
-        written += len(members)
+        if _write_shard(service, run_key, s, total, as_of, model.version, payload):
+            written += len(members)
+        else:  # another process finished it meanwhile
+            raced.append(s)
         if progress is not None:
             progress(len(members))
     service.saved()  # the model trained for this run (if any) is on disk before the run reports
@@ -156,9 +178,9 @@ def run_batch(
         as_of=as_of.isoformat(),
         model_version=model.version,
         model=service.last_model_source or "in memory",
-        shards=pending,
+        shards=[s for s in pending if s not in raced],
         of_shards=total,
-        skipped_shards=[s for s in todo if s in done],
+        skipped_shards=sorted([s for s in todo if s in done] + raced),
         merchants=written,
         load_seconds=round(load_seconds, 3),
         model_seconds=round(model_seconds, 3),
