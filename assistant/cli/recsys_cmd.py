@@ -158,16 +158,20 @@ def _batch_restock(as_of: str | None, shard_spec: tuple[int, int] | None, k: int
     service = RestockService.from_settings(settings, store_or_exit(settings))
     started = time.perf_counter()
     with console.status("loading orders and the model", spinner="dots") if not as_json else _quiet():
-        if service.events().empty:
+        events = service.events()
+        if events.empty:
             console.print("[red]no orders in the store: run `s2b ingest orders FILE` first[/red]")
             raise typer.Exit(2)
+        loaded = time.perf_counter() - started
         day = _date(as_of) or service.default_as_of()
+        _check_orders_before(day, events["ordered_at"].min().date())
         total = pending_merchants(service, day, shard_spec, DEFAULT_SHARDS, k)
     prepared = time.perf_counter() - started
     with progress_bar("restock lists", total, enabled=not as_json) as advance:
         summary = run_batch(service, as_of=day, shard=shard_spec, k=k, progress=advance)
     summary.seconds = round(prepared + summary.seconds, 3)
-    summary.model_seconds = round(prepared, 3)
+    summary.load_seconds = round(loaded, 3)
+    summary.model_seconds = round(prepared - loaded, 3)
     if as_json:
         print_json(summary.as_dict())
         return
@@ -177,6 +181,14 @@ def _batch_restock(as_of: str | None, shard_spec: tuple[int, int] | None, k: int
     for key, value in summary.as_dict().items():
         table.add_row(key, str(value))
     console.print(table)
+
+
+def _check_orders_before(day: date, first_order: date) -> None:
+    """Lists as of a day before the first stored order would be empty (a typo in the year trained an empty model
+    and marked every shard finished with no merchant in it)."""
+    if day < first_order:
+        console.print(f"[red]--as-of {day}: the store has no orders before it (the first is on {first_order})[/red]")
+        raise typer.Exit(2)
 
 
 class _quiet:

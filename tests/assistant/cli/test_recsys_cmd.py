@@ -81,3 +81,22 @@ def test_recommend_restock_for_an_unknown_merchant_is_an_error(tmp_path: Path, m
     monkeypatch.setenv("S2B_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["recommend", "restock", "--merchant", "99999"])
     assert result.exit_code == 2 and "unknown merchant '99999'" in result.output
+
+
+def test_batch_restock_refuses_a_date_before_the_first_order_and_times_the_load_apart(
+    sample_orders_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    assert CliRunner().invoke(app, ["ingest", "orders", str(sample_orders_path)]).exit_code == 0
+    # a typo in the year trained an empty model and marked every shard finished with no merchant in it
+    early = CliRunner().invoke(app, ["batch", "restock", "--as-of", "2009-12-01", "--json"])
+    assert early.exit_code == 2
+    message = " ".join(early.output.split())
+    assert "--as-of 2009-12-01: the store has no orders before it (the first is on 2010-12-01)" in message
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").rglob("meta.json"))
+    result = CliRunner().invoke(app, ["batch", "restock", "--json"])
+    summary = json.loads(result.output)
+    assert result.exit_code == 0 and summary["merchants"] > 0
+    assert summary["load_seconds"] > 0  # was always 0.0: the load was counted in model_seconds
+    parts = summary["load_seconds"] + summary["model_seconds"] + summary["lists_seconds"]
+    assert abs(summary["seconds"] - parts) < 0.01
