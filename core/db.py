@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x5_2B_5C_4E_3A  # PostgreSQL advisory lock key taken while migrating ("s2b schema")
 
 
 def make_engine(url: str) -> Engine:
@@ -66,6 +67,11 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # One migrating process at a time: API replicas and batch workers starting together on an empty database
+            # raced to create the tables, and the losers failed on a duplicate key in pg_type. The lock is held to
+            # the end of this transaction; whoever waited for it then finds the schema at head (nothing to do).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 
 from core.db import Store, current_revision, head_revision
+from tests.conftest import _postgres_database
 
 EXPECTED_TABLES = {
     "products",
@@ -58,3 +61,25 @@ def test_session_rolls_back_on_error(store: Store) -> None:
         pass
     with store.session() as session:
         assert session.get(Merchant, "m1") is None
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_on_an_empty_postgres_database_all_migrate_it() -> None:
+    # API replicas and batch workers starting at once: the losers failed on a duplicate key in pg_type
+    databases = _postgres_database()
+    url = next(databases)
+    stores = [Store(url) for _ in range(4)]
+    start = threading.Barrier(len(stores))
+
+    def migrate(store: Store) -> str | None:
+        start.wait()
+        store.migrate()
+        return current_revision(store.engine)
+
+    try:
+        with ThreadPoolExecutor(len(stores)) as pool:
+            assert list(pool.map(migrate, stores)) == [head_revision()] * len(stores)
+    finally:
+        for store in stores:
+            store.dispose()
+        databases.close()
