@@ -108,6 +108,33 @@ def revoke_key(store: Store, key_id: int) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """A stored key as an operator sees it: its first characters (`prefix`), never the key or its hash."""
+
+    id: int
+    prefix: str
+    role: str
+    merchant_id: str | None
+    label: str
+    rate_limit_per_minute: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def list_keys(store: Store, *, include_revoked: bool = False) -> list[KeyInfo]:
+    """The keys in the order they were created (the active ones unless `include_revoked`): the id that
+    `revoke_key` needs was printed once at creation, and nothing else showed it."""
+    query = select(
+        ApiKey.id, ApiKey.prefix, ApiKey.role, ApiKey.merchant_id, ApiKey.label, ApiKey.rate_limit_per_minute,
+        ApiKey.created_at, ApiKey.revoked_at,
+    ).order_by(ApiKey.id)  # fmt: skip
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
+    with store.session() as session:
+        return [KeyInfo(*row) for row in session.execute(query)]
+
+
 def busiest_merchant(store: Store) -> str | None:
     """The merchant with the most purchase invoices: a good default for the demo page."""
     with store.session() as session:

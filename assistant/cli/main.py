@@ -9,6 +9,7 @@ from assistant.cli.common import eval_app
 from assistant.cli.generate_cmd import generate_app
 from assistant.cli.ingest_cmd import ingest_app
 from assistant.cli.llm_cmd import llm_app
+from assistant.cli.quarantine_cmd import rejected_cmd
 from assistant.cli.recsys_cmd import batch_app, recommend_app
 from assistant.cli.search_cmd import index_cmd, search_cmd
 from assistant.cli.service_cmd import keys_app, serve
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(ingest_app, name="ingest")
+app.command("rejected")(rejected_cmd)
 app.add_typer(eval_app, name="eval")
 app.add_typer(recommend_app, name="recommend")
 app.add_typer(batch_app, name="batch")

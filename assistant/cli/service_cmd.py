@@ -1,11 +1,13 @@
-"""`s2b serve` (the HTTP service with the demo page) and `s2b keys create|revoke` (API keys)."""
+"""`s2b serve` (the HTTP service with the demo page) and `s2b keys create|list|revoke` (API keys)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from sqlalchemy import func, select
 
 from assistant.cli.common import console, print_json, progress_bar, settings_or_exit, store_or_exit
@@ -151,3 +153,34 @@ def revoke(key_id: Annotated[int, typer.Argument(help="the key's id (#N printed 
         console.print(f"[red]no active key #{key_id}[/red]")
         raise typer.Exit(1)
     console.print(f"key #{key_id} revoked")
+
+
+@keys_app.command("list")
+def list_cmd(
+    include_revoked: Annotated[bool, typer.Option("--all", help="revoked keys too")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The keys (active ones unless --all): id, first characters, role, merchant, label. Keys themselves are
+    never stored, so they cannot be shown again."""
+    from assistant.keys import list_keys
+
+    keys = list_keys(store_or_exit(), include_revoked=include_revoked)
+    if as_json:
+        print_json([vars(k) for k in keys])
+        return
+    if not keys:
+        console.print("no keys" if include_revoked else "no active keys (--all shows revoked ones)")
+        return
+    table = Table(title="API keys")
+    names = ["id", "starts", "role", "merchant", "label", "per minute", "created (UTC)"]
+    for name in names + ["revoked (UTC)"] * include_revoked:
+        table.add_column(name)
+    for k in keys:
+        limit = str(k.rate_limit_per_minute or "default")
+        row = [f"#{k.id}", f"{k.prefix}…", k.role, k.merchant_id or "all", k.label, limit, _when(k.created_at)]
+        table.add_row(*row, *([_when(k.revoked_at)] * include_revoked))
+    console.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes") if moment else ""

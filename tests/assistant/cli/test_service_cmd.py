@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from assistant.cli.main import app
 from assistant.cli.service_cmd import _demo_data_ready
 from core.db import Store
 from core.settings import load_settings
-from core.tables import Product
+from core.tables import Merchant, Product
 from ingestion.orders import RULES, ingest_orders
 from ingestion.reingest import under_older_rules
 from tests.ingestion.test_reingest import HEADER, as_if_ingested_before_the_rules_were_versioned, orders_file
@@ -61,3 +63,25 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(
     output = " ".join(CliRunner().invoke(app, ["keys", "create", "--role", "admin"]).output.split())
     assert "s2b:***@127.0.0.1:9/s2b" in output and "p@ss" not in output
     assert "Write an @ in the password as %40" in output
+
+
+def test_keys_list_shows_ids_roles_and_scopes_but_never_the_keys(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the id that `keys revoke` needs was printed once at creation, and only SQL found it again
+    with sqlite_store.session() as session:
+        session.add(Merchant(id="12347", created_at=datetime(2011, 1, 1)))
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    monkeypatch.setenv("S2B_DATABASE_URL", sqlite_store.url)
+    merchant = CliRunner().invoke(app, ["keys", "create", "--merchant", "12347", "--label", "shop", "--json"])
+    admin = CliRunner().invoke(app, ["keys", "create", "--role", "admin", "--json"])
+    first, second = json.loads(merchant.output), json.loads(admin.output)
+    assert CliRunner().invoke(app, ["keys", "revoke", str(second["id"])]).exit_code == 0
+    active = json.loads(CliRunner().invoke(app, ["keys", "list", "--json"]).output)
+    assert [(k["id"], k["role"], k["merchant_id"], k["label"]) for k in active] == [
+        (first["id"], "merchant", "12347", "shop")
+    ]
+    assert active[0]["prefix"] == first["key"][:12] and first["key"] not in json.dumps(active)
+    listed = CliRunner().invoke(app, ["keys", "list", "--all"]).output
+    assert f"#{second['id']}" in listed and f"#{first['id']}" in listed
+    assert first["key"] not in listed and second["key"] not in listed
