@@ -96,7 +96,9 @@ def recommend_restock(
         console.print(f"[red]unknown merchant {merchant!r}: no orders in the store name it[/red]")
         raise typer.Exit(2)
     service = RestockService.from_settings(settings, store)
-    result = service.restock_for(merchant, as_of=day, k=k)
+    # a model not yet cached for this date and data is trained first: seconds on the demo, minutes at scale
+    with console.status("loading the orders and the restock model (trained if not cached)", spinner="dots"):
+        result = service.restock_for(merchant, as_of=day, k=k)
     print_json(result.model_dump(mode="json"))
 
 
