@@ -11,6 +11,9 @@ month first, and the returned description says that this was assumed (a mapping 
 A value that lacks its day, month or year (2011, 2011-05, May 2011, 3 May, or a time alone) is no date either,
 though a lenient parser completes it (2011 as 1 January 2011, 8:26 as today): it becomes NaT and is marked
 `incomplete`, so its row is rejected for that reason. A mapping's `date_format` is taken as given, even '%Y-%m'.
+
+A time zone counts only after a time of day (08:26:00+01:00, 08:26Z, 08:26 UTC) and is dropped, the wall time kept;
+in 1-Dec-2010 the -2010 is the year.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
 _FULL_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]|$)"  # names its day, month and year: nothing to complete
 _TIME_AT_END = r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?$"  # after a date: 8:26, 08:26:00.5 PM
 _OTHER_DEFAULT = datetime(2004, 2, 2)  # unlike pandas' completions (1 January, year 1, today) in year, month and day
-_ZONE = r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+# a zone after a time of day: 08:26:00+01:00, 08:26:00.5Z, 8:26 PM UTC (not 1-Dec-2010's year)
+_ZONE = r"(?P<time>\d:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _NUMERIC = (
     r"^(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})"
     r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<sec>\d{2}))?\s*(?P<half>[AaPp][Mm])?)?$"
@@ -136,9 +140,9 @@ def _numeric_dates(fields: pd.DataFrame) -> tuple[pd.Series, str]:
 
 
 def _other_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """ISO variants (T, fractions, offsets) and dates with month names; a time zone is dropped, wall time kept. Also
-    which values are incomplete (NaT in the dates)."""
-    wall = text.str.replace(_ZONE, "", regex=True).where(text.str.contains(r"\d"), "")  # no 'now' or 'today'
+    """ISO variants (T, fractions, offsets) and dates with month names; a time zone after a time of day is dropped,
+    wall time kept. Also which values are incomplete (NaT in the dates)."""
+    wall = text.str.replace(_ZONE, r"\g<time>", regex=True).where(text.str.contains(r"\d"), "")  # no 'now', 'today'
     dates, incomplete = _lenient(wall, "ISO8601")
     rest = dates.isna()
     if rest.any():

@@ -101,3 +101,15 @@ def test_the_public_csv_forms_of_online_retail_read_like_the_iso_file(
     expected = iso.lines["ordered_at"].dt.floor("min")
     pd.testing.assert_series_equal(other.lines["ordered_at"], expected)
     assert (other.lines["ordered_at"].dt.day > 12).any()  # the sample has dates that tell day from month
+
+
+def test_a_year_after_a_dash_is_no_time_zone() -> None:
+    dates, _ = _read("1-Dec-2010", "01-Dec-2010 08:26", "13-Dec-2010 8:26 PM")  # 1-Dec-2010 was NaT: -2010 a zone
+    assert dates == ["2010-12-01 00:00:00", "2010-12-01 08:26:00", "2010-12-13 20:26:00"]
+
+
+def test_a_zone_after_a_time_of_day_is_dropped_and_the_wall_time_kept() -> None:
+    dates, _ = _read(
+        "2010-12-01T08:26:00+01:00", "2010-12-01T08:26:00Z", "2010-12-01 08:26 UTC", "2010-12-01T08:26:00.5-0500"
+    )
+    assert dates == ["2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-01 08:26:00.500000"]

@@ -231,3 +231,13 @@ def test_a_mapping_that_names_a_missing_column_or_reads_no_date_is_an_error(tmp_
     mapping.write_text("columns: [order, item\n")
     with pytest.raises(FormatError, match="not a valid YAML mapping"):
         parse_orders(data, mapping=mapping)
+
+
+def test_a_date_with_a_named_month_between_dashes_is_read(tmp_path: Path) -> None:
+    rows = [
+        GOOD[0].replace("2010-12-01 08:26:00", "1-Dec-2010"),
+        GOOD[1].replace("2010-12-01 08:26:00", "01-Dec-2010 08:26"),
+    ]
+    parsed = parse_orders(write(tmp_path, rows))  # 1-Dec-2010 was an incomplete date: -2010 taken for a zone
+    assert len(parsed.rejected) == 0
+    assert parsed.lines["ordered_at"].astype(str).tolist() == ["2010-12-01 00:00:00", "2010-12-01 08:26:00"]
