@@ -12,6 +12,9 @@ A value that lacks its day, month or year (2011, 2011-05, May 2011, 3 May, or a 
 though a lenient parser completes it (2011 as 1 January 2011, 8:26 as today): it becomes NaT and is marked
 `incomplete`, so its row is rejected for that reason. A mapping's `date_format` is taken as given, even '%Y-%m'.
 
+A date outside the whole years datetime64[ns] holds (1678 to 2261: 1500-12-01, 3000-01-01, Dec 1, 1500) becomes NaT
+and is marked `out_of_range`, so its row is rejected for that reason instead of failing the whole file.
+
 A time zone counts only after a time of day (08:26:00+01:00, 08:26Z, 08:26 UTC) and is dropped, the wall time kept;
 in 1-Dec-2010 the -2010 is the year.
 """
@@ -32,6 +35,8 @@ ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
 _FULL_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]|$)"  # names its day, month and year: nothing to complete
 _TIME_AT_END = r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?$"  # after a date: 8:26, 08:26:00.5 PM
 _OTHER_DEFAULT = datetime(2004, 2, 2)  # unlike pandas' completions (1 January, year 1, today) in year, month and day
+FIRST_YEAR, LAST_YEAR = 1678, 2261  # the whole years datetime64[ns] holds (1677-09-21 to 2262-04-11)
+_FIRST, _AFTER_LAST = np.datetime64(f"{FIRST_YEAR}-01-01"), np.datetime64(f"{LAST_YEAR + 1}-01-01")
 # a zone after a time of day: 08:26:00+01:00, 08:26:00.5Z, 8:26 PM UTC (not 1-Dec-2010's year)
 _ZONE = r"(?P<time>\d:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _NUMERIC = (
@@ -51,31 +56,39 @@ class ReadDates(NamedTuple):
     dates: pd.Series  # datetime64[ns]; NaT where the text is no date, or an incomplete one
     how: str  # how the dates were read, e.g. 'day/month/year'
     incomplete: pd.Series  # bool: the text lacks its day, month or year (2011, 2011-05, May 2011), so NaT
+    out_of_range: pd.Series  # bool: the date is before FIRST_YEAR or after LAST_YEAR, so NaT
 
 
 def read_dates(values: pd.Series, date_format: str | None) -> ReadDates:
-    """Text to datetime64[ns] (unparseable or incomplete -> NaT) and how the dates were read."""
+    """Text to datetime64[ns] (unparseable, incomplete or out of range -> NaT) and how the dates were read."""
     text = pc.utf8_trim_whitespace(as_arrow_text(values))
     fast = pc.strptime(text, format=date_format or ISO_FORMAT, unit="s", error_is_null=True)
-    parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[ns]")
+    parsed, out_of_range = in_range(pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index))
     parsed = _without_rollover(parsed, text, date_format or ISO_FORMAT)
     incomplete = pd.Series(False, index=values.index)
     if date_format is not None:
-        return ReadDates(parsed, f"format {date_format}", incomplete)
+        return ReadDates(parsed, f"format {date_format}", incomplete, out_of_range)
     stripped = values.str.strip()
-    missing = parsed.isna() & (stripped != "")
+    missing = parsed.isna() & (stripped != "") & ~out_of_range
     if not missing.any():
-        return ReadDates(parsed, "ISO", incomplete)
+        return ReadDates(parsed, "ISO", incomplete, out_of_range)
     fields = _numeric_fields(stripped[missing])
     numeric = fields["first"].notna()
     how = "ISO and named months"
     if numeric.any():
         numeric_dates, how = _numeric_dates(fields[numeric])
-        parsed.loc[numeric_dates.index] = numeric_dates
+        parsed.loc[numeric_dates.index], out_of_range.loc[numeric_dates.index] = in_range(numeric_dates)
     others = stripped[missing][~numeric]
     if len(others):
-        parsed.loc[others.index], incomplete.loc[others.index] = _other_dates(others)
-    return ReadDates(parsed, how, incomplete)
+        parsed.loc[others.index], incomplete.loc[others.index], out_of_range.loc[others.index] = _other_dates(others)
+    return ReadDates(parsed, how, incomplete, out_of_range)
+
+
+def in_range(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates of any datetime64 unit as datetime64[ns], NaT where beyond FIRST_YEAR..LAST_YEAR (which a cast to ns
+    would refuse, OutOfBoundsDatetime), and which those are."""
+    beyond = (dates < _FIRST) | (dates >= _AFTER_LAST)
+    return dates.mask(beyond).astype("datetime64[ns]"), beyond
 
 
 def _without_rollover(parsed: pd.Series, text: pa.Array, date_format: str) -> pd.Series:
@@ -135,27 +148,28 @@ def _numeric_dates(fields: pd.DataFrame) -> tuple[pd.Series, str]:
     valid = (hour <= 23) & (minute <= 59) & (sec <= 59) & ~(twelve_hour & ((hour < 1) | (hour > 12)))
     hour = hour.where(~twelve_hour, hour % 12 + 12 * (half == "PM"))
     parts = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour, "minute": minute, "second": sec})
-    dates = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    dates = pd.to_datetime(parts, errors="coerce")  # of the unit the years need, cast by the caller (`in_range`)
     return dates.where(valid), how
 
 
-def _other_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _other_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """ISO variants (T, fractions, offsets) and dates with month names; a time zone after a time of day is dropped,
-    wall time kept. Also which values are incomplete (NaT in the dates)."""
+    wall time kept. Also which values are incomplete and which out of range (both NaT in the dates)."""
     wall = text.str.replace(_ZONE, r"\g<time>", regex=True).where(text.str.contains(r"\d"), "")  # no 'now', 'today'
-    dates, incomplete = _lenient(wall, "ISO8601")
-    rest = dates.isna()
+    dates, incomplete, beyond = _lenient(wall, "ISO8601")
+    rest = dates.isna() & ~beyond
     if rest.any():
-        dates.loc[rest], incomplete.loc[rest] = _lenient(wall[rest], "mixed")
-    return dates, incomplete
+        dates.loc[rest], incomplete.loc[rest], beyond.loc[rest] = _lenient(wall[rest], "mixed")
+    return dates, incomplete, beyond
 
 
-def _lenient(wall: pd.Series, how: str) -> tuple[pd.Series, pd.Series]:
+def _lenient(wall: pd.Series, how: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """pandas' reading of the texts (`format` 'ISO8601' or 'mixed') as datetime64[ns], NaT where it completed a date
-    with defaults, and which those are."""
+    with defaults or where the date is out of range, and which those are."""
     dates = pd.to_datetime(wall, format=how, errors="coerce")
     incomplete = _completed(wall, dates)
-    return dates.mask(incomplete).astype("datetime64[ns]"), incomplete  # before the cast: a year 1 is out of its range
+    ns_dates, beyond = in_range(dates.mask(incomplete))  # a completed year 1 is incomplete, not out of range
+    return ns_dates, incomplete, beyond
 
 
 def _completed(wall: pd.Series, dates: pd.Series) -> pd.Series:

@@ -19,12 +19,13 @@ import pyarrow.compute as pc
 from core.tables import INTEGER_MAX, MONEY_LIMIT
 from ingestion.codes import non_product_mask
 from ingestion.csvfile import read_delimited
-from ingestion.dates import as_arrow_text, read_dates
+from ingestion.dates import FIRST_YEAR, LAST_YEAR, as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, FormatError, chosen_format, fit_format
 from ingestion.workbook import is_workbook, read_workbook
 
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
 INCOMPLETE_DATE = "incomplete date (day, month or year missing)"
+DATE_OUT_OF_RANGE = f"date out of range (years {FIRST_YEAR} to {LAST_YEAR})"
 MERCHANT_LANGUAGE_BY_COUNTRY = {"Hong Kong": "zh", "China": "zh", "Taiwan": "zh", "Singapore": "zh"}
 
 
@@ -135,7 +136,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
     sku = frame["sku"].str.strip().str.upper()
     quantity = parse_numbers(frame["quantity"])
     price = parse_numbers(frame["unit_price"])
-    ordered_at, date_order, incomplete_date = read_dates(frame["ordered_at"], fmt.date_format)
+    ordered_at, date_order, incomplete_date, date_out_of_range = read_dates(frame["ordered_at"], fmt.date_format)
     written = frame["ordered_at"].str.strip()
     if fmt.date_format and ordered_at.isna().all() and (written != "").any():
         example = written[written != ""].iloc[0]
@@ -148,6 +149,7 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
             ("non-integer quantity", quantity.notna() & (quantity != quantity.round())),
             ("quantity out of range", quantity.abs() > INTEGER_MAX),
             (INCOMPLETE_DATE, incomplete_date),
+            (DATE_OUT_OF_RANGE, date_out_of_range),
             ("unparseable date", ordered_at.isna()),
             ("non-numeric price", price.isna()),
             ("price out of range", price.abs() >= MONEY_LIMIT),

@@ -64,7 +64,7 @@ def test_words_are_not_dates(word: str) -> None:
 
 
 def test_a_mapping_date_format_is_taken_as_given() -> None:
-    dates, how, _ = read_dates(pd.Series(["01/02/2011 10:00", "12/13/2010 10:00"]), "%d/%m/%Y %H:%M")
+    dates, how = read_dates(pd.Series(["01/02/2011 10:00", "12/13/2010 10:00"]), "%d/%m/%Y %H:%M")[:2]
     assert str(dates[0]) == "2011-02-01 10:00:00" and pd.isna(dates[1]) and how == "format %d/%m/%Y %H:%M"
 
 
@@ -113,3 +113,20 @@ def test_a_zone_after_a_time_of_day_is_dropped_and_the_wall_time_kept() -> None:
         "2010-12-01T08:26:00+01:00", "2010-12-01T08:26:00Z", "2010-12-01 08:26 UTC", "2010-12-01T08:26:00.5-0500"
     )
     assert dates == ["2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-01 08:26:00", "2010-12-01 08:26:00.500000"]
+
+
+@pytest.mark.parametrize(
+    "value", ["1500-12-01 00:00:00", "3000-01-01 00:00:00", "Dec 1, 1500", "1-Dec-1500", "12/1/1500 8:26", "1/1/3000"]
+)
+def test_a_date_beyond_the_years_held_is_marked_out_of_range_not_raised(value: str) -> None:
+    read = read_dates(pd.Series([value, "2010-12-01 08:26:00", "2011"]), None)  # raised OutOfBoundsDatetime
+    assert read.out_of_range.tolist() == [True, False, False] and read.incomplete.tolist() == [False, False, True]
+    assert [str(d) for d in read.dates] == ["NaT", "2010-12-01 08:26:00", "NaT"]
+
+
+def test_the_years_held_are_read_to_their_ends() -> None:
+    read = read_dates(pd.Series(["1678-01-01 00:00:00", "2261-12-31 23:59:59", "1677-12-31 23:59:59"]), None)
+    assert read.out_of_range.tolist() == [False, False, True]
+    assert [str(d) for d in read.dates] == ["1678-01-01 00:00:00", "2261-12-31 23:59:59", "NaT"]
+    formatted = read_dates(pd.Series(["01/12/1500", "01/12/2010"]), "%d/%m/%Y")
+    assert formatted.out_of_range.tolist() == [True, False] and str(formatted.dates[1]) == "2010-12-01 00:00:00"

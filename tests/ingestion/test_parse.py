@@ -233,6 +233,16 @@ def test_a_mapping_that_names_a_missing_column_or_reads_no_date_is_an_error(tmp_
         parse_orders(data, mapping=mapping)
 
 
+def test_a_date_out_of_range_is_a_rejected_row_and_the_rest_is_read(tmp_path: Path) -> None:
+    beyond = ("1500-12-01 00:00:00", "3000-01-01 00:00:00", '"Dec 1, 1500"')
+    rows = [GOOD[0], *(GOOD[1].replace("2010-12-01 08:26:00", when) for when in beyond), GOOD[2]]
+    parsed = parse_orders(write(tmp_path, rows))  # raised OutOfBoundsDatetime: nothing was read
+    assert parsed.lines["row_number"].tolist() == [1, 5]
+    rejected = parsed.rejected.set_index("row_number")
+    assert rejected["reason"].to_dict() == {n: "date out of range (years 1678 to 2261)" for n in (2, 3, 4)}
+    assert json.loads(rejected.loc[4, "raw"])["InvoiceDate"] == "Dec 1, 1500"
+
+
 def test_a_date_with_a_named_month_between_dashes_is_read(tmp_path: Path) -> None:
     rows = [
         GOOD[0].replace("2010-12-01 08:26:00", "1-Dec-2010"),
