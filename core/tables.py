@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 Money = Numeric(14, 4)
 # The largest values the columns hold, so a feed's or a request's number beyond them is rejected with a reason
@@ -29,6 +29,34 @@ Money = Numeric(14, 4)
 MONEY_LIMIT = 10**10  # exclusive
 INTEGER_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
+NUL = "\x00"  # PostgreSQL stores it in no text column; SQLite does
+
+
+def max_chars(*columns: InstrumentedAttribute[Any]) -> int | None:
+    """The characters the columns all hold, from their String(n) types (None: no limit, as for Text). PostgreSQL
+    refuses a longer value (and with it the whole transaction), SQLite stores it; the columns below are the one place
+    the limits are written."""
+    limits = [int(column.type.length) for column in columns if getattr(column.type, "length", None)]
+    return min(limits, default=None)
+
+
+def nul_reason(what: str) -> str:
+    return f"{what} contains a NUL character"
+
+
+def length_reason(what: str, limit: int) -> str:
+    return f"{what} longer than {limit} characters"
+
+
+def text_problem(what: str, value: str, *columns: InstrumentedAttribute[Any]) -> str | None:
+    """Why `value` cannot be stored in the `columns`, or None: a NUL character (no text column holds one), or more
+    characters than a String(n) column holds."""
+    if NUL in value:
+        return nul_reason(what)
+    limit = max_chars(*columns)
+    if limit is not None and len(value) > limit:
+        return length_reason(what, limit)
+    return None
 
 
 class Base(DeclarativeBase):

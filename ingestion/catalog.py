@@ -1,4 +1,8 @@
-"""S's product feed: update products in place and record every changed field."""
+"""S's product feed: update products in place and record every changed field.
+
+A cell the store cannot hold rejects its row, as on every backend (`ingestion.storable`): a sku over 64 characters or
+a category over 200 (the columns' limits), or a NUL character in any text. A title or description has no length limit
+and is never shortened."""
 
 from __future__ import annotations
 
@@ -10,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.db import Store
-from core.tables import INTEGER_MAX, MONEY_LIMIT, Product, ProductChange, RejectedRow
+from core.tables import INTEGER_MAX, MONEY_LIMIT, Product, ProductChange, RejectedRow, text_problem
 from ingestion.codes import is_fee_title, is_non_product
 from ingestion.csvfile import read_delimited
 from ingestion.orders import content_hash
 from ingestion.parse import file_sha256
+from ingestion.storable import fitted, quarantined
 
 FEED_FIELDS = ("sku", "title", "description", "category", "price", "stock", "currency", "active")
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -98,6 +104,17 @@ def _stock(value: Any) -> int:
     return int(stock)
 
 
+_TEXT_COLUMNS = {"title": Product.title, "description": Product.description, "category": Product.category}
+
+
+def _storable(what: str, value: str, column: InstrumentedAttribute[Any]) -> str:
+    """`value` if the store can hold it in `column`, else ValueError with the reason (`core.tables.text_problem`)."""
+    problem = text_problem(what, value, column)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     """Validate one feed row into product fields; raise ValueError with the reason."""
     if "__error__" in row:
@@ -105,21 +122,22 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     sku = str(row.get("sku") or "").strip().upper()
     if not sku:
         raise ValueError("missing SKU")
+    _storable("sku", sku, Product.sku)
     if is_non_product(sku):
         raise ValueError("non-product code")
     if is_fee_title(str(row.get("title") or "")):
         raise ValueError("a fee, not a product (title)")
     fields: dict[str, Any] = {"sku": sku}
-    for name in ("title", "description", "category"):
+    for name, column in _TEXT_COLUMNS.items():
         if row.get(name) not in (None, ""):
-            fields[name] = str(row[name]).strip()
+            fields[name] = _storable(name, str(row[name]).strip(), column)
     if row.get("price") not in (None, ""):
         fields["unit_price"] = _price(row["price"])
     if row.get("stock") not in (None, ""):
         fields["stock"] = _stock(row["stock"])
     if row.get("currency") not in (None, ""):
         currency = str(row["currency"]).strip().upper()
-        if len(currency) != 3:
+        if len(currency) != 3 or not currency.isalpha():  # nor a NUL character, which no text column holds
             raise ValueError("currency must be a 3-letter code")
         fields["currency"] = currency
     if row.get("active") not in (None, ""):
@@ -138,6 +156,13 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def _rejected_row(row: dict[str, Any], reason: str, source: str, sha: str) -> RejectedRow:
+    """The quarantine row of a feed row: its fields as written (JSON), or the line itself where it was no row."""
+    fields = row.get("__raw__") or {k: v for k, v in row.items() if k not in ("__row__", "__error__")}
+    source, reason, raw = quarantined(source, reason, json.dumps(fields, ensure_ascii=False, default=str))
+    return RejectedRow(source=source, source_sha256=sha, row_number=row["__row__"], reason=reason, raw=raw)
+
+
 def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
     """Apply a product feed: insert new products, update changed fields, record changes, quarantine bad rows."""
     rows, ignored_columns = read_feed(path)
@@ -152,16 +177,7 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
             try:
                 fields = _clean(row)
             except ValueError as exc:
-                raw = row.get("__raw__") or {k: v for k, v in row.items() if k not in ("__row__", "__error__")}
-                rejected.append(
-                    RejectedRow(
-                        source=path.name,
-                        source_sha256=sha,
-                        row_number=row["__row__"],
-                        reason=str(exc),
-                        raw=json.dumps(raw, ensure_ascii=False, default=str),
-                    )
-                )
+                rejected.append(_rejected_row(row, str(exc), path.name, sha))
                 continue
             product = existing.get(fields["sku"])
             is_new = product is None
@@ -189,7 +205,7 @@ def ingest_catalog(store: Store, path: Path) -> dict[str, Any]:
                         field=name,
                         old_value=_as_text(getattr(product, name)),
                         new_value=_as_text(value),
-                        source=path.name,
+                        source=fitted(path.name, ProductChange.source),
                         changed_at=now,
                     )
                 )

@@ -32,6 +32,7 @@ from ingestion.parse import (
     parse_orders,
 )
 from ingestion.reingest import drop_former_products, feed_touched, relabel_stored_lines
+from ingestion.storable import fitted, quarantined
 
 CHUNK_LINES = 100_000
 # The version of the rules that flag non-products and title products, stored in each run's summary: 1 before
@@ -299,24 +300,16 @@ def _write_orders(
 
 
 def _write_rejects(store: Store, parsed: ParsedOrders) -> None:
+    reasons, raws = as_python(parsed.rejected["reason"]), as_python(parsed.rejected["raw"])
+    kept = [quarantined(parsed.source, reason, raw) for reason, raw in zip(reasons, raws, strict=True)]
+    rows = [
+        (source, parsed.sha256, number, reason, raw)
+        for number, (source, reason, raw) in zip(parsed.rejected["row_number"].tolist(), kept, strict=True)
+    ]
     with store.engine.begin() as conn:
         mark = "%s" if conn.dialect.name == "postgresql" else "?"
         conn.exec_driver_sql(f"DELETE FROM rejected_rows WHERE source_sha256 = {mark}", (parsed.sha256,))
-        bulk_insert(
-            conn,
-            "rejected_rows",
-            ["source", "source_sha256", "row_number", "reason", "raw"],
-            list(
-                zip(
-                    [parsed.source] * len(parsed.rejected),
-                    [parsed.sha256] * len(parsed.rejected),
-                    parsed.rejected["row_number"].tolist(),
-                    as_python(parsed.rejected["reason"]),
-                    as_python(parsed.rejected["raw"]),
-                    strict=True,
-                )
-            ),
-        )
+        bulk_insert(conn, "rejected_rows", ["source", "source_sha256", "row_number", "reason", "raw"], rows)
 
 
 def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None = None) -> IngestSummary:
@@ -335,7 +328,7 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         progress(len(lines) - len(fresh_lines))
     # returns link to purchases anywhere in the file (stored ones too); a re-run that adds nothing links nothing
     cancels = link_cancellations(lines).loc[fresh_lines.index] if len(fresh_lines) else pd.Series(dtype=object)
-    new_lines = _write_orders(store, fresh_lines, cancels, present, parsed.source, progress)
+    new_lines = _write_orders(store, fresh_lines, cancels, present, fitted(parsed.source, Order.source), progress)
     _write_rejects(store, parsed)
     dates = lines["ordered_at"]
     summary = IngestSummary(
@@ -370,7 +363,7 @@ def store_orders(store: Store, parsed: ParsedOrders, progress: Progress | None =
         session.add(
             IngestRun(
                 kind="orders",
-                source=parsed.source,
+                source=fitted(parsed.source, IngestRun.source),
                 source_sha256=parsed.sha256,
                 started_at=started_at,
                 finished_at=datetime.now(UTC).replace(tzinfo=None),

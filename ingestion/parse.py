@@ -1,7 +1,8 @@
 """Read an order-line file into validated canonical rows plus rejected rows with reasons.
 
 The same parsing rules serve the store ingestion and the file-to-file recommender contract, so a
-file is read one way everywhere. Every data row ends up in exactly one of `lines` or `rejected`.
+file is read one way everywhere. Every data row ends up in exactly one of `lines` or `rejected`; a value the store
+cannot hold (a 33-character invoice id, a NUL character: `ingestion.storable`) is a rejected row in both.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.tables import INTEGER_MAX, MONEY_LIMIT
+from core.tables import INTEGER_MAX, MONEY_LIMIT, Merchant, Order, OrderLine, Product
 from ingestion.codes import non_product_mask
 from ingestion.csvfile import read_delimited
 from ingestion.dates import FIRST_YEAR, LAST_YEAR, as_arrow_text, read_dates
 from ingestion.formats import CANONICAL_COLUMNS, FeedFormat, FormatError, chosen_format, fit_format
+from ingestion.storable import Check, unstorable
 from ingestion.workbook import is_workbook, read_workbook
 
 REPEATED_BLOCK = "repeats an earlier block of the same invoice"
@@ -110,7 +112,7 @@ def normalise_merchant_ids(values: pd.Series) -> pd.Series:
     return cleaned.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
-def _first_failure(checks: list[tuple[str, pd.Series]], index: pd.Index) -> pd.Series:
+def _first_failure(checks: list[Check], index: pd.Index) -> pd.Series:
     reason = pd.Series("", index=index, dtype=object)
     for label, failed in reversed(checks):
         reason = reason.mask(failed, label)
@@ -134,6 +136,9 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
 
     invoice = frame["invoice_id"].str.strip().str.upper()
     sku = frame["sku"].str.strip().str.upper()
+    merchant = normalise_merchant_ids(frame["merchant_id"])
+    description = frame["description"].str.strip()
+    country = frame["country"].str.strip()
     quantity = parse_numbers(frame["quantity"])
     price = parse_numbers(frame["unit_price"])
     ordered_at, date_order, incomplete_date, date_out_of_range = read_dates(frame["ordered_at"], fmt.date_format)
@@ -144,7 +149,12 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
     reason = _first_failure(
         [
             ("missing invoice id", invoice == ""),
+            *unstorable("invoice id", invoice, Order.invoice_id, OrderLine.cancels_invoice_id),
             ("missing SKU", sku == ""),
+            *unstorable("SKU", sku, OrderLine.sku, Product.sku),
+            *unstorable("merchant id", merchant, Merchant.id, OrderLine.merchant_id),
+            *unstorable("country", country, Order.country, Merchant.country),
+            *unstorable("description", description, Product.title, Product.description),
             ("non-numeric quantity", quantity.isna()),
             ("non-integer quantity", quantity.notna() & (quantity != quantity.round())),
             ("quantity out of range", quantity.abs() > INTEGER_MAX),
@@ -179,12 +189,12 @@ def parse_orders(path: Path, fmt_name: str = "auto", mapping: Path | None = None
             "row_number": frame.loc[good, "row_number"].to_numpy(),
             "invoice_id": invoice[good].to_numpy(),
             "sku": sku[good].to_numpy(),
-            "description": frame.loc[good, "description"].str.strip().to_numpy(),
+            "description": description[good].to_numpy(),
             "quantity": quantity[good].astype(np.int64).to_numpy(),
             "unit_price": price[good].round(4).to_numpy(),
             "ordered_at": ordered_at[good].to_numpy(),
-            "merchant_id": normalise_merchant_ids(frame.loc[good, "merchant_id"]).to_numpy(),
-            "country": frame.loc[good, "country"].str.strip().to_numpy(),
+            "merchant_id": merchant[good].to_numpy(),
+            "country": country[good].to_numpy(),
         }
     )
     lines["is_product"] = ~non_product_mask(lines["sku"], lines["description"]).to_numpy()

@@ -132,3 +132,31 @@ def test_csv_feed_as_spreadsheets_write_it(store: Store, tmp_path: Path) -> None
             7,
             False,
         )
+
+
+def test_a_cell_the_store_cannot_hold_rejects_its_row_alike_on_both_backends(store: Store, tmp_path: Path) -> None:
+    seed(store, tmp_path)
+    rows: list[dict[str, object]] = [
+        {"sku": "22632", "price": "2.05"},
+        {"sku": "X1", "title": "lantern", "category": "c" * 201},
+        {"sku": "S" * 65, "title": "lantern"},
+        {"sku": "X2", "title": "lan\x00tern"},
+        {"sku": "X3", "description": "paper\x00lantern"},
+        {"sku": "X4", "currency": "G\x00P"},
+        {"sku": "L" * 64, "title": "t" * 5000, "category": "c" * 200},  # at the limits; titles have none
+    ]
+    summary = ingest_catalog(store, feed(tmp_path, rows))  # PostgreSQL: StringDataRightTruncation, nothing applied
+    assert (summary["updated"], summary["created"], summary["rejected"]) == (1, 1, 5)
+    with store.session() as session:
+        rejected = {r.row_number: (r.reason, r.raw) for r in session.scalars(select(RejectedRow))}
+        warmer, long_one = session.get(Product, "22632"), session.get(Product, "L" * 64)
+    assert {number: reason for number, (reason, _) in rejected.items()} == {
+        2: "category longer than 200 characters",
+        3: "sku longer than 64 characters",
+        4: "title contains a NUL character",
+        5: "description contains a NUL character",
+        6: "currency must be a 3-letter code",
+    }
+    assert json.loads(rejected[4][1]) == {"sku": "X2", "title": "lan\x00tern"}  # the fields as written
+    assert warmer is not None and warmer.unit_price == Decimal("2.05")
+    assert long_one is not None and (len(long_one.title), long_one.category) == (5000, "c" * 200)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -8,8 +10,8 @@ from sqlalchemy import func, select, text
 
 import ingestion.orders as orders_module
 from core.db import Store
-from core.tables import Merchant, Order, OrderLine, Product, RejectedRow
-from ingestion.orders import ingest_orders
+from core.tables import IngestRun, Merchant, Order, OrderLine, Product, RejectedRow
+from ingestion.orders import ingest_orders, store_orders
 from ingestion.parse import parse_orders
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
@@ -173,6 +175,68 @@ def test_bad_rows_quarantined_with_reasons(store: Store, tmp_path: Path) -> None
     assert rows[7].startswith("malformed line")
     ingest_orders(store, path)  # re-ingesting keeps one quarantine entry per bad row
     assert counts(store)["rejected_rows"] == 6
+
+
+def _line(
+    invoice: str = "536380",
+    sku: str = "22632",
+    description: str = "HAND WARMER RED",
+    when: str = "2010-12-01 08:26:00",
+    merchant: str = "17850",
+    country: str = "United Kingdom",
+) -> str:
+    return f"{invoice},{sku},{description},1,{when},1.85,{merchant},{country}\n"
+
+
+def test_a_value_the_store_cannot_hold_is_a_rejected_row_alike_on_both_backends(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    rows = [
+        _line(),
+        _line(invoice="5" * 33),
+        _line(sku="S" * 65),
+        _line(merchant="1" * 65),
+        _line(country="U" * 101),
+        _line(description="HAND\x00WARMER"),
+        _line(when="3000-01-01 00:00:00"),
+        "536381,22632,HAND\x00WARMER,1,2010-12-01 08:26:00,1.85,17850,United Kingdom,extra\n",
+        _line(invoice="5" * 32, sku="S" * 64, merchant="1" * 64, country="U" * 100),  # each at its column's limit
+    ]
+    path.write_text(HEADER + "".join(rows))
+    summary = ingest_orders(store, path)  # PostgreSQL: StringDataRightTruncation / NUL, nothing stored
+    assert (summary.rows_read, summary.stored, summary.rejected) == (9, 2, 7)
+    with store.session() as session:
+        rejected = {r.row_number: (r.reason, r.raw) for r in session.scalars(select(RejectedRow))}
+        stored = session.execute(select(OrderLine.invoice_id, OrderLine.sku, OrderLine.merchant_id)).all()
+        country = session.scalar(select(Order.country).where(Order.invoice_id == "5" * 32))
+    assert {number: reason for number, (reason, _) in rejected.items()} == {
+        2: "invoice id longer than 32 characters",
+        3: "SKU longer than 64 characters",
+        4: "merchant id longer than 64 characters",
+        5: "country longer than 100 characters",
+        6: "description contains a NUL character",
+        7: "date out of range (years 1678 to 2261)",
+        8: "malformed line: expected 8 fields, saw 9",
+    }
+    assert json.loads(rejected[3][1])["StockCode"] == "S" * 65  # the fields as written
+    assert json.loads(rejected[6][1])["Description"] == "HAND\x00WARMER"
+    assert rejected[8][1] == "536381,22632,HAND\\u0000WARMER,1,2010-12-01 08:26:00,1.85,17850,United Kingdom,extra"
+    assert sorted(stored) == [("536380", "22632", "17850"), ("5" * 32, "S" * 64, "1" * 64)]
+    assert country == "U" * 100
+
+
+def test_the_quarantine_holds_a_reason_or_source_longer_than_its_column(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + _line() + _line(when="yesterday"))
+    parsed = parse_orders(path)
+    parsed.rejected["reason"] = "r" * 250
+    long_name = replace(parsed, source="s" * 400 + ".csv")
+    summary = store_orders(store, long_name)  # PostgreSQL: StringDataRightTruncation; SQLite stored all 250
+    assert (summary.stored, summary.rejected) == (1, 1)
+    with store.session() as session:
+        quarantined = session.scalars(select(RejectedRow)).one()
+        sources = {session.scalar(select(Order.source)), session.scalar(select(IngestRun.source))}
+    assert quarantined.reason == "r" * 199 + "…" and quarantined.source == "s" * 299 + "…"
+    assert sources == {"s" * 299 + "…"}
 
 
 def test_catalog_keeps_latest_description_and_price(store: Store, sample_orders_path: Path) -> None:
