@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy import func, select, update
 
 from core.db import Store
-from core.tables import ApiKey, Merchant, Order
+from core.tables import INTEGER_MAX, ApiKey, Merchant, Order, text_problem
 
 Role = Literal["merchant", "marketing", "admin"]
 ROLES: tuple[Role, ...] = ("merchant", "marketing", "admin")
@@ -24,7 +24,8 @@ KEY_PREFIX = "s2b_"
 
 
 class KeyCreationError(ValueError):
-    """A key cannot be created as asked (unknown role, missing or unknown merchant)."""
+    """A key cannot be created as asked (unknown role, missing or unknown merchant, a label or rate limit the store
+    cannot hold)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _check_limits(merchant_id: str | None, label: str, rate_limit_per_minute: int | None) -> None:
+    """Refuse what the key's columns cannot hold (PostgreSQL would fail the insert; SQLite would store it)."""
+    problem = text_problem("label", label, ApiKey.label) or text_problem("merchant id", merchant_id or "", Merchant.id)
+    if problem:
+        raise KeyCreationError(problem)
+    if rate_limit_per_minute is not None and not 1 <= rate_limit_per_minute <= INTEGER_MAX:
+        raise KeyCreationError(f"rate limit must be between 1 and {INTEGER_MAX} requests per minute")
+
+
 def create_key(
     store: Store,
     *,
@@ -68,8 +78,7 @@ def create_key(
         raise KeyCreationError("a merchant key needs --merchant ID")
     if role != "merchant" and merchant_id:
         raise KeyCreationError(f"a {role} key is not bound to a merchant; drop --merchant or use --role merchant")
-    if rate_limit_per_minute is not None and rate_limit_per_minute < 1:
-        raise KeyCreationError("rate limit must be at least 1 request per minute")
+    _check_limits(merchant_id, label, rate_limit_per_minute)
     key = KEY_PREFIX + secrets.token_urlsafe(30)
     with store.session() as session:
         if merchant_id and session.get(Merchant, merchant_id) is None:

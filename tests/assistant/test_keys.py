@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -41,6 +43,30 @@ def test_bad_key_requests_are_refused(store: Store, role: str, merchant: str | N
     seed_store(store)
     with pytest.raises(KeyCreationError, match=message):
         create_key(store, role=role, merchant_id=merchant)
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ({"label": "l" * 201}, "label longer than 200 characters"),
+        ({"label": "team\x00b"}, "label contains a NUL character"),
+        ({"rate_limit_per_minute": 3_000_000_000}, "rate limit must be between 1 and 2147483647"),
+        ({"rate_limit_per_minute": 0}, "rate limit must be between 1 and 2147483647"),
+    ],
+)
+def test_what_the_keys_columns_cannot_hold_is_refused_alike_on_both_backends(
+    store: Store, asked: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(KeyCreationError, match=message):  # PostgreSQL: DataError; SQLite stored it
+        create_key(store, role="marketing", **asked)
+    created = create_key(store, role="marketing", label="l" * 200, rate_limit_per_minute=2_147_483_647)
+    assert verify_key(store, created.key) == created.principal
+
+
+def test_a_merchant_id_with_a_nul_character_is_refused_not_looked_up(store: Store) -> None:
+    seed_store(store)
+    with pytest.raises(KeyCreationError, match="merchant id contains a NUL character"):  # PostgreSQL: DataError
+        create_key(store, role="merchant", merchant_id="12583\x00")
 
 
 def test_demo_key_is_reused_across_restarts(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -85,3 +85,18 @@ def test_keys_list_shows_ids_roles_and_scopes_but_never_the_keys(
     listed = CliRunner().invoke(app, ["keys", "list", "--all"]).output
     assert f"#{second['id']}" in listed and f"#{first['id']}" in listed
     assert first["key"] not in listed and second["key"] not in listed
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--label", "l" * 250], "label longer than 200 characters"),
+        (["--rate-limit", "3000000000"], "rate limit must be between 1 and 2147483647 requests per minute"),
+    ],
+)
+def test_keys_create_says_in_one_line_what_the_store_cannot_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: list[str], message: str
+) -> None:
+    monkeypatch.setenv("S2B_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["keys", "create", "--role", "marketing", *option])
+    assert (result.exit_code, result.output.strip()) == (2, message)  # a DataError traceback on PostgreSQL
