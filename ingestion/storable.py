@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -26,13 +27,30 @@ Check = tuple[str, pd.Series]  # a rejection reason and the rows (bool) it appli
 
 def unstorable(what: str, values: pd.Series, *columns: InstrumentedAttribute[Any]) -> list[Check]:
     """The checks that reject the `values` the `columns` cannot hold: a NUL character, then more characters than a
-    String(n) column holds. Vectorised in Arrow."""
+    String(n) column holds. Vectorised in Arrow, each after a cheap look that finds nothing in most files."""
     text = as_arrow_text(values)
-    checks = [(nul_reason(what), _mask(pc.match_substring(text, NUL), values.index))]
+    none = pd.Series(False, index=values.index)
+    nul = _mask(pc.match_substring(text, NUL), values.index) if _may_hold_nul(text) else none
+    checks = [(nul_reason(what), nul)]
     limit = max_chars(*columns)
-    if limit is not None:
-        checks.append((length_reason(what, limit), _mask(pc.greater(pc.utf8_length(text), limit), values.index)))
+    if limit is not None:  # a text has at least as many bytes as characters
+        long = pc.any(pc.greater(pc.binary_length(text), limit)).as_py()
+        too_long = _mask(pc.greater(pc.utf8_length(text), limit), values.index) if long else none
+        checks.append((length_reason(what, limit), too_long))
     return checks
+
+
+def _may_hold_nul(text: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the text's character data holds a NUL byte anywhere (the one UTF-8 sequence with a 0 byte), found by
+    one search of its buffers: under 1 ms on the demo's descriptions, where a search row by row takes 26 ms. True
+    where the layout is not the plain one, so the rows are searched."""
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is not None and data.to_pybytes().find(NUL.encode()) >= 0:
+            return True
+    return False
 
 
 def _mask(flags: Any, index: pd.Index) -> pd.Series:
