@@ -15,6 +15,7 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.metrics import RequestMetricsMiddleware
 from assistant.api.routes import catalog, chat, content, ops, restock, widget
 from assistant.api.services import Services, build_services
+from assistant.api.text import NulGuard
 from assistant.keys import ensure_demo_key
 from core.settings import Settings, get_settings
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     app = FastAPI(title="s2b merchant assistant", version="1", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(NulGuard)
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(
         CORSMiddleware,  # the widget may be embedded on a merchant's own site; keys, not cookies, authorise

@@ -21,6 +21,7 @@ from assistant.api.deps import PrincipalDep, ServicesDep, require_existing, requ
 from assistant.api.errors import ERROR_RESPONSES, ApiError, forbidden
 from assistant.api.services import Services
 from assistant.api.sse import SSE_HEADERS, stream_events
+from assistant.api.text import StoredText
 from assistant.keys import Principal
 from core.tables import BIGINT_MAX
 
@@ -46,15 +47,15 @@ asked for, without the router."""
 
 
 class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=4000)
-    conversation_id: str | None = Field(default=None, max_length=40)
+    message: StoredText = Field(min_length=1, max_length=4000)
+    conversation_id: StoredText | None = Field(default=None, max_length=40)
     lang: Literal["zh", "en"] | None = Field(
         default=None,
         description="the answer's language; default: the message's (a bare follow-up such as 'make it shorter' "
         "keeps the conversation's). The owner's own words win over it: 'in Chinese', '用英文'",
     )
     action: ActionName | None = Field(default=None, description="quick action: skip routing and run this action")
-    merchant_id: str | None = Field(default=None, description="admin keys only: the merchant to act for")
+    merchant_id: StoredText | None = Field(default=None, description="admin keys only: the merchant to act for")
 
     @field_validator("message")
     @classmethod

@@ -15,6 +15,7 @@ from assistant.agent.ports import grounding_of
 from assistant.api.deps import PrincipalDep, ServicesDep, merchant_scope, require_existing, require_merchant
 from assistant.api.errors import ERROR_RESPONSES, LLM_RESPONSES, ApiError
 from assistant.api.services import Services
+from assistant.api.text import StoredText
 from assistant.generators.copy import CHANNELS, check_channel
 from assistant.generators.persist import KINDS
 from assistant.keys import Principal
@@ -29,17 +30,17 @@ class ContentRequest(BaseModel):
     # a misspelt field is an error, not a default: {"items": [...]} that fails as a batch must not pass as one request
     model_config = ConfigDict(extra="forbid")
 
-    merchant_id: str | None = Field(
+    merchant_id: StoredText | None = Field(
         default=None, description="required for marketing/admin keys; a merchant key's own id"
     )
-    skus: list[str] | None = Field(
+    skus: list[StoredText] | None = Field(
         None, max_length=10, description="products to feature (default: the generator's pick)"
     )
-    channel: str = Field(default="wechat_moments", max_length=40)
+    channel: StoredText = Field(default="wechat_moments", max_length=40)
     lang: Literal["zh", "en"] = "zh"
-    tone: str = Field(default="friendly", max_length=40)
+    tone: StoredText = Field(default="friendly", max_length=40)
     max_chars: int | None = Field(default=None, ge=20, le=5000)
-    theme: str | None = Field(
+    theme: StoredText | None = Field(
         default=None, max_length=80,
         description="an occasion to write for (\"Mother's Day\", \"母亲节\", \"双11\"); without `skus` it also picks "
         "the products: the catalog's in-stock matches, else the recommender's picks (noted in repairs)",
@@ -82,7 +83,7 @@ class ContentList(BaseModel):
 
 
 class ReviewRequest(BaseModel):
-    note: str = Field(default="", max_length=1000)
+    note: StoredText = Field(default="", max_length=1000)
 
 
 def _item(row: GeneratedContent) -> ContentItem:
