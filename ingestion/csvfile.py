@@ -138,8 +138,12 @@ def _arrow_read(
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22, encoding=encoding),
-            # a blank line is read as a row (of empty fields), so it counts in the row numbers, as in an editor
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=_skip, ignore_empty_lines=False),
+            # A blank line is read as a row (of empty fields), so it counts in the row numbers, as in an editor. Blocks
+            # end where no quoted field is open: a record whose quoted line break was the last line break of a 4 MiB
+            # block was cut into two malformed rows (no slower on the demo: 1.86 / 2.01 s against 2.03 / 1.95 s).
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, invalid_row_handler=_skip, ignore_empty_lines=False, newlines_in_values=True
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False
             ),

@@ -10,6 +10,7 @@ from ingestion.csvfile import read_delimited, sniff_delimiter
 from ingestion.parse import parse_orders
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+BLOCK = 1 << 22  # the bytes Arrow reads at a time (ingestion.csvfile)
 ROWS = [
     "536365,85123A,CAFÉ HEART £5,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n",
     "536366,22633,HAND WARMER,6,2010-12-01 08:28:00,1.85,17850,United Kingdom\n",
@@ -107,3 +108,24 @@ def test_a_quoted_line_break_leaves_one_row_as_in_a_spreadsheet(tmp_path: Path) 
     parsed = parse_orders(path)
     assert parsed.lines["description"].tolist() == ["HAND\n\nWARMER"]
     assert parsed.rejected["row_number"].tolist() == [3]  # row 1, a blank line, row 3
+
+
+def test_a_quoted_line_break_where_the_reader_cuts_a_large_file_into_blocks_stays_one_row(tmp_path: Path) -> None:
+    # Arrow reads 4 MiB blocks; a record whose quoted line break was the last one before a block's end was cut in two
+    # "malformed" rows, and its order line went to quarantine
+    def line(n: int) -> str:  # one invoice each, all of one length
+        return f"{600000 + n},85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,UK\n"
+
+    end = BLOCK + len(HEADER) - 1  # the last byte of the first block of rows (the header is read on its own)
+    before = (end - len(HEADER)) // len(line(0)) - 1  # whole lines before the record that crosses the block's end
+    start = '536366,22633,"HAND'
+    filler = end - len(HEADER) - before * len(line(0)) - len(start)  # its quoted line break: that last byte
+    record = f'{start}{"W" * filler}\nWARMER",6,2010-12-01 08:28:00,1.85,17850,UK\n'
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        HEADER + "".join(map(line, range(before))) + record + "".join(map(line, range(before, before + 2000)))
+    )
+    assert path.read_bytes().index(b"\nWARMER") == end
+    parsed = parse_orders(path)
+    assert parsed.rejected.empty and len(parsed.lines) == before + 2001
+    assert parsed.lines.loc[parsed.lines["invoice_id"] == "536366", "description"].str.endswith("\nWARMER").all()
