@@ -38,6 +38,7 @@ _OTHER_DEFAULT = datetime(2004, 2, 2)  # unlike pandas' completions (1 January, 
 FIRST_YEAR, LAST_YEAR = 1678, 2261  # the whole years datetime64[ns] holds (1677-09-21 to 2262-04-11)
 _FIRST, _AFTER_LAST = np.datetime64(f"{FIRST_YEAR}-01-01"), np.datetime64(f"{LAST_YEAR + 1}-01-01")
 # a zone after a time of day: 08:26:00+01:00, 08:26:00.5Z, 8:26 PM UTC (not 1-Dec-2010's year)
+_MONTH_NAME = r"[A-Za-z]{3}"  # Dec, December: a date written with its month's name (not T, Z or UTC alone)
 _ZONE = r"(?P<time>\d:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _NUMERIC = (
     r"^(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})"
@@ -81,6 +82,8 @@ def read_dates(values: pd.Series, date_format: str | None) -> ReadDates:
     others = stripped[missing][~numeric]
     if len(others):
         parsed.loc[others.index], incomplete.loc[others.index], out_of_range.loc[others.index] = _other_dates(others)
+        if not numeric.any() and not others[parsed.loc[others.index].notna()].str.contains(_MONTH_NAME).any():
+            how = "ISO"  # what was not ISO read as no date, or as ISO with a T, a fraction or a zone: no month names
     return ReadDates(parsed, how, incomplete, out_of_range)
 
 

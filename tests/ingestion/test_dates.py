@@ -130,3 +130,11 @@ def test_the_years_held_are_read_to_their_ends() -> None:
     assert [str(d) for d in read.dates] == ["1678-01-01 00:00:00", "2261-12-31 23:59:59", "NaT"]
     formatted = read_dates(pd.Series(["01/12/1500", "01/12/2010"]), "%d/%m/%Y")
     assert formatted.out_of_range.tolist() == [True, False] and str(formatted.dates[1]) == "2010-12-01 00:00:00"
+
+
+def test_how_names_month_names_only_where_dates_were_read_from_them() -> None:
+    # an ingest summary said "dates read as: ISO and named months" for a file whose only other value was no date
+    assert _read("2010-12-01 08:26:00", "not a date")[1] == "ISO"
+    assert _read("2010-12-01 08:26:00", "2010-12-01T08:26:00Z")[1] == "ISO"
+    assert _read("2010-12-01 08:26:00", "1 Dec 2010 08:26")[1] == "ISO and named months"
+    assert _read("2010-12-01 08:26:00", "13/12/2010 08:26", "nope")[1] == "day/month/year"
