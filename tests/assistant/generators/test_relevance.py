@@ -5,7 +5,18 @@ from typing import Any
 
 import pytest
 
-from assistant.generators.relevance import DENSE_MIN, KEYWORD_MIN, Probe, calibrate, gate, gated_search
+from assistant.generators.relevance import (
+    CLAUSE_DENSE_MIN,
+    DENSE_MIN,
+    KEYWORD_MIN,
+    OFF,
+    MessageProbe,
+    Probe,
+    calibrate,
+    calibrate_clauses,
+    gate,
+    gated_search,
+)
 from core.domain import SearchHit
 
 
@@ -111,3 +122,61 @@ def test_a_message_that_writes_a_products_whole_title_finds_it() -> None:
     assert [h.sku for h in hits] == ["RABBIT"] and hits[0].named  # the owl lights miss "owl"
     assert [h.sku for h in gated_search(_DilutedSearch(), "a paper chain kit please", k=5)] == ["KIT"]  # not "50's"
     assert gated_search(_DilutedSearch(), "do you sell night lights for cars?", k=5) == []
+
+
+def _titled(sku: str, title: str, dense: float, keyword: float = 0.0) -> SearchHit:
+    return SearchHit(sku=sku, title=title, price=Decimal("1"), score=1.0, dense=dense, keyword=keyword)
+
+
+# real scores on the demo catalog (2026-11-25): each sentence's best hits
+_SENTENCES = {
+    "您好！我想给孩子买个小礼物。兔子夜灯多少钱？有货吗？": [_titled("23009", "I LOVE LONDON BABY GIFT SET", 0.3268),
+                                                   _titled("85170D", "SET/6 PINK BIRD T-LIGHT CANDLES", 0.3149)],
+    "兔子夜灯多少钱": [_titled("23084", "RABBIT NIGHT LIGHT", 0.539),
+                      _titled("22179", "SET 10 NIGHT OWL LIGHTS", 0.3879)],
+    "有货吗": [_titled("DCGS0067", "ebay", 0.325)],
+    "谢谢老板": [_titled("23692", "DOILY THANK YOU CARD", 0.531)],
+    "要十斤装的": [_titled("23574", "PACKING CHARGE", 0.4397)],
+    "Thanks a lot": [_titled("23691", "A PRETTY THANK YOU CARD", 0.575, keyword=0.2)],
+}  # fmt: skip
+
+
+def test_a_chinese_sentence_of_a_longer_message_is_found_by_its_cosine() -> None:
+    # the whole message's cosine with the rabbit night light is diluted below the bar, and a Chinese sentence shares
+    # no keyword with the English catalog: the reply said the shop did not have it
+    search = _ScoredSearch(_SENTENCES)
+    hits = gated_search(search, "您好！我想给孩子买个小礼物。兔子夜灯多少钱？有货吗？", k=5)
+    assert [h.title for h in hits] == ["RABBIT NIGHT LIGHT"] and hits[0].dense == 0.539
+    assert "兔子夜灯多少钱" in search.queries and "有货吗" in search.queries  # ebay at 0.325 stays out
+
+
+def test_a_sentence_cosine_counts_only_for_chinese_that_names_something_above_the_clause_bar() -> None:
+    search = _ScoredSearch(_SENTENCES)
+    assert DENSE_MIN < 0.4397 < CLAUSE_DENSE_MIN < 0.531
+    assert gated_search(search, "你们卖五常大米吗？要十斤装的。", k=5) == []  # the generate eval's rice trap
+    assert gated_search(search, "您好！有无线吸尘器吗？谢谢老板。", k=5) == []  # thanks name no product
+    assert gated_search(search, "Do you have a mesh wifi router? Thanks a lot!", k=5) == []  # English: keywords
+    assert [h.sku for h in gated_search(search, "兔子夜灯多少钱？有货吗？", k=5)] == ["23084"]
+    assert gated_search(search, "兔子夜灯多少钱？有货吗？", k=5, clause_dense_min=OFF) == []  # the gate before
+
+
+class _Right:
+    def matches(self, title: str) -> bool:
+        return title == "RIGHT"
+
+
+def test_the_clause_bar_stands_one_margin_above_the_nearest_false_accept() -> None:
+    def probe(n: int, positive: bool) -> MessageProbe:
+        return MessageProbe(f"第一句话。第{n}句问题？", positive, _Right())
+
+    by_query = {
+        "第1句问题": [_titled("A", "RIGHT", 0.50)],
+        "第2句问题": [_titled("B", "RIGHT", 0.455)],
+        "第3句问题": [_titled("C", "WRONG", 0.4397)],  # an off-catalog message's sentence
+    }
+    bar, rows = calibrate_clauses(_ScoredSearch(by_query), [probe(1, True), probe(2, True), probe(3, False)])
+    recall = {round(r[0], 2): r[1] for r in rows if r[0] != OFF}
+    assert rows[0][0] == OFF and rows[0][1:] == (0.0, 0.0)  # keywords only: no sentence passes
+    assert recall[0.44] == recall[0.45] == 1.0 and recall[0.46] == 0.5
+    # 0.44 is clean, but only 0.0003 above the off-catalog sentence (0.43 lets it through): the next bar is chosen
+    assert bar == 0.45
