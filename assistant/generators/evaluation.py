@@ -7,7 +7,9 @@ by clean_prose, reasons that only named the product swapped for the recommender'
 file), unfinished shown (model-written pieces shown ending mid-phrase, see `unfinished`),
 grounding passed, flagged, invented SKUs/prices in returned
 unflagged text (re-extracted here and compared with the store, independent of the generator's own facts),
-language, length limit, needs_human where expected, trap handling, and latency (first token, total).
+language, length limit, needs_human where expected, trap handling, the product a reply must show (`expect.products`,
+a regular expression over the titles it shows: a Chinese question naming an English-titled product), and latency
+(first token, total).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class CaseResult:
     needs_human_ok: bool | None = None
     trap_ok: bool | None = None
     theme_ok: bool | None = None  # a themed copy case: a featured product and a variant fit the occasion
+    product_ok: bool | None = None  # a reply case with expect.products: a product it shows fits
     first_token_s: float | None = None
     latency_s: float = 0.0
     attempts: int = 0
@@ -194,6 +197,8 @@ def score(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseR
         result.trap_ok = _trap_ok(deps, case, draft, result)
     if isinstance(draft, CopyDraft) and case.get("theme"):
         result.theme_ok = _theme_ok(expect, draft, result)
+    if isinstance(draft, ReplyDraft) and "products" in expect:
+        result.product_ok = _product_ok(expect["products"], draft, result)
 
 
 def _theme_ok(expect: dict[str, Any], draft: CopyDraft, result: CaseResult) -> bool:
@@ -206,6 +211,15 @@ def _theme_ok(expect: dict[str, Any], draft: CopyDraft, result: CaseResult) -> b
         misses.append("no variant names the occasion")
     result.problems.extend(misses)
     return not misses
+
+
+def _product_ok(pattern: str, draft: ReplyDraft, result: CaseResult) -> bool:
+    """A product the reply shows has a title matching `pattern` (a miss is added to the case's problems)."""
+    if any(re.search(pattern, item.title, re.I) for item in draft.items):
+        return True
+    shown = ", ".join(item.title for item in draft.items) or "none"
+    result.problems.append(f"no product shown fits {pattern!r} (shown: {shown})")
+    return False
 
 
 def _trap_ok(deps: GeneratorDeps, case: dict[str, Any], draft: Draft, result: CaseResult) -> bool:
@@ -252,6 +266,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             continue
         traps = [r.trap_ok for r in group if r.trap_ok is not None]
         themes = [r.theme_ok for r in group if r.theme_ok is not None]
+        products = [r.product_ok for r in group if r.product_ok is not None]
         human = [r.needs_human_ok for r in group if r.needs_human_ok is not None]
         rows.append({
             "generator": name,
@@ -268,6 +283,7 @@ def summarize(results: list[CaseResult]) -> list[dict[str, str]]:
             "needs_human right": _pct([h for h in human if h is not None]),
             "traps handled": f"{sum(bool(t) for t in traps)}/{len(traps)}" if traps else "-",
             "themes right": f"{sum(bool(t) for t in themes)}/{len(themes)}" if themes else "-",
+            "products shown": f"{sum(bool(p) for p in products)}/{len(products)}" if products else "-",
             "first token s (median / p95)": quantiles([r.first_token_s for r in group if r.first_token_s is not None]),
             "total s (median / p95)": quantiles([r.latency_s for r in group if r.schema_valid]),
         })  # fmt: skip

@@ -109,6 +109,20 @@ def test_a_themed_copy_case_checks_the_products_and_that_a_variant_names_the_occ
     assert result.problems == ["no featured product fits the theme (PARTY BUNTING)", "no variant names the occasion"]
 
 
+def test_a_reply_case_with_expected_products_checks_a_shown_product_fits(deps: GeneratorDeps) -> None:
+    # a Chinese question naming an English-titled product: the eval counted a draft that showed none as fine
+    case = {"id": "p", "kind": "reply", "merchant": "m-zh", "message": "心形烛台多少钱？",
+            "expect": {"lang": "zh", "products": "HEART.*HOLDER"}}  # fmt: skip
+    script(deps, js({"topic": "price", "products": [1], "reply": "您好。"}))
+    _, result = run_case(deps, case)  # FakeSearch finds the heart holder first
+    assert result.product_ok and summarize([result])[0]["products shown"] == "1/1"
+    deps.search.skus = []  # type: ignore[attr-defined]  # the gate let nothing through
+    script(deps, js({"topic": "price", "products": [], "reply": "您好。"}))
+    _, result = run_case(deps, case)
+    assert result.product_ok is False and summarize([result])[0]["products shown"] == "0/1"
+    assert result.problems[-1] == "no product shown fits 'HEART.*HOLDER' (shown: none)"
+
+
 def test_invalid_json_counts_as_schema_failure(deps: GeneratorDeps) -> None:
     script(deps, "not json", "still not json")
     _, result = run_case(deps, {"id": "x", "kind": "reply", "merchant": "m-en", "message": "hi"})
