@@ -176,9 +176,59 @@ _OCCASION_WORDS = frozenset(_OCCASION_WORDS_TEXT.split())
 def theme_words(message: str) -> str:
     """The products or occasion a product request is about: "我下个月要办一个母亲节活动，推荐一些商品" -> "母亲节";
     a Chinese word inside a longer one of the message is left out (jieba gives both 母亲 and 母亲节)."""
-    words = [word for word in product_words(message).split() if word not in _OCCASION_WORDS]
+    return _outer_words([word for word in product_words(message).split() if word not in _OCCASION_WORDS])
+
+
+def _outer_words(words: list[str]) -> str:
+    """The words, once each, without a Chinese word that is part of a longer one among them."""
     kept = [w for w in words if not (CJK.search(w) and any(w != other and w in other for other in words))]
     return " ".join(dict.fromkeys(kept))
+
+
+# A question about a product's price or stock at S, which the router sent to the shop's own sales summary: "how much
+# is the rabbit night light?", "do you have jam jars?", "兔子夜灯还有货吗" (2026-11-25 QA). The owner's own orders,
+# spend or sales ("how much did I spend", "what sells best in the lights category?", "我进得最多的是哪些商品？") stay.
+_PRICE_ASK = re.compile(
+    r"\bhow much (?:is|are|for|does|do)\b|\bprices?\b|\bcost of\b|\bwhat does .+ cost\b"
+    r"|多少钱|价格|价钱|单价|批发价|进价",
+    re.IGNORECASE,
+)
+_STOCK_ASK = re.compile(
+    r"\bin stock\b|\bavailable\b|\bany left\b|\bdo you (?:have|sell|stock|carry)\b|\bhave you got\b|\bis there any\b"
+    r"|有货|还有吗|有没有|有吗|库存|在售|卖吗",
+    re.IGNORECASE,
+)
+_OWN_SALES = re.compile(
+    r"\b(?:i|we|my|our|me)\b.*\b(?:sold|sell|sells|selling|bought|buy|ordered|order|orders|spend|spent|paid)\b"
+    r"|\b(?:sells?|selling|sold) (?:best|most|well|better)\b|\bbest[- ]?sell|\btop[- ]sell|\bsales\b|\brevenue\b"
+    r"|我.*(?:卖|进|订|买|花|采购)|销量|销售|畅销|卖得|好卖|营业额",
+    re.IGNORECASE,
+)
+# Words of such a question that ask, not name (keyword tokens, as product_words)
+_ASKING_WORDS_TEXT = (
+    "price cost pay stock available left sell carry wholesale trade unit each per "
+    "多少钱 多少 钱 价格 价钱 单价 批发 发价 批发价 进价 有货 货 还有 没有 有没有 吗 呢 库存 在售 卖 个 一个"
+)
+_ASKING_WORDS = frozenset(_ASKING_WORDS_TEXT.split())
+
+
+def asked_product(message: str) -> str:
+    """The product words of a price or stock question: "how much is the rabbit night light?" -> "rabbit night
+    light"; "兔子夜灯还有货吗" -> "兔子 夜灯"."""
+    return _outer_words([word for word in tokenize(message) if word not in _ASKING_WORDS])
+
+
+def as_product_question(action: AgentAction, message: str) -> AgentAction:
+    """A sales summary for a question about a product's price (-> product_details) or stock (-> search_catalog) that
+    says nothing of the owner's own orders or sales becomes that product action, with the product words the
+    question names (none named: left to the router)."""
+    if action.action != "sales_summary" or _OWN_SALES.search(message):
+        return action
+    price, stock = _PRICE_ASK.search(message), _STOCK_ASK.search(message)
+    words = asked_product(message)[:200]
+    if not (price or stock) or not words:
+        return action
+    return AgentAction(action="product_details" if price else "search_catalog", query=words)
 
 
 def as_product_search(action: AgentAction, message: str) -> AgentAction:

@@ -15,6 +15,7 @@ from assistant.agent.actions import (
     ROUTER_SCHEMA,
     AgentAction,
     RouterOutputError,
+    as_product_question,
     as_product_search,
     parse_action,
     with_customer_question,
@@ -171,6 +172,7 @@ class ChatAgent:
             log.warning("falling back to a plain answer: %s", exc)
             return AgentAction(action="answer"), f"router output rejected: {exc}"
         owner_words = "\n".join([*(text for role, text in past if role == "user"), message])  # not "draft 21"
+        action = as_product_question(action, message)  # a product's price or stock is not the shop's sales
         action = without_unnamed_products(as_product_search(action, message), owner_words, message)
         action = with_customer_question(action, message, owner_words)
         return action, f"router {prompt.version}"

@@ -7,6 +7,7 @@ from assistant.agent.actions import (
     ROUTER_SCHEMA,
     AgentAction,
     RouterOutputError,
+    as_product_question,
     as_product_search,
     named_in,
     parse_action,
@@ -197,3 +198,48 @@ def test_a_copy_action_for_a_product_request_without_writing_becomes_a_search() 
         assert as_product_search(copy, asks_for_writing) is copy
     restock = AgentAction(action="restock_list")
     assert as_product_search(restock, "推荐一些商品") is restock  # only copy actions are re-read
+
+
+SALES = AgentAction(action="sales_summary")
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "query"),
+    [  # 2026-11-25 QA: product questions the router sent to the shop's own sales summary
+        ("how much is the rabbit night light?", "product_details", "rabbit night light"),
+        ("兔子夜灯多少钱？有货吗？", "product_details", "兔子 夜灯"),
+        ("What does the paper chain kit cost?", "product_details", "paper chain kit"),
+        ("心形烛台的批发价是多少？", "product_details", "心形 烛台"),
+        ("do you have jam jars?", "search_catalog", "jam jar"),
+        ("兔子夜灯还有货吗", "search_catalog", "兔子 夜灯"),
+        ("有没有果酱瓶？", "search_catalog", "果酱瓶"),
+        ("is the cream hanging heart t-light holder in stock?", "search_catalog", "cream hanging heart t light holder"),
+    ],
+)
+def test_a_price_or_stock_question_routed_to_sales_asks_about_the_product(
+    message: str, action: str, query: str
+) -> None:
+    assert as_product_question(SALES, message) == AgentAction(action=action, query=query)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what sells best in the lights category?",  # the shop's sales, by category: a sales question
+        "How much did I spend in the last 90 days?",
+        "what are my best sellers?",
+        "how many rabbit night lights did I order last month?",
+        "what is the price of my best seller?",
+        "我最近30天进了多少货？",
+        "我进得最多的是哪些商品？",
+        "灯具类哪个卖得最好？",
+        "how much is it?",  # names no product: the router's choice stands
+    ],
+)
+def test_the_owners_own_orders_and_sales_stay_a_sales_summary(message: str) -> None:
+    assert as_product_question(SALES, message) is SALES
+
+
+def test_only_a_sales_summary_is_re_read_as_a_product_question() -> None:
+    search = AgentAction(action="search_catalog", query="rabbit night light")
+    assert as_product_question(search, "how much is the rabbit night light?") is search

@@ -316,6 +316,32 @@ def test_a_made_up_code_from_the_router_falls_back_to_the_owners_words(
     assert _text(events).startswith("REGENCY CAKESTAND 3 TIER (22423): 10.95 GBP") and len(llm.calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("message", "routed", "title"),
+    [
+        ("how much is the regency cakestand?", {"action": "product_details", "query": "regency cakestand"},
+         "REGENCY CAKESTAND 3 TIER"),
+        ("do you have bird ornaments?", {"action": "search_catalog", "query": "bird ornament"},
+         "ASSORTED COLOUR BIRD ORNAMENT"),
+    ],
+)  # fmt: skip
+def test_a_price_or_stock_question_the_router_calls_sales_shows_the_product(
+    client: TestClient, harness: Harness, llm: FakeChatModel, message: str, routed: dict[str, str], title: str
+) -> None:
+    # 2026-11-25 QA: the router sent product questions ("how much is the rabbit night light?") to the sales summary,
+    # which showed the shop's order totals and no product
+    llm.replies += ['{"action": "sales_summary"}', "Here it is."]
+    events = _chat(client, harness.key("merchant", "12583"), message=message, lang="en")
+    assert dict(events)["action"] == routed and "sales_summary" not in dict(events)
+    assert dict(events)["product_cards"]["items"][0]["title"] == title
+
+
+def test_the_owners_best_sellers_stay_a_sales_summary(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
+    llm.replies += ['{"action": "sales_summary"}', "Most of your units were bird ornaments."]
+    events = _chat(client, harness.key("merchant", "12583"), message="what are my best sellers?", lang="en")
+    assert dict(events)["action"] == {"action": "sales_summary"} and "sales_summary" in dict(events)
+
+
 def test_when_the_data_finds_nothing_the_model_adds_nothing(
     client: TestClient, harness: Harness, llm: FakeChatModel
 ) -> None:
