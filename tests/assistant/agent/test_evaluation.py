@@ -19,7 +19,7 @@ def test_the_shipped_cases_load_and_name_real_actions() -> None:
     for case in cases:
         expected = [case["expect"]] if isinstance(case["expect"], str) else case["expect"]
         assert set(expected) <= {*ACTIONS, "refuse"}, case["id"]
-    assert {c.get("set", "dev") for c in cases} == {"dev", "heldout", "followup"}
+    assert {c.get("set", "dev") for c in cases} == {"dev", "heldout", "followup", "qa"}
     assert all(c.get("before") for c in cases if c.get("set") == "followup")
 
 
