@@ -232,15 +232,28 @@ def product_info(ctx: ToolContext, action: AgentAction) -> ToolResult:
     if details is None:
         return ToolResult(text=_t(ctx.lang, "I could not find that product.", "没有找到这个商品。"))
     card = {k: details[k] for k in ("sku", "title", "price", "currency", "stock", "active", "category")}
+    supply = availability(ctx.lang, details["stock"], bool(details["active"]))
     text = _t(
         ctx.lang,
-        f"{details['title']} ({details['sku']}): {details['price']} {details['currency']} wholesale; "
-        f"you ordered it {details['your_orders']} times.",
-        f"{details['title']}（{details['sku']}）：批发价 {details['price']} {details['currency']}；"
+        f"{details['title']} ({details['sku']}): {details['price']} {details['currency']} wholesale; {supply}; "
+        f"you ordered it {details['your_orders']} time{'' if details['your_orders'] == 1 else 's'}.",
+        f"{details['title']}（{details['sku']}）：批发价 {details['price']} {details['currency']}；{supply}；"
         f"您订过 {details['your_orders']} 次。",
     )
     facts = {k: v for k, v in details.items() if v is not None}  # unknown is not zero (stock, category)
     return ToolResult(events=[("product_cards", {"items": [card], "details": details})], facts=facts, text=text)
+
+
+def availability(lang: str, stock: int | None, active: bool) -> str:
+    """Whether S can supply the product, from its data: "兔子夜灯多少钱？有货吗？" got the price and nothing on stock.
+    No stock figure (the demo catalog publishes none) is not zero: an active product is said to be on sale."""
+    if not active:
+        return _t(lang, "S no longer sells it", "批发商已停售")
+    if stock is None:
+        return _t(lang, "on sale at S (no stock figure published)", "批发商在售（未公布库存数量）")
+    if stock <= 0:
+        return _t(lang, "out of stock at S", "批发商暂时缺货")
+    return _t(lang, f"{stock} in stock at S", f"批发商库存 {stock}")
 
 
 def sales_text(lang: str, summary: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from assistant.agent.actions import AgentAction
-from assistant.agent.tools import ToolContext, ToolResult, drafts_of, restock_list, sales_text
+from assistant.agent.tools import ToolContext, ToolResult, availability, drafts_of, restock_list, sales_text
 from core.domain import RestockItem, RestockList
 
 
@@ -114,3 +114,11 @@ def test_the_sales_lead_names_the_most_ordered_products_and_says_when_there_are_
     assert sales_text("zh", summary).endswith("、WORLD WAR 2 GLIDERS ASSTD DESIGNS（288 件）。")
     empty = {"merchant_id": "m", "invoices": 0, "units": 0, "spend": "0.00", "top_products": []}  # no "from" / "to"
     assert sales_text("en", empty) == "There are no orders from your shop in that period."
+
+
+def test_a_products_availability_is_said_from_its_data_and_unknown_stock_is_not_zero() -> None:
+    # "兔子夜灯多少钱？有货吗？" got the price and nothing on stock; the demo catalog publishes no stock figure
+    assert availability("zh", None, True) == "批发商在售（未公布库存数量）"
+    assert availability("en", None, True) == "on sale at S (no stock figure published)"
+    assert availability("en", 8, True) == "8 in stock at S" and availability("zh", 0, True) == "批发商暂时缺货"
+    assert availability("en", 8, False) == "S no longer sells it"

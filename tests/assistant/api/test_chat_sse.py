@@ -336,6 +336,15 @@ def test_a_price_or_stock_question_the_router_calls_sales_shows_the_product(
     assert dict(events)["product_cards"]["items"][0]["title"] == title
 
 
+def test_a_products_details_say_its_price_and_stock_from_the_store(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    llm.replies += ['{"action": "product_details", "query": "regency cakestand"}']
+    events = _chat(client, harness.key("merchant", "12583"), message="is the regency cakestand in stock?", lang="en")
+    expected = "REGENCY CAKESTAND 3 TIER (22423): 10.95 GBP wholesale; 8 in stock at S; you ordered it 1 time."
+    assert _text(events).strip() == expected
+
+
 def test_the_owners_best_sellers_stay_a_sales_summary(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
     llm.replies += ['{"action": "sales_summary"}', "Most of your units were bird ornaments."]
     events = _chat(client, harness.key("merchant", "12583"), message="what are my best sellers?", lang="en")
