@@ -185,9 +185,10 @@ def _outer_words(words: list[str]) -> str:
     return " ".join(dict.fromkeys(kept))
 
 
-# A question about a product's price or stock at S, which the router sent to the shop's own sales summary: "how much
-# is the rabbit night light?", "do you have jam jars?", "兔子夜灯还有货吗" (2026-11-25 QA). The owner's own orders,
-# spend or sales ("how much did I spend", "what sells best in the lights category?", "我进得最多的是哪些商品？") stay.
+# A question about a product's price or stock at S, which the router sent to the shop's own sales summary or to a
+# customer reply (2026-11-25 QA: "how much is the rabbit night light?", "do you have jam jars?", "兔子夜灯还有货吗").
+# The owner's own orders, spend or sales ("how much did I spend", "what sells best in the lights category?",
+# "我进得最多的是哪些商品？") stay.
 _PRICE_ASK = re.compile(
     r"\bhow much (?:is|are|for|does|do)\b|\bprices?\b|\bcost of\b|\bwhat does .+ cost\b"
     r"|多少钱|价格|价钱|单价|批发价|进价",
@@ -214,15 +215,42 @@ _ASKING_WORDS = frozenset(_ASKING_WORDS_TEXT.split())
 
 def asked_product(message: str) -> str:
     """The product words of a price or stock question: "how much is the rabbit night light?" -> "rabbit night
-    light"; "兔子夜灯还有货吗" -> "兔子 夜灯"."""
-    return _outer_words([word for word in tokenize(message) if word not in _ASKING_WORDS])
+    light"; "兔子夜灯还有货吗" -> "兔子夜灯"."""
+    words = _outer_words([word for word in tokenize(message) if word not in _ASKING_WORDS]).split()
+    return " ".join(_written_together(words, message))
+
+
+def _written_together(words: list[str], message: str) -> list[str]:
+    """Chinese words the message writes together are kept together: "蛋糕" "架" -> "蛋糕架" (searched apart, the
+    Regency cake fork comes before the cake stands)."""
+    joined: list[str] = []
+    for word in words:
+        if joined and CJK.search(word) and CJK.search(joined[-1]) and joined[-1] + word in message:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+# Words that put a customer in the message: a reply to draft is then the router's call ("reply to a customer: is the
+# cake stand in stock?"); without them, a price or stock question is the owner's own.
+_ABOUT_A_CUSTOMER = re.compile(
+    r"\b(?:customers?|clients?|buyers?|shoppers?|repl(?:y|ies)|respond|answer)\b|顾客|客户|买家|客人|回复|回答|答复",
+    re.IGNORECASE,
+)
 
 
 def as_product_question(action: AgentAction, message: str) -> AgentAction:
-    """A sales summary for a question about a product's price (-> product_details) or stock (-> search_catalog) that
-    says nothing of the owner's own orders or sales becomes that product action, with the product words the
-    question names (none named: left to the router)."""
-    if action.action != "sales_summary" or _OWN_SALES.search(message):
+    """A sales summary, or a reply draft, for a question about a product's price (-> product_details) or stock
+    (-> search_catalog) becomes that product action, with the product words the question names (none named: left to
+    the router). A sales summary stays one where the message is about the owner's own orders or sales, a reply
+    draft where it names a customer or a reply. The real router (agent_router v1) sent "how much does the rabbit
+    night light sell for?" to the sales summary and "兔子夜灯还有货吗" to a reply draft (2026-11-25)."""
+    if action.action == "sales_summary" and _OWN_SALES.search(message):
+        return action
+    if action.action == "draft_reply" and _ABOUT_A_CUSTOMER.search(message):
+        return action
+    if action.action not in ("sales_summary", "draft_reply"):
         return action
     price, stock = _PRICE_ASK.search(message), _STOCK_ASK.search(message)
     words = asked_product(message)[:200]

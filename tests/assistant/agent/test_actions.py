@@ -207,11 +207,13 @@ SALES = AgentAction(action="sales_summary")
     ("message", "action", "query"),
     [  # 2026-11-25 QA: product questions the router sent to the shop's own sales summary
         ("how much is the rabbit night light?", "product_details", "rabbit night light"),
-        ("兔子夜灯多少钱？有货吗？", "product_details", "兔子 夜灯"),
+        ("兔子夜灯多少钱？有货吗？", "product_details", "兔子夜灯"),
         ("What does the paper chain kit cost?", "product_details", "paper chain kit"),
-        ("心形烛台的批发价是多少？", "product_details", "心形 烛台"),
+        ("心形烛台的批发价是多少？", "product_details", "心形烛台"),
+        ("how much does the rabbit night light sell for?", "product_details", "rabbit night light"),  # v1: sales
         ("do you have jam jars?", "search_catalog", "jam jar"),
-        ("兔子夜灯还有货吗", "search_catalog", "兔子 夜灯"),
+        ("兔子夜灯还有货吗", "search_catalog", "兔子夜灯"),
+        ("蛋糕架还有货吗？", "search_catalog", "蛋糕架"),  # not "蛋糕 架": the Regency cake fork first
         ("有没有果酱瓶？", "search_catalog", "果酱瓶"),
         ("is the cream hanging heart t-light holder in stock?", "search_catalog", "cream hanging heart t light holder"),
     ],
@@ -240,6 +242,39 @@ def test_the_owners_own_orders_and_sales_stay_a_sales_summary(message: str) -> N
     assert as_product_question(SALES, message) is SALES
 
 
-def test_only_a_sales_summary_is_re_read_as_a_product_question() -> None:
+def test_only_a_sales_summary_or_a_reply_draft_is_re_read_as_a_product_question() -> None:
     search = AgentAction(action="search_catalog", query="rabbit night light")
     assert as_product_question(search, "how much is the rabbit night light?") is search
+    restock = AgentAction(action="restock_list")
+    assert as_product_question(restock, "do you have anything I should reorder?") is restock
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "query"),
+    [  # the real router (agent_router v1 and v2) drafted customer replies for the owner's own stock questions
+        ("兔子夜灯还有货吗", "search_catalog", "兔子夜灯"),
+        ("蛋糕架还有货吗？", "search_catalog", "蛋糕架"),
+        ("is the popcorn holder in stock?", "search_catalog", "popcorn holder"),
+        ("have you got any cake stands?", "search_catalog", "cake stand"),
+        ("兔子夜灯多少钱？有货吗？", "product_details", "兔子夜灯"),
+    ],
+)
+def test_a_reply_draft_for_the_owners_own_price_or_stock_question_asks_about_the_product(
+    message: str, action: str, query: str
+) -> None:
+    routed = AgentAction(action="draft_reply", customer_message=message)
+    assert as_product_question(routed, message) == AgentAction(action=action, query=query)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "reply to a customer: is the cake stand in stock?",
+        "顾客问兔子夜灯有多大，帮我回复一下",
+        "my client wants to know if the popcorn holder is in stock",
+        "Customer says her order arrived broken. Draft a reply for me.",
+    ],
+)
+def test_a_reply_draft_that_names_a_customer_or_a_reply_is_left_to_the_router(message: str) -> None:
+    routed = AgentAction(action="draft_reply", customer_message=message)
+    assert as_product_question(routed, message) is routed

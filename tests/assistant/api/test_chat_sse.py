@@ -336,6 +336,16 @@ def test_a_price_or_stock_question_the_router_calls_sales_shows_the_product(
     assert dict(events)["product_cards"]["items"][0]["title"] == title
 
 
+def test_the_owners_own_stock_question_the_router_calls_a_reply_shows_the_product(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # the real router drafted a customer reply for "兔子夜灯还有货吗" (2026-11-25)
+    llm.replies += ['{"action": "draft_reply", "customer_message": "is the regency cakestand in stock?"}', "Yes."]
+    events = _chat(client, harness.key("merchant", "12583"), message="is the regency cakestand in stock?", lang="en")
+    assert dict(events)["action"] == {"action": "search_catalog", "query": "regency cakestand"}
+    assert harness.generators.calls == [] and dict(events)["product_cards"]["items"][0]["sku"] == "22423"
+
+
 def test_a_products_details_say_its_price_and_stock_from_the_store(
     client: TestClient, harness: Harness, llm: FakeChatModel
 ) -> None:
