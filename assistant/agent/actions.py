@@ -259,6 +259,29 @@ def as_product_question(action: AgentAction, message: str) -> AgentAction:
     return AgentAction(action="product_details" if price else "search_catalog", query=words)
 
 
+# A ranking of the owner's own past orders or sales ("我进得最多的是哪些商品？", "which products did I order most?"):
+# after a sales turn the real router (agent_router v2) answered it with the details of the product the sales summary
+# had listed first (2026-11-25). Present-tense buying ("I want to order the most popular cake stand") is no ranking.
+_RANKS_OWN_ORDERS = re.compile(
+    r"\b(?:i|we)\b.*\b(?:sold|bought|ordered|spent)\b.*\b(?:most|best|top)\b"
+    r"|\b(?:most|best|top)\b.*\b(?:i|we)\b.*\b(?:sold|bought|ordered)\b"
+    r"|\b(?:did|have)\s+(?:i|we)\s+(?:order|buy|sell)\b.*\b(?:most|best)\b"
+    r"|\b(?:my|our)\s+(?:best|top)[- ]?sell|\b(?:sells?|selling|sold) (?:best|most)\b"
+    r"|我.*(?:进|订|买|卖)得?(?:最多|最好)|(?:最多|最好)的?.*我.*(?:进|订|买|卖)|销量(?:最|排)|最畅销",
+    re.IGNORECASE,
+)
+
+
+def as_sales_question(action: AgentAction, message: str) -> AgentAction:
+    """A product action (details, search) for a message that ranks the owner's own orders or sales becomes the sales
+    summary, whose top products answer it; one that also asks a price or stock is left as it is."""
+    if action.action not in ("product_details", "search_catalog") or not _RANKS_OWN_ORDERS.search(message):
+        return action
+    if _PRICE_ASK.search(message) or _STOCK_ASK.search(message):
+        return action
+    return AgentAction(action="sales_summary", days=action.days)
+
+
 def as_product_search(action: AgentAction, message: str) -> AgentAction:
     """A copy action for a message that asks for products and not for writing becomes a catalog search of the
     message's own words (the theme: "母亲节", "Halloween party")."""

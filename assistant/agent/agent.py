@@ -17,6 +17,7 @@ from assistant.agent.actions import (
     RouterOutputError,
     as_product_question,
     as_product_search,
+    as_sales_question,
     parse_action,
     with_customer_question,
     with_named_channel,
@@ -173,6 +174,7 @@ class ChatAgent:
             return AgentAction(action="answer"), f"router output rejected: {exc}"
         owner_words = "\n".join([*(text for role, text in past if role == "user"), message])  # not "draft 21"
         action = as_product_question(action, message)  # a product's price or stock is not the shop's sales
+        action = as_sales_question(action, message)  # nor is a ranking of the shop's own orders a product's details
         action = without_unnamed_products(as_product_search(action, message), owner_words, message)
         action = with_customer_question(action, message, owner_words)
         return action, f"router {prompt.version}"

@@ -9,6 +9,7 @@ from assistant.agent.actions import (
     RouterOutputError,
     as_product_question,
     as_product_search,
+    as_sales_question,
     named_in,
     parse_action,
     product_words,
@@ -278,3 +279,35 @@ def test_a_reply_draft_for_the_owners_own_price_or_stock_question_asks_about_the
 def test_a_reply_draft_that_names_a_customer_or_a_reply_is_left_to_the_router(message: str) -> None:
     routed = AgentAction(action="draft_reply", customer_message=message)
     assert as_product_question(routed, message) is routed
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我进得最多的是哪些商品？",  # the real router, after a sales turn: the details of the first product it listed
+        "哪些商品我买得最多？",
+        "销量最高的是哪个？",
+        "which products did I order most?",
+        "what are my best sellers?",
+        "what sells best in the lights category?",
+    ],
+)
+def test_a_product_action_for_a_ranking_of_the_owners_own_orders_is_the_sales_summary(message: str) -> None:
+    details = AgentAction(action="product_details", sku="21135")
+    assert as_sales_question(details, message) == AgentAction(action="sales_summary")
+    search = AgentAction(action="search_catalog", query="lights", days=30)
+    assert as_sales_question(search, message) == AgentAction(action="sales_summary", days=30)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to order the most popular cake stand",  # buying now, not a ranking of past orders
+        "how many rabbit night lights did I order last month?",  # one product's own history: its details answer
+        "我订的最多的兔子夜灯还有货吗？",  # asks its stock
+        "tell me about 22086",
+    ],
+)
+def test_other_product_actions_stay(message: str) -> None:
+    details = AgentAction(action="product_details", query="rabbit night light")
+    assert as_sales_question(details, message) is details

@@ -355,6 +355,16 @@ def test_a_products_details_say_its_price_and_stock_from_the_store(
     assert _text(events).strip() == expected
 
 
+def test_a_ranking_of_the_owners_orders_gets_the_sales_summary_not_one_products_details(
+    client: TestClient, harness: Harness, llm: FakeChatModel
+) -> None:
+    # after a sales turn the real router answered "我进得最多的是哪些商品？" with the first listed product's details
+    llm.replies += ['{"action": "product_details", "sku": "84879"}', "件数最多的是鸟饰。"]
+    events = _chat(client, harness.key("merchant", "12583"), message="我进得最多的是哪些商品？", lang="zh")
+    assert dict(events)["action"] == {"action": "sales_summary"} and "product_cards" not in dict(events)
+    assert "sales_summary" in dict(events)
+
+
 def test_the_owners_best_sellers_stay_a_sales_summary(client: TestClient, harness: Harness, llm: FakeChatModel) -> None:
     llm.replies += ['{"action": "sales_summary"}', "Most of your units were bird ornaments."]
     events = _chat(client, harness.key("merchant", "12583"), message="what are my best sellers?", lang="en")
