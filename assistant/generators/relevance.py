@@ -226,21 +226,10 @@ class _Memo:
         self._search = search
         self._hits: dict[tuple[Any, ...], list[SearchHit]] = {}
 
-    def search(
-        self,
-        query: str,
-        *,
-        k: int = 10,
-        in_stock: bool = False,
-        max_price: float | None = None,
-        category: str | None = None,
-        merchant_id: str | None = None,
-    ) -> list[SearchHit]:
-        key = (query, k, in_stock, max_price, category, merchant_id)
+    def search(self, query: str, **options: Any) -> list[SearchHit]:  # CatalogSearch.search's keyword options
+        key = (query, *sorted(options.items()))
         if key not in self._hits:
-            self._hits[key] = self._search.search(
-                query, k=k, in_stock=in_stock, max_price=max_price, category=category, merchant_id=merchant_id
-            )
+            self._hits[key] = self._search.search(query, **options)
         return self._hits[key]
 
 
